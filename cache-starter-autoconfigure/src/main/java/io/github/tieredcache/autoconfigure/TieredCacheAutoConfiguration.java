@@ -1,0 +1,112 @@
+package io.github.tieredcache.autoconfigure;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.tieredcache.core.CacheSettings;
+import io.github.tieredcache.core.JacksonValueCodec;
+import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.core.ValueCodec;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.cache.CacheManager;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+/**
+ * {@link AutoConfiguration Auto-configuration} of tiered-cache: a {@link TieredCacheManager}
+ * over Caffeine and, when Spring Data Redis and a {@link RedisConnectionFactory} are
+ * present, Redis. It runs before Spring Boot's cache auto-configuration, so the
+ * {@link TieredCacheManager} becomes the application's {@link CacheManager}.
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+		beforeName = "org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration")
+@ConditionalOnClass({ Caffeine.class, CacheManager.class, JsonMapper.class })
+@ConditionalOnBooleanProperty(name = "tiered-cache.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(TieredCacheProperties.class)
+public final class TieredCacheAutoConfiguration {
+
+	private static final Log logger = LogFactory.getLog(TieredCacheAutoConfiguration.class);
+
+	@Bean
+	@ConditionalOnMissingBean
+	ValueCodec tieredCacheValueCodec(TieredCacheProperties properties, BeanFactory beanFactory) {
+		List<String> packages = new ArrayList<>(properties.getSerialization().getAllowedPackages());
+		if (packages.isEmpty() && AutoConfigurationPackages.has(beanFactory)) {
+			packages.addAll(AutoConfigurationPackages.get(beanFactory));
+		}
+		if (packages.isEmpty()) {
+			logger.warn("tiered-cache: no application package known; only java.* types can be read from Redis."
+					+ " Set 'tiered-cache.serialization.allowed-packages'");
+		}
+		return new JacksonValueCodec(packages);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TieredCacheManager cacheManager(TieredCacheProperties properties, ValueCodec valueCodec, Environment environment,
+			ObjectProvider<TieredCacheRedisConnection> redis, ObjectProvider<TieredCacheCustomizer> cacheCustomizers,
+			ObjectProvider<TieredCacheManagerCustomizer> managerCustomizers) {
+		List<TieredCacheCustomizer> customizers = cacheCustomizers.orderedStream().toList();
+		TieredCacheManager.Builder builder = TieredCacheManager.builder()
+			.keyPrefix(keyPrefix(properties, environment))
+			.dynamic(properties.isDynamic())
+			.valueCodec(valueCodec)
+			.cacheNames(properties.getCaches().keySet())
+			.settingsResolver((name) -> settings(properties, customizers, name));
+		redis.ifAvailable((connection) -> builder.redis(connection.connectionFactory()));
+		managerCustomizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
+		return builder.build();
+	}
+
+	private static String keyPrefix(TieredCacheProperties properties, Environment environment) {
+		String prefix = properties.getKeyPrefix();
+		if (prefix != null) {
+			if (prefix.isBlank()) {
+				throw new InvalidConfigurationPropertyValueException("tiered-cache.key-prefix", prefix,
+						"Must not be blank; remove it to use spring.application.name");
+			}
+			return prefix;
+		}
+		return environment.getProperty("spring.application.name", "app");
+	}
+
+	private static CacheSettings settings(TieredCacheProperties properties, List<TieredCacheCustomizer> customizers,
+			String name) {
+		CacheSettings.Builder settings = properties.resolve(name);
+		customizers.forEach((customizer) -> customizer.customize(name, settings));
+		try {
+			return settings.build();
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException("Invalid settings for cache '" + name + "' (check 'tiered-cache.caches."
+					+ name + ".*', 'tiered-cache.defaults.*' and any TieredCacheCustomizer): " + ex.getMessage(), ex);
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(RedisConnectionFactory.class)
+	static class RedisTierConfiguration {
+
+		@Bean
+		TieredCacheRedisConnection tieredCacheRedisConnection(ObjectProvider<RedisConnectionFactory> connectionFactory) {
+			return new TieredCacheRedisConnection(connectionFactory.getIfAvailable());
+		}
+
+	}
+
+}

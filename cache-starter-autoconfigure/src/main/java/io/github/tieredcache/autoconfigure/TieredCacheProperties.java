@@ -1,0 +1,325 @@
+package io.github.tieredcache.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.github.tieredcache.core.CacheSettings;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+
+/**
+ * Configuration properties of tiered-cache.
+ */
+@ConfigurationProperties("tiered-cache")
+public class TieredCacheProperties {
+
+	/**
+	 * Whether to enable tiered-cache.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * First segment of every Redis key. Defaults to 'spring.application.name', else 'app'.
+	 */
+	private @Nullable String keyPrefix;
+
+	/**
+	 * Whether caches that are not listed under 'tiered-cache.caches' are created on first
+	 * use, with the defaults.
+	 */
+	private boolean dynamic = true;
+
+	private final Serialization serialization = new Serialization();
+
+	/**
+	 * Settings of every cache unless overridden under 'tiered-cache.caches'.
+	 */
+	private final Spec defaults = new Spec();
+
+	/**
+	 * Caches created at start-up, by name; each unset key inherits from
+	 * 'tiered-cache.defaults'.
+	 */
+	private final Map<String, Spec> caches = new LinkedHashMap<>();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public @Nullable String getKeyPrefix() {
+		return this.keyPrefix;
+	}
+
+	public void setKeyPrefix(@Nullable String keyPrefix) {
+		this.keyPrefix = keyPrefix;
+	}
+
+	public boolean isDynamic() {
+		return this.dynamic;
+	}
+
+	public void setDynamic(boolean dynamic) {
+		this.dynamic = dynamic;
+	}
+
+	public Serialization getSerialization() {
+		return this.serialization;
+	}
+
+	public Spec getDefaults() {
+		return this.defaults;
+	}
+
+	public Map<String, Spec> getCaches() {
+		return this.caches;
+	}
+
+	/**
+	 * Resolve the settings of a cache: its own keys over the defaults over the built-in
+	 * defaults, validated.
+	 * @param cacheName the cache name
+	 * @return a builder holding the resolved settings, for customizers to adjust
+	 * @throws InvalidConfigurationPropertyValueException naming the offending key
+	 */
+	public CacheSettings.Builder resolve(String cacheName) {
+		Spec own = this.caches.get(cacheName);
+		String ownPrefix = "tiered-cache.caches." + cacheName + ".";
+		CacheSettings.Builder builder = CacheSettings.builder();
+		Spec[] layers = (own != null) ? new Spec[] { this.defaults, own } : new Spec[] { this.defaults };
+		String[] prefixes = { "tiered-cache.defaults.", ownPrefix };
+		Duration ttl = CacheSettings.DEFAULT_TTL;
+		String ttlKey = "tiered-cache.defaults.ttl";
+		@Nullable Duration localTtl = null;
+		String localTtlKey = "tiered-cache.defaults.local.ttl";
+		boolean redisEnabled = true;
+		for (int i = 0; i < layers.length; i++) {
+			Spec spec = layers[i];
+			String prefix = prefixes[i];
+			if (spec.ttl != null) {
+				requirePositive(prefix + "ttl", spec.ttl);
+				ttl = spec.ttl;
+				ttlKey = prefix + "ttl";
+				builder.ttl(spec.ttl);
+			}
+			if (spec.ttlJitter != null) {
+				if (spec.ttlJitter < 0 || spec.ttlJitter >= 1) {
+					throw new InvalidConfigurationPropertyValueException(prefix + "ttl-jitter", spec.ttlJitter,
+							"Must be at least 0 and less than 1 (0.1 spreads expiry over ±10%)");
+				}
+				builder.ttlJitter(spec.ttlJitter);
+			}
+			if (spec.cacheNullValues != null) {
+				builder.cacheNullValues(spec.cacheNullValues);
+			}
+			if (spec.nullTtl != null) {
+				requirePositive(prefix + "null-ttl", spec.nullTtl);
+				builder.nullTtl(spec.nullTtl);
+			}
+			if (spec.local.enabled != null) {
+				builder.localEnabled(spec.local.enabled);
+			}
+			if (spec.local.ttl != null) {
+				requirePositive(prefix + "local.ttl", spec.local.ttl);
+				localTtl = spec.local.ttl;
+				localTtlKey = prefix + "local.ttl";
+				builder.localTtl(spec.local.ttl);
+			}
+			if (spec.local.maximumSize != null) {
+				if (spec.local.maximumSize <= 0) {
+					throw new InvalidConfigurationPropertyValueException(prefix + "local.maximum-size",
+							spec.local.maximumSize, "Must be positive");
+				}
+				builder.localMaximumSize(spec.local.maximumSize);
+			}
+			if (spec.redis.enabled != null) {
+				redisEnabled = spec.redis.enabled;
+				builder.redisEnabled(spec.redis.enabled);
+			}
+		}
+		if (redisEnabled && localTtl != null && localTtl.compareTo(ttl) > 0) {
+			throw new InvalidConfigurationPropertyValueException(localTtlKey, localTtl,
+					"Must not exceed the Redis TTL of cache '" + cacheName + "' (" + ttl + ", from '" + ttlKey
+							+ "'): lower it, or raise the TTL");
+		}
+		return builder;
+	}
+
+	private static void requirePositive(String key, Duration value) {
+		if (value.isNegative() || value.isZero()) {
+			throw new InvalidConfigurationPropertyValueException(key, value, "Must be a positive duration");
+		}
+	}
+
+	/**
+	 * How values are written to Redis.
+	 */
+	public static class Serialization {
+
+		/**
+		 * Packages (with their sub-packages) whose types may be read back from Redis, in
+		 * addition to java.lang, java.util, java.time and java.math. Defaults to the
+		 * application's auto-configuration packages (those of @SpringBootApplication).
+		 */
+		private List<String> allowedPackages = new ArrayList<>();
+
+		public List<String> getAllowedPackages() {
+			return this.allowedPackages;
+		}
+
+		public void setAllowedPackages(List<String> allowedPackages) {
+			this.allowedPackages = allowedPackages;
+		}
+
+	}
+
+	/**
+	 * Settings of one cache, or of all caches as defaults. Every key left unset inherits.
+	 */
+	public static class Spec {
+
+		/**
+		 * Time to live of an entry in Redis. Defaults to 10 minutes.
+		 */
+		private @Nullable Duration ttl;
+
+		/**
+		 * Fraction by which each Redis TTL is randomly spread, from 0 (inclusive) to 1
+		 * (exclusive), so that entries written together do not expire together. Defaults to
+		 * 0.1 (±10%).
+		 */
+		private @Nullable Double ttlJitter;
+
+		/**
+		 * Whether null results are cached. Defaults to false.
+		 */
+		private @Nullable Boolean cacheNullValues;
+
+		/**
+		 * Time to live of a cached null, in either tier. Defaults to 1 minute.
+		 */
+		private @Nullable Duration nullTtl;
+
+		private final Local local = new Local();
+
+		private final Redis redis = new Redis();
+
+		public @Nullable Duration getTtl() {
+			return this.ttl;
+		}
+
+		public void setTtl(@Nullable Duration ttl) {
+			this.ttl = ttl;
+		}
+
+		public @Nullable Double getTtlJitter() {
+			return this.ttlJitter;
+		}
+
+		public void setTtlJitter(@Nullable Double ttlJitter) {
+			this.ttlJitter = ttlJitter;
+		}
+
+		public @Nullable Boolean getCacheNullValues() {
+			return this.cacheNullValues;
+		}
+
+		public void setCacheNullValues(@Nullable Boolean cacheNullValues) {
+			this.cacheNullValues = cacheNullValues;
+		}
+
+		public @Nullable Duration getNullTtl() {
+			return this.nullTtl;
+		}
+
+		public void setNullTtl(@Nullable Duration nullTtl) {
+			this.nullTtl = nullTtl;
+		}
+
+		public Local getLocal() {
+			return this.local;
+		}
+
+		public Redis getRedis() {
+			return this.redis;
+		}
+
+	}
+
+	/**
+	 * The in-process (Caffeine) tier.
+	 */
+	public static class Local {
+
+		/**
+		 * Whether the in-process tier is used. Defaults to true.
+		 */
+		private @Nullable Boolean enabled;
+
+		/**
+		 * Time to live of an entry in the in-process tier; must not exceed the Redis TTL.
+		 * Defaults to the smaller of the TTL and 1 minute (the TTL itself when Redis is not
+		 * used).
+		 */
+		private @Nullable Duration ttl;
+
+		/**
+		 * Maximum number of entries in the in-process tier. Defaults to 10000.
+		 */
+		private @Nullable Long maximumSize;
+
+		public @Nullable Boolean getEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(@Nullable Boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable Duration getTtl() {
+			return this.ttl;
+		}
+
+		public void setTtl(@Nullable Duration ttl) {
+			this.ttl = ttl;
+		}
+
+		public @Nullable Long getMaximumSize() {
+			return this.maximumSize;
+		}
+
+		public void setMaximumSize(@Nullable Long maximumSize) {
+			this.maximumSize = maximumSize;
+		}
+
+	}
+
+	/**
+	 * The shared (Redis) tier.
+	 */
+	public static class Redis {
+
+		/**
+		 * Whether the Redis tier is used (when Redis is on the classpath). Defaults to true.
+		 */
+		private @Nullable Boolean enabled;
+
+		public @Nullable Boolean getEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(@Nullable Boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
+}

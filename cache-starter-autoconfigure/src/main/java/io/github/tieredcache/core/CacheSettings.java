@@ -1,0 +1,168 @@
+package io.github.tieredcache.core;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.Assert;
+
+/**
+ * The resolved, validated settings of one cache. Immutable; create one with
+ * {@link #builder()}.
+ *
+ * @param ttl how long an entry lives in Redis
+ * @param ttlJitter fraction by which each Redis TTL is randomly spread, from 0
+ * (inclusive) to 1 (exclusive); 0.1 spreads expiry over ±10%
+ * @param cacheNullValues whether {@code null} results are cached
+ * @param nullTtl how long a cached {@code null} lives, in either tier
+ * @param localEnabled whether the in-process (Caffeine) tier is used
+ * @param localTtl how long an entry lives in the in-process tier, never more than
+ * {@code ttl} when Redis is used
+ * @param localMaximumSize maximum number of entries in the in-process tier
+ * @param redisEnabled whether the Redis tier is used
+ */
+public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullValues, Duration nullTtl,
+		boolean localEnabled, Duration localTtl, long localMaximumSize, boolean redisEnabled) {
+
+	/**
+	 * Default for {@link #ttl()}.
+	 */
+	public static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
+
+	/**
+	 * Upper bound of the derived default for {@link #localTtl()}.
+	 */
+	public static final Duration DEFAULT_MAX_LOCAL_TTL = Duration.ofMinutes(1);
+
+	/**
+	 * Validate the settings.
+	 * @throws IllegalArgumentException if a setting is out of range
+	 */
+	public CacheSettings {
+		Assert.isTrue(isPositive(ttl), "ttl must be positive");
+		Assert.isTrue(ttlJitter >= 0 && ttlJitter < 1, "ttl-jitter must be at least 0 and less than 1");
+		Assert.isTrue(isPositive(nullTtl), "null-ttl must be positive");
+		Assert.isTrue(isPositive(localTtl), "local.ttl must be positive");
+		Assert.isTrue(localMaximumSize > 0, "local.maximum-size must be positive");
+		Assert.isTrue(localEnabled || redisEnabled, "local.enabled and redis.enabled must not both be false");
+		Assert.isTrue(!redisEnabled || localTtl.compareTo(ttl) <= 0, "local.ttl must not exceed ttl");
+	}
+
+	private static boolean isPositive(Duration duration) {
+		return !duration.isNegative() && !duration.isZero();
+	}
+
+	/**
+	 * Return a builder for another cache's settings starting from these.
+	 * @return a builder initialized with these settings
+	 */
+	public Builder toBuilder() {
+		return new Builder(this);
+	}
+
+	/**
+	 * Return a builder with the defaults.
+	 * @return a new builder
+	 */
+	public static Builder builder() {
+		return new Builder(null);
+	}
+
+	/**
+	 * Builder for {@link CacheSettings}. Not thread-safe.
+	 */
+	public static final class Builder {
+
+		private Duration ttl = DEFAULT_TTL;
+
+		private double ttlJitter = 0.1;
+
+		private boolean cacheNullValues;
+
+		private Duration nullTtl = Duration.ofMinutes(1);
+
+		private boolean localEnabled = true;
+
+		private @Nullable Duration localTtl;
+
+		private long localMaximumSize = 10_000;
+
+		private boolean redisEnabled = true;
+
+		private Builder(@Nullable CacheSettings settings) {
+			if (settings != null) {
+				this.ttl = settings.ttl;
+				this.ttlJitter = settings.ttlJitter;
+				this.cacheNullValues = settings.cacheNullValues;
+				this.nullTtl = settings.nullTtl;
+				this.localEnabled = settings.localEnabled;
+				this.localTtl = settings.localTtl;
+				this.localMaximumSize = settings.localMaximumSize;
+				this.redisEnabled = settings.redisEnabled;
+			}
+		}
+
+		public Builder ttl(Duration ttl) {
+			this.ttl = ttl;
+			return this;
+		}
+
+		public Builder ttlJitter(double ttlJitter) {
+			this.ttlJitter = ttlJitter;
+			return this;
+		}
+
+		public Builder cacheNullValues(boolean cacheNullValues) {
+			this.cacheNullValues = cacheNullValues;
+			return this;
+		}
+
+		public Builder nullTtl(Duration nullTtl) {
+			this.nullTtl = nullTtl;
+			return this;
+		}
+
+		public Builder localEnabled(boolean localEnabled) {
+			this.localEnabled = localEnabled;
+			return this;
+		}
+
+		/**
+		 * Set the in-process TTL; {@code null} derives it: {@code min(ttl, 1 minute)} when
+		 * Redis is used, else {@code ttl}.
+		 * @param localTtl the TTL or {@code null}
+		 * @return this builder
+		 */
+		public Builder localTtl(@Nullable Duration localTtl) {
+			this.localTtl = localTtl;
+			return this;
+		}
+
+		public Builder localMaximumSize(long localMaximumSize) {
+			this.localMaximumSize = localMaximumSize;
+			return this;
+		}
+
+		public Builder redisEnabled(boolean redisEnabled) {
+			this.redisEnabled = redisEnabled;
+			return this;
+		}
+
+		/**
+		 * Build the settings.
+		 * @return the settings
+		 * @throws IllegalArgumentException if a setting is out of range
+		 */
+		public CacheSettings build() {
+			Duration local = this.localTtl;
+			if (local == null) {
+				local = (this.redisEnabled && this.ttl.compareTo(DEFAULT_MAX_LOCAL_TTL) > 0) ? DEFAULT_MAX_LOCAL_TTL
+						: this.ttl;
+			}
+			return new CacheSettings(this.ttl, this.ttlJitter, this.cacheNullValues, this.nullTtl, this.localEnabled,
+					local, this.localMaximumSize, this.redisEnabled);
+		}
+
+	}
+
+}

@@ -1,0 +1,569 @@
+package io.github.tieredcache.core;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+import io.github.tieredcache.local.LocalTier;
+import io.github.tieredcache.redis.RedisTier;
+import io.github.tieredcache.redis.RedisTier.SetIfAbsentResult;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.cache.support.AbstractValueAdaptingCache;
+import org.springframework.cache.support.NullValue;
+
+/**
+ * A Spring {@link org.springframework.cache.Cache} over two tiers: an in-process Caffeine
+ * cache (L1) and Redis shared by every instance (L2). Either tier may be switched off in
+ * the {@link CacheSettings}.
+ * <p>
+ * Reads go L1, then L2, then the loader; an L2 hit fills L1; a load writes L2, then L1.
+ * Within one JVM, concurrent misses on one key run the loader once, for
+ * {@link #get(Object, Callable)} and {@link #retrieve(Object, Supplier)} alike. Keys are
+ * encoded with {@link CacheKeyEncoder} and stored in Redis as
+ * {@code <key-prefix>:<cache>:v<namespace-version>:<encoded key>}; {@link #clear()} moves
+ * to the next namespace version in O(1) and removes the old keys in the background.
+ * <p>
+ * Nothing here throws because Redis failed or because an entry in Redis could not be
+ * decoded: such an entry is a miss (counted in {@link #getStatistics()}, logged once and
+ * deleted), a failed command is a miss or a skipped write. {@link #put(Object, Object)}
+ * of {@code null} in a cache that does not cache nulls evicts the key instead of throwing.
+ * <p>
+ * Thread-safe.
+ */
+public class TieredCache extends AbstractValueAdaptingCache {
+
+	private static final Log logger = LogFactory.getLog(TieredCache.class);
+
+	private static final byte NULL_MARKER = 0;
+
+	private static final byte VALUE_MARKER = 1;
+
+	private final String name;
+
+	private final CacheSettings settings;
+
+	private final @Nullable LocalTier local;
+
+	private final @Nullable RedisTier redis;
+
+	private final ValueCodec codec;
+
+	private final Executor executor;
+
+	private final String redisKeyBase;
+
+	private final byte[] namespaceKey;
+
+	private final AtomicReference<@Nullable Namespace> namespace = new AtomicReference<>();
+
+	private final ConcurrentMap<String, CompletableFuture<Object>> loads = new ConcurrentHashMap<>();
+
+	private final CacheStatistics statistics = new CacheStatistics();
+
+	private final AtomicBoolean decodeFailureLogged = new AtomicBoolean();
+
+	private final AtomicBoolean encodeFailureLogged = new AtomicBoolean();
+
+	TieredCache(String name, CacheSettings settings, @Nullable LocalTier local, @Nullable RedisTier redis,
+			ValueCodec codec, String keyPrefix, Executor executor) {
+		super(settings.cacheNullValues());
+		this.name = name;
+		this.settings = settings;
+		this.local = settings.localEnabled() ? local : null;
+		this.redis = settings.redisEnabled() ? redis : null;
+		this.codec = codec;
+		this.executor = executor;
+		this.redisKeyBase = keyPrefix + ":" + name + ":";
+		this.namespaceKey = (this.redisKeyBase + "ns").getBytes(StandardCharsets.UTF_8);
+	}
+
+	@Override
+	public final String getName() {
+		return this.name;
+	}
+
+	/**
+	 * Return the in-process tier, or this cache itself when it has none.
+	 * @return the native cache
+	 */
+	@Override
+	public Object getNativeCache() {
+		return (this.local != null) ? this.local.getNativeCache() : this;
+	}
+
+	/**
+	 * Return the settings this cache was built with.
+	 * @return the settings
+	 */
+	public CacheSettings getSettings() {
+		return this.settings;
+	}
+
+	/**
+	 * Return this cache's counters.
+	 * @return the statistics
+	 */
+	public CacheStatistics getStatistics() {
+		return this.statistics;
+	}
+
+	/**
+	 * Return the Redis key prefix of the current namespace, learning the namespace version
+	 * from Redis if it is not known yet.
+	 * @return the prefix, such as {@code app:users:v3:}, or {@code null} if this cache does
+	 * not use Redis or Redis cannot tell the version now
+	 */
+	public @Nullable String currentRedisKeyPrefix() {
+		Namespace ns = namespace();
+		return (ns != null) ? new String(ns.keyPrefix, StandardCharsets.UTF_8) : null;
+	}
+
+	@Override
+	protected @Nullable Object lookup(Object key) {
+		String encoded = CacheKeyEncoder.encode(key);
+		Object stored = lookupLocal(encoded);
+		return (stored != null) ? stored : lookupRemote(encoded);
+	}
+
+	@Override
+	protected @Nullable Object fromStoreValue(@Nullable Object storeValue) {
+		return (storeValue == NullValue.INSTANCE) ? null : storeValue;
+	}
+
+	@Override
+	@SuppressWarnings("unchecked")
+	public <T> @Nullable T get(Object key, Callable<T> valueLoader) {
+		String encoded = CacheKeyEncoder.encode(key);
+		Object stored = lookupLocal(encoded);
+		if (stored != null) {
+			return (T) fromStoreValue(stored);
+		}
+		CompletableFuture<Object> load = new CompletableFuture<>();
+		CompletableFuture<Object> running = this.loads.putIfAbsent(encoded, load);
+		if (running != null) {
+			return (T) fromStoreValue(join(running));
+		}
+		try {
+			stored = lookupLocal(encoded);
+			if (stored == null) {
+				stored = lookupRemote(encoded);
+			}
+			if (stored == null) {
+				stored = store(encoded, callLoader(key, valueLoader));
+			}
+			load.complete(stored);
+			return (T) fromStoreValue(stored);
+		}
+		catch (RuntimeException | Error ex) {
+			load.completeExceptionally(ex);
+			throw ex;
+		}
+		finally {
+			this.loads.remove(encoded, load);
+		}
+	}
+
+	private <T> @Nullable T callLoader(Object key, Callable<T> valueLoader) {
+		this.statistics.loads.increment();
+		try {
+			return valueLoader.call();
+		}
+		catch (Exception ex) {
+			this.statistics.loadFailures.increment();
+			throw new ValueRetrievalException(key, valueLoader, ex);
+		}
+		catch (Error ex) {
+			this.statistics.loadFailures.increment();
+			throw ex;
+		}
+	}
+
+	private static Object join(CompletableFuture<Object> load) {
+		try {
+			return load.get();
+		}
+		catch (ExecutionException ex) {
+			Throwable cause = ex.getCause();
+			if (cause instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			if (cause instanceof Error error) {
+				throw error;
+			}
+			throw new IllegalStateException(cause);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while waiting for another thread's load", ex);
+		}
+	}
+
+	@Override
+	public @Nullable CompletableFuture<?> retrieve(Object key) {
+		String encoded = CacheKeyEncoder.encode(key);
+		Object stored = lookupLocal(encoded);
+		if (stored != null) {
+			return CompletableFuture.completedFuture(toValueWrapper(stored));
+		}
+		if (this.redis == null) {
+			return null;
+		}
+		return CompletableFuture.supplyAsync(() -> toValueWrapper(lookupRemote(encoded)), this.executor);
+	}
+
+	@Override
+	@SuppressWarnings("unchecked")
+	public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
+		String encoded = CacheKeyEncoder.encode(key);
+		Object stored = lookupLocal(encoded);
+		if (stored != null) {
+			return CompletableFuture.completedFuture((T) fromStoreValue(stored));
+		}
+		CompletableFuture<Object> load = new CompletableFuture<>();
+		CompletableFuture<Object> running = this.loads.putIfAbsent(encoded, load);
+		if (running != null) {
+			return running.thenApply((value) -> (T) fromStoreValue(value));
+		}
+		CompletableFuture<@Nullable Object> remote = (this.redis != null)
+				? CompletableFuture.supplyAsync(() -> lookupRemote(encoded), this.executor)
+				: CompletableFuture.completedFuture(null);
+		remote.thenCompose((found) -> (found != null) ? CompletableFuture.completedFuture(found)
+				: loadAsync(encoded, valueLoader))
+			.whenComplete((value, ex) -> {
+				if (ex != null) {
+					load.completeExceptionally((ex instanceof CompletionException) ? ex.getCause() : ex);
+				}
+				else {
+					load.complete(value);
+				}
+				this.loads.remove(encoded, load);
+			});
+		return load.thenApply((value) -> (T) fromStoreValue(value));
+	}
+
+	private <T> CompletableFuture<Object> loadAsync(String encoded, Supplier<CompletableFuture<T>> valueLoader) {
+		this.statistics.loads.increment();
+		CompletableFuture<T> loaded;
+		try {
+			loaded = valueLoader.get();
+		}
+		catch (RuntimeException ex) {
+			this.statistics.loadFailures.increment();
+			return CompletableFuture.failedFuture(ex);
+		}
+		return loaded.whenComplete((value, ex) -> {
+			if (ex != null) {
+				this.statistics.loadFailures.increment();
+			}
+		}).thenApplyAsync((value) -> store(encoded, value), this.executor);
+	}
+
+	@Override
+	public void put(Object key, @Nullable Object value) {
+		String encoded = CacheKeyEncoder.encode(key);
+		if (value == null && !isAllowNullValues()) {
+			evictEncoded(encoded);
+			return;
+		}
+		store(encoded, value);
+	}
+
+	@Override
+	public @Nullable ValueWrapper putIfAbsent(Object key, @Nullable Object value) {
+		String encoded = CacheKeyEncoder.encode(key);
+		if (value == null && !isAllowNullValues()) {
+			return toValueWrapper(lookup(key));
+		}
+		Object stored = (value != null) ? value : NullValue.INSTANCE;
+		if (this.redis != null) {
+			Namespace ns = namespace();
+			byte[] bytes = encodeForRedis(stored);
+			if (ns != null && bytes != null) {
+				byte[] redisKey = ns.redisKey(encoded);
+				SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, bytes, redisTtl(stored));
+				if (result.outcome() == SetIfAbsentResult.Outcome.PRESENT) {
+					Object previous = decodeFromRedis(redisKey, result.previous());
+					if (previous != null) {
+						putLocal(encoded, previous);
+						return toValueWrapper(previous);
+					}
+					this.redis.set(redisKey, bytes, redisTtl(stored));
+				}
+				putLocal(encoded, stored);
+				return null;
+			}
+		}
+		if (this.local != null) {
+			Object previous = this.local.putIfAbsent(encoded, stored, localTtl(stored));
+			return toValueWrapper(previous);
+		}
+		return null;
+	}
+
+	@Override
+	public void evict(Object key) {
+		evictEncoded(CacheKeyEncoder.encode(key));
+	}
+
+	@Override
+	public boolean evictIfPresent(Object key) {
+		return evictEncoded(CacheKeyEncoder.encode(key));
+	}
+
+	private boolean evictEncoded(String encoded) {
+		boolean present = false;
+		if (this.redis != null) {
+			Namespace ns = namespace();
+			if (ns != null) {
+				present = this.redis.delete(ns.redisKey(encoded));
+			}
+		}
+		if (this.local != null) {
+			present |= this.local.remove(encoded);
+		}
+		return present;
+	}
+
+	/**
+	 * Remove every entry: move Redis to the next namespace version (old keys are removed
+	 * in the background) and empty the in-process tier.
+	 */
+	@Override
+	public void clear() {
+		if (this.redis != null) {
+			Namespace previous = this.namespace.get();
+			long version = this.redis.increment(this.namespaceKey);
+			if (version >= 0) {
+				advanceNamespace(version);
+				if (previous != null) {
+					sweep(previous);
+				}
+			}
+			else {
+				logger.warn("Could not clear the Redis tier of cache '" + this.name + "'");
+			}
+		}
+		if (this.local != null) {
+			this.local.clear();
+		}
+	}
+
+	/**
+	 * Same as {@link #clear()}: entries are invisible as soon as it returns.
+	 * @return {@code true} if this cache has only an in-process tier and it held entries,
+	 * otherwise {@code false} (presence in Redis is not determined)
+	 */
+	@Override
+	public boolean invalidate() {
+		if (this.redis == null && this.local != null) {
+			return this.local.clear();
+		}
+		clear();
+		return false;
+	}
+
+	private void sweep(Namespace old) {
+		RedisTier redis = this.redis;
+		if (redis == null) {
+			return;
+		}
+		byte[] pattern = (globEscape(new String(old.keyPrefix, StandardCharsets.UTF_8)) + "*")
+			.getBytes(StandardCharsets.UTF_8);
+		this.executor.execute(() -> {
+			long removed = redis.deleteMatching(pattern);
+			if (logger.isDebugEnabled()) {
+				logger.debug("Removed " + removed + " keys of cache '" + this.name + "' namespace v" + old.version);
+			}
+		});
+	}
+
+	private static String globEscape(String text) {
+		StringBuilder escaped = new StringBuilder(text.length() + 8);
+		for (char c : text.toCharArray()) {
+			if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+				escaped.append('\\');
+			}
+			escaped.append(c);
+		}
+		return escaped.toString();
+	}
+
+	private @Nullable Object lookupLocal(String encoded) {
+		if (this.local == null) {
+			return null;
+		}
+		Object stored = this.local.get(encoded);
+		if (stored != null) {
+			this.statistics.localHits.increment();
+		}
+		return stored;
+	}
+
+	private @Nullable Object lookupRemote(String encoded) {
+		Object stored = null;
+		if (this.redis != null) {
+			Namespace ns = namespace();
+			if (ns != null) {
+				byte[] redisKey = ns.redisKey(encoded);
+				stored = decodeFromRedis(redisKey, this.redis.get(redisKey));
+			}
+		}
+		if (stored == null) {
+			this.statistics.misses.increment();
+			return null;
+		}
+		this.statistics.redisHits.increment();
+		putLocal(encoded, stored);
+		return stored;
+	}
+
+	private Object store(String encoded, @Nullable Object value) {
+		Object stored = (value != null) ? value : NullValue.INSTANCE;
+		if (value == null && !isAllowNullValues()) {
+			return stored;
+		}
+		if (this.redis != null) {
+			Namespace ns = namespace();
+			if (ns != null) {
+				byte[] bytes = encodeForRedis(stored);
+				if (bytes != null) {
+					this.redis.set(ns.redisKey(encoded), bytes, redisTtl(stored));
+				}
+				else {
+					// an older value must not outlive this one in Redis
+					this.redis.delete(ns.redisKey(encoded));
+				}
+			}
+		}
+		putLocal(encoded, stored);
+		return stored;
+	}
+
+	private void putLocal(String encoded, Object stored) {
+		if (this.local != null) {
+			this.local.put(encoded, stored, localTtl(stored));
+		}
+	}
+
+	private Duration localTtl(Object stored) {
+		Duration ttl = this.settings.localTtl();
+		Duration nullTtl = this.settings.nullTtl();
+		return (stored == NullValue.INSTANCE && nullTtl.compareTo(ttl) < 0) ? nullTtl : ttl;
+	}
+
+	private Duration redisTtl(Object stored) {
+		Duration ttl = (stored == NullValue.INSTANCE) ? this.settings.nullTtl() : this.settings.ttl();
+		double jitter = this.settings.ttlJitter();
+		if (jitter == 0) {
+			return ttl;
+		}
+		double factor = 1 + jitter * (2 * ThreadLocalRandom.current().nextDouble() - 1);
+		return Duration.ofMillis(Math.max(1, Math.round(ttl.toMillis() * factor)));
+	}
+
+	private byte @Nullable [] encodeForRedis(Object stored) {
+		if (stored == NullValue.INSTANCE) {
+			return new byte[] { NULL_MARKER };
+		}
+		try {
+			byte[] payload = this.codec.encode(stored);
+			byte[] bytes = new byte[payload.length + 1];
+			bytes[0] = VALUE_MARKER;
+			System.arraycopy(payload, 0, bytes, 1, payload.length);
+			return bytes;
+		}
+		catch (ValueCodecException ex) {
+			this.statistics.unencodable.increment();
+			log(this.encodeFailureLogged, "Value not stored in Redis for cache '" + this.name + "'", ex);
+			return null;
+		}
+	}
+
+	private @Nullable Object decodeFromRedis(byte[] redisKey, byte @Nullable [] bytes) {
+		if (bytes == null) {
+			return null;
+		}
+		if (bytes.length == 1 && bytes[0] == NULL_MARKER) {
+			return isAllowNullValues() ? NullValue.INSTANCE : null;
+		}
+		try {
+			if (bytes.length < 2 || bytes[0] != VALUE_MARKER) {
+				throw new ValueCodecException("Unknown entry format", null);
+			}
+			return this.codec.decode(Arrays.copyOfRange(bytes, 1, bytes.length));
+		}
+		catch (ValueCodecException ex) {
+			this.statistics.undecodable.increment();
+			log(this.decodeFailureLogged, "Entry '" + new String(redisKey, StandardCharsets.UTF_8)
+					+ "' of cache '" + this.name + "' cannot be decoded; treating it as a miss and deleting it", ex);
+			RedisTier redis = this.redis;
+			if (redis != null) {
+				redis.delete(redisKey);
+			}
+			return null;
+		}
+	}
+
+	private static void log(AtomicBoolean logged, String message, ValueCodecException ex) {
+		if (logged.compareAndSet(false, true)) {
+			logger.warn(message + " (logged once; see the cache statistics for the count): " + ex.getMessage());
+		}
+		else if (logger.isDebugEnabled()) {
+			logger.debug(message, ex);
+		}
+	}
+
+	private @Nullable Namespace namespace() {
+		Namespace ns = this.namespace.get();
+		if (ns == null && this.redis != null) {
+			long version = this.redis.getCounter(this.namespaceKey);
+			if (version >= 0) {
+				ns = advanceNamespace(version);
+			}
+		}
+		return ns;
+	}
+
+	private Namespace advanceNamespace(long version) {
+		Namespace next = new Namespace(version, this.redisKeyBase);
+		Namespace current = this.namespace.accumulateAndGet(next,
+				(existing, candidate) -> (existing == null || existing.version < candidate.version) ? candidate
+						: existing);
+		return (current != null) ? current : next;
+	}
+
+	private static final class Namespace {
+
+		final long version;
+
+		final byte[] keyPrefix;
+
+		Namespace(long version, String redisKeyBase) {
+			this.version = version;
+			this.keyPrefix = (redisKeyBase + "v" + version + ":").getBytes(StandardCharsets.UTF_8);
+		}
+
+		byte[] redisKey(String encoded) {
+			byte[] key = encoded.getBytes(StandardCharsets.UTF_8);
+			byte[] full = Arrays.copyOf(this.keyPrefix, this.keyPrefix.length + key.length);
+			System.arraycopy(key, 0, full, this.keyPrefix.length, key.length);
+			return full;
+		}
+
+	}
+
+}

@@ -1,0 +1,325 @@
+package io.github.tieredcache.core;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.tieredcache.local.LocalTier;
+import io.github.tieredcache.redis.RedisTier;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.cache.CacheManager;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.util.Assert;
+
+/**
+ * A Spring {@link CacheManager} of {@link TieredCache}s. Caches named at build time exist
+ * from the start; other names are created on demand with the settings the
+ * {@link Builder#settingsResolver(Function) settings resolver} gives them, unless the
+ * manager is not {@link Builder#dynamic(boolean) dynamic}, in which case
+ * {@link #getCache(String)} returns {@code null} for them (and logs why once).
+ * <p>
+ * Create one with {@link #builder()}. Thread-safe.
+ */
+public class TieredCacheManager implements CacheManager, DisposableBean {
+
+	private static final Log logger = LogFactory.getLog(TieredCacheManager.class);
+
+	private final ConcurrentMap<String, TieredCache> caches = new ConcurrentHashMap<>();
+
+	private final Set<String> refused = ConcurrentHashMap.newKeySet();
+
+	private final Function<String, CacheSettings> settingsResolver;
+
+	private final boolean dynamic;
+
+	private final @Nullable RedisTier redis;
+
+	private final ValueCodec codec;
+
+	private final String keyPrefix;
+
+	private final Executor executor;
+
+	private final @Nullable ExecutorService ownedExecutor;
+
+	private final Ticker ticker;
+
+	private volatile Set<String> cacheNames = Collections.emptySet();
+
+	TieredCacheManager(Builder builder) {
+		this.redis = (builder.connectionFactory != null) ? new RedisTier(builder.connectionFactory, builder.ticker)
+				: null;
+		this.codec = (builder.codec != null) ? builder.codec : new JacksonValueCodec(List.of());
+		this.keyPrefix = builder.keyPrefix;
+		this.ticker = builder.ticker;
+		this.dynamic = builder.dynamic;
+		Map<String, CacheSettings> explicit = new LinkedHashMap<>(builder.caches);
+		CacheSettings defaults = builder.defaults;
+		Function<String, CacheSettings> resolver = builder.settingsResolver;
+		this.settingsResolver = (resolver != null) ? resolver
+				: (name) -> explicit.getOrDefault(name, defaults);
+		if (builder.executor != null) {
+			this.executor = builder.executor;
+			this.ownedExecutor = null;
+		}
+		else {
+			this.ownedExecutor = defaultExecutor();
+			this.executor = this.ownedExecutor;
+		}
+		Set<String> initial = new LinkedHashSet<>(builder.caches.keySet());
+		initial.addAll(builder.cacheNames);
+		initial.forEach(this::createCache);
+		if (this.redis == null) {
+			logger.info("tiered-cache: no Redis connection factory; caches use the in-process tier only");
+		}
+	}
+
+	/**
+	 * Return a builder.
+	 * @return a new builder
+	 */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	@Override
+	public @Nullable TieredCache getCache(String name) {
+		TieredCache cache = this.caches.get(name);
+		if (cache != null) {
+			return cache;
+		}
+		if (!this.dynamic) {
+			if (this.refused.add(name)) {
+				logger.warn("tiered-cache: cache '" + name + "' is not configured and 'tiered-cache.dynamic' is false;"
+						+ " list it under 'tiered-cache.caches' or set 'tiered-cache.dynamic=true'");
+			}
+			return null;
+		}
+		return createCache(name);
+	}
+
+	private TieredCache createCache(String name) {
+		return this.caches.computeIfAbsent(name, (key) -> {
+			CacheSettings settings = this.settingsResolver.apply(key);
+			LocalTier local = settings.localEnabled()
+					? new LocalTier(settings.localMaximumSize(), this.ticker, this.executor) : null;
+			TieredCache cache = new TieredCache(key, settings, local, this.redis, this.codec, this.keyPrefix,
+					this.executor);
+			Set<String> names = new LinkedHashSet<>(this.cacheNames);
+			names.add(key);
+			this.cacheNames = Collections.unmodifiableSet(names);
+			return cache;
+		});
+	}
+
+	@Override
+	public Collection<String> getCacheNames() {
+		return this.cacheNames;
+	}
+
+	/**
+	 * Return the prefix of every Redis key this manager writes.
+	 * @return the key prefix
+	 */
+	public String getKeyPrefix() {
+		return this.keyPrefix;
+	}
+
+	/**
+	 * Return whether the caches of this manager can use Redis.
+	 * @return whether a Redis tier is present
+	 */
+	public boolean hasRedisTier() {
+		return this.redis != null;
+	}
+
+	/**
+	 * Return the value codec shared by the caches.
+	 * @return the codec
+	 */
+	public ValueCodec getValueCodec() {
+		return this.codec;
+	}
+
+	@Override
+	public void destroy() {
+		if (this.ownedExecutor != null) {
+			this.ownedExecutor.shutdown();
+		}
+	}
+
+	private static ExecutorService defaultExecutor() {
+		AtomicInteger count = new AtomicInteger();
+		ThreadPoolExecutor executor = new ThreadPoolExecutor(0, 16, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+				(runnable) -> {
+					Thread thread = new Thread(runnable, "tiered-cache-" + count.incrementAndGet());
+					thread.setDaemon(true);
+					return thread;
+				}, new ThreadPoolExecutor.CallerRunsPolicy());
+		return executor;
+	}
+
+	/**
+	 * Builder for {@link TieredCacheManager}. Not thread-safe.
+	 */
+	public static final class Builder {
+
+		private @Nullable RedisConnectionFactory connectionFactory;
+
+		private @Nullable ValueCodec codec;
+
+		private String keyPrefix = "app";
+
+		private boolean dynamic = true;
+
+		private CacheSettings defaults = CacheSettings.builder().build();
+
+		private final Map<String, CacheSettings> caches = new LinkedHashMap<>();
+
+		private final Set<String> cacheNames = new LinkedHashSet<>();
+
+		private @Nullable Function<String, CacheSettings> settingsResolver;
+
+		private @Nullable Executor executor;
+
+		private Ticker ticker = Ticker.systemTicker();
+
+		private Builder() {
+		}
+
+		/**
+		 * Use Redis through this connection factory; without one, caches are in-process
+		 * only.
+		 * @param connectionFactory the connection factory, or {@code null}
+		 * @return this builder
+		 */
+		public Builder redis(@Nullable RedisConnectionFactory connectionFactory) {
+			this.connectionFactory = connectionFactory;
+			return this;
+		}
+
+		/**
+		 * Set the codec for values stored in Redis (default: a {@link JacksonValueCodec}
+		 * allowing only the platform packages).
+		 * @param codec the codec
+		 * @return this builder
+		 */
+		public Builder valueCodec(ValueCodec codec) {
+			this.codec = codec;
+			return this;
+		}
+
+		/**
+		 * Set the first segment of every Redis key.
+		 * @param keyPrefix the prefix, such as the application name
+		 * @return this builder
+		 */
+		public Builder keyPrefix(String keyPrefix) {
+			Assert.hasText(keyPrefix, "Key prefix must not be empty");
+			this.keyPrefix = keyPrefix;
+			return this;
+		}
+
+		/**
+		 * Set whether caches not named at build time are created on demand.
+		 * @param dynamic whether unknown names create caches
+		 * @return this builder
+		 */
+		public Builder dynamic(boolean dynamic) {
+			this.dynamic = dynamic;
+			return this;
+		}
+
+		/**
+		 * Set the settings of caches without settings of their own.
+		 * @param defaults the default settings
+		 * @return this builder
+		 */
+		public Builder defaults(CacheSettings defaults) {
+			this.defaults = defaults;
+			return this;
+		}
+
+		/**
+		 * Create a cache at start-up with these settings.
+		 * @param name the cache name
+		 * @param settings its settings
+		 * @return this builder
+		 */
+		public Builder cache(String name, CacheSettings settings) {
+			this.caches.put(name, settings);
+			return this;
+		}
+
+		/**
+		 * Create these caches at start-up, with the settings the resolver gives them.
+		 * @param names the cache names
+		 * @return this builder
+		 */
+		public Builder cacheNames(Collection<String> names) {
+			this.cacheNames.addAll(names);
+			return this;
+		}
+
+		/**
+		 * Find each cache's settings with this function instead of {@link #defaults} and
+		 * {@link #cache(String, CacheSettings)}.
+		 * @param settingsResolver returns the settings of a cache name, or throws an
+		 * exception that explains why they are invalid
+		 * @return this builder
+		 */
+		public Builder settingsResolver(Function<String, CacheSettings> settingsResolver) {
+			this.settingsResolver = settingsResolver;
+			return this;
+		}
+
+		/**
+		 * Run asynchronous work (Redis lookups for {@code retrieve}, namespace sweeps,
+		 * Caffeine maintenance) here instead of on a pool the manager owns.
+		 * @param executor the executor
+		 * @return this builder
+		 */
+		public Builder executor(Executor executor) {
+			this.executor = executor;
+			return this;
+		}
+
+		/**
+		 * Set the time source of in-process expiry.
+		 * @param ticker the ticker
+		 * @return this builder
+		 */
+		public Builder ticker(Ticker ticker) {
+			this.ticker = ticker;
+			return this;
+		}
+
+		/**
+		 * Build the manager and the caches named so far.
+		 * @return the manager
+		 */
+		public TieredCacheManager build() {
+			return new TieredCacheManager(this);
+		}
+
+	}
+
+}

@@ -1,0 +1,32 @@
+package io.github.tieredcache.core;
+
+/**
+ * Turns cached values into the bytes stored in Redis and back.
+ * <p>
+ * The default, {@link JacksonValueCodec}, writes JSON and reads back only types on an
+ * allow-list. Declare a bean of this type to replace it. Implementations must be
+ * thread-safe, must never instantiate a type that the application did not allow, and
+ * must report every bad input by throwing {@link ValueCodecException}: the cache then
+ * treats the entry as a miss.
+ */
+public interface ValueCodec {
+
+	/**
+	 * Encode a value.
+	 * @param value the value, never {@code null} (the cache stores nulls itself)
+	 * @return the encoded bytes
+	 * @throws ValueCodecException if the value cannot be encoded, for example because its
+	 * type is not allowed
+	 */
+	byte[] encode(Object value);
+
+	/**
+	 * Decode bytes produced by {@link #encode(Object)}.
+	 * @param bytes the bytes read from Redis
+	 * @return the decoded value, never {@code null}
+	 * @throws ValueCodecException if the bytes are corrupt, truncated, or name a type that
+	 * is not allowed
+	 */
+	Object decode(byte[] bytes);
+
+}

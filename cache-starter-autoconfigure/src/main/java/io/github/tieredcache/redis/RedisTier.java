@@ -1,0 +1,246 @@
+package io.github.tieredcache.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.RedisStringCommands.SetOption;
+import org.springframework.data.redis.core.Cursor;
+import org.springframework.data.redis.core.ScanOptions;
+import org.springframework.data.redis.core.types.Expiration;
+
+/**
+ * The shared tier: the few Redis commands the cache needs, over Spring Data Redis.
+ * <p>
+ * No method throws because Redis failed: a failed command is logged (at most one warning
+ * per {@link #WARNING_INTERVAL}, with the count of those not logged), counted in
+ * {@link #failures()}, and answered as documented on each method, so that callers fall
+ * back to the in-process tier and the loader.
+ * <p>
+ * Thread-safe.
+ */
+public final class RedisTier {
+
+	/**
+	 * Shortest time between two warnings about failed Redis commands.
+	 */
+	public static final Duration WARNING_INTERVAL = Duration.ofSeconds(30);
+
+	private static final Log logger = LogFactory.getLog(RedisTier.class);
+
+	private final RedisConnectionFactory connectionFactory;
+
+	private final Ticker ticker;
+
+	private final LongAdder failures = new LongAdder();
+
+	private final AtomicLong lastWarning = new AtomicLong(Long.MIN_VALUE);
+
+	private final LongAdder unreported = new LongAdder();
+
+	/**
+	 * Create a tier.
+	 * @param connectionFactory the connection factory, typically Spring Boot's
+	 * @param ticker the time source for rate-limiting warnings
+	 */
+	public RedisTier(RedisConnectionFactory connectionFactory, Ticker ticker) {
+		this.connectionFactory = connectionFactory;
+		this.ticker = ticker;
+	}
+
+	/**
+	 * {@code GET key}.
+	 * @param key the key
+	 * @return the value, or {@code null} if absent or if the command failed
+	 */
+	public byte @Nullable [] get(byte[] key) {
+		return execute("GET", (connection) -> connection.stringCommands().get(key), null);
+	}
+
+	/**
+	 * {@code SET key value PX ttl}.
+	 * @param key the key
+	 * @param value the value
+	 * @param ttl the time to live
+	 * @return whether Redis acknowledged the write
+	 */
+	public boolean set(byte[] key, byte[] value, Duration ttl) {
+		Boolean done = execute("SET",
+				(connection) -> connection.stringCommands()
+					.set(key, value, Expiration.milliseconds(ttl.toMillis()), SetOption.upsert()),
+				Boolean.FALSE);
+		return Boolean.TRUE.equals(done);
+	}
+
+	/**
+	 * {@code SET key value NX PX ttl GET}: atomically store the value unless the key is
+	 * present (Redis 7 or later).
+	 * @param key the key
+	 * @param value the value
+	 * @param ttl the time to live
+	 * @return the outcome
+	 */
+	public SetIfAbsentResult setIfAbsent(byte[] key, byte[] value, Duration ttl) {
+		SetIfAbsentResult result = execute("SET NX GET", (connection) -> {
+			byte[] previous = connection.stringCommands()
+				.setGet(key, value, Expiration.milliseconds(ttl.toMillis()), SetOption.ifAbsent());
+			return (previous != null) ? SetIfAbsentResult.present(previous) : SetIfAbsentResult.STORED;
+		}, null);
+		return (result != null) ? result : SetIfAbsentResult.FAILED;
+	}
+
+	/**
+	 * {@code UNLINK key}.
+	 * @param key the key
+	 * @return whether the key was present; {@code false} too if the command failed
+	 */
+	public boolean delete(byte[] key) {
+		Long removed = execute("UNLINK", (connection) -> connection.keyCommands().unlink(key), 0L);
+		return removed != null && removed > 0;
+	}
+
+	/**
+	 * {@code GET key} of a counter.
+	 * @param key the key
+	 * @return the counter, {@code 0} if absent, or {@code -1} if the command failed or the
+	 * value is not a number
+	 */
+	public long getCounter(byte[] key) {
+		Long value = execute("GET", (connection) -> {
+			byte[] bytes = connection.stringCommands().get(key);
+			return (bytes != null) ? Long.parseLong(new String(bytes, java.nio.charset.StandardCharsets.US_ASCII))
+					: 0L;
+		}, -1L);
+		return (value != null) ? value : -1;
+	}
+
+	/**
+	 * {@code INCR key}.
+	 * @param key the key
+	 * @return the incremented counter, or {@code -1} if the command failed
+	 */
+	public long increment(byte[] key) {
+		Long value = execute("INCR", (connection) -> connection.stringCommands().incr(key), -1L);
+		return (value != null) ? value : -1;
+	}
+
+	/**
+	 * Remove every key matching a glob pattern, with {@code SCAN} and {@code UNLINK} in
+	 * batches (never {@code KEYS}). Meant for a background thread.
+	 * @param pattern the {@code MATCH} pattern
+	 * @return how many keys were removed, or {@code -1} if a command failed
+	 */
+	public long deleteMatching(byte[] pattern) {
+		Long removed = execute("SCAN", (connection) -> {
+			long count = 0;
+			List<byte[]> batch = new ArrayList<>(500);
+			try (Cursor<byte[]> cursor = connection.keyCommands()
+				.scan(ScanOptions.scanOptions().match(pattern).count(500).build())) {
+				while (cursor.hasNext()) {
+					batch.add(cursor.next());
+					if (batch.size() == 500) {
+						count += unlink(connection, batch);
+					}
+				}
+			}
+			return count + unlink(connection, batch);
+		}, -1L);
+		return (removed != null) ? removed : -1;
+	}
+
+	private static long unlink(RedisConnection connection, List<byte[]> keys) {
+		if (keys.isEmpty()) {
+			return 0;
+		}
+		Long removed = connection.keyCommands().unlink(keys.toArray(new byte[0][]));
+		keys.clear();
+		return (removed != null) ? removed : 0;
+	}
+
+	/**
+	 * Return how many commands have failed since start-up.
+	 * @return the failure count
+	 */
+	public long failures() {
+		return this.failures.sum();
+	}
+
+	private <T> @Nullable T execute(String command, Function<RedisConnection, @Nullable T> action,
+			@Nullable T onFailure) {
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			return action.apply(connection);
+		}
+		catch (RuntimeException ex) {
+			this.failures.increment();
+			warn(command, ex);
+			return onFailure;
+		}
+	}
+
+	private void warn(String command, RuntimeException ex) {
+		long now = this.ticker.read();
+		long last = this.lastWarning.get();
+		long interval = TimeUnit.NANOSECONDS.convert(WARNING_INTERVAL);
+		if ((last == Long.MIN_VALUE || now - last >= interval) && this.lastWarning.compareAndSet(last, now)) {
+			long suppressed = this.unreported.sumThenReset();
+			logger.warn("Redis command " + command + " failed; the cache carries on without Redis for it"
+					+ ((suppressed > 0) ? " (" + suppressed + " more failures since the last warning)" : "") + ": "
+					+ ex.getMessage(), logger.isDebugEnabled() ? ex : null);
+		}
+		else {
+			this.unreported.increment();
+		}
+	}
+
+	/**
+	 * Outcome of {@link #setIfAbsent(byte[], byte[], Duration)}.
+	 *
+	 * @param outcome what happened
+	 * @param previous the value already present, for {@link Outcome#PRESENT}
+	 */
+	public record SetIfAbsentResult(Outcome outcome, byte @Nullable [] previous) {
+
+		static final SetIfAbsentResult STORED = new SetIfAbsentResult(Outcome.STORED, null);
+
+		static final SetIfAbsentResult FAILED = new SetIfAbsentResult(Outcome.FAILED, null);
+
+		static SetIfAbsentResult present(byte[] previous) {
+			return new SetIfAbsentResult(Outcome.PRESENT, previous);
+		}
+
+		/**
+		 * What {@code SET NX GET} did.
+		 */
+		public enum Outcome {
+
+			/**
+			 * The value was stored.
+			 */
+			STORED,
+
+			/**
+			 * A value was present and was left alone.
+			 */
+			PRESENT,
+
+			/**
+			 * The command failed.
+			 */
+			FAILED
+
+		}
+
+	}
+
+}
