@@ -61,6 +61,8 @@ public final class TieredCacheAutoConfiguration {
 	TieredCacheManager cacheManager(TieredCacheProperties properties, ValueCodec valueCodec, Environment environment,
 			ObjectProvider<TieredCacheRedisConnection> redis, ObjectProvider<TieredCacheCustomizer> cacheCustomizers,
 			ObjectProvider<TieredCacheManagerCustomizer> managerCustomizers) {
+		// fail at start-up on bad defaults, not at the first use of a dynamic cache
+		properties.resolve("(every cache)");
 		List<TieredCacheCustomizer> customizers = cacheCustomizers.orderedStream().toList();
 		TieredCacheManager.Builder builder = TieredCacheManager.builder()
 			.keyPrefix(keyPrefix(properties, environment))

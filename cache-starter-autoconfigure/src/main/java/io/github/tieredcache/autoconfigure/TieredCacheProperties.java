@@ -101,6 +101,8 @@ public class TieredCacheProperties {
 		@Nullable Duration localTtl = null;
 		String localTtlKey = "tiered-cache.defaults.local.ttl";
 		boolean redisEnabled = true;
+		boolean localEnabled = true;
+		String tiersKey = "tiered-cache.defaults.redis.enabled";
 		for (int i = 0; i < layers.length; i++) {
 			Spec spec = layers[i];
 			String prefix = prefixes[i];
@@ -125,6 +127,8 @@ public class TieredCacheProperties {
 				builder.nullTtl(spec.nullTtl);
 			}
 			if (spec.local.enabled != null) {
+				localEnabled = spec.local.enabled;
+				tiersKey = prefix + "local.enabled";
 				builder.localEnabled(spec.local.enabled);
 			}
 			if (spec.local.ttl != null) {
@@ -142,8 +146,13 @@ public class TieredCacheProperties {
 			}
 			if (spec.redis.enabled != null) {
 				redisEnabled = spec.redis.enabled;
+				tiersKey = prefix + "redis.enabled";
 				builder.redisEnabled(spec.redis.enabled);
 			}
+		}
+		if (!localEnabled && !redisEnabled) {
+			throw new InvalidConfigurationPropertyValueException(tiersKey, false, "Cache '" + cacheName
+					+ "' would have no tier: keep 'local.enabled' or 'redis.enabled' true");
 		}
 		if (redisEnabled && localTtl != null && localTtl.compareTo(ttl) > 0) {
 			throw new InvalidConfigurationPropertyValueException(localTtlKey, localTtl,

@@ -1,0 +1,101 @@
+package io.github.tieredcache.autoconfigure;
+
+import java.time.Duration;
+
+import io.github.tieredcache.core.CacheSettings;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * The merge of {@code caches.<name>} over {@code defaults}, without Spring.
+ */
+class TieredCachePropertiesTests {
+
+	private final TieredCacheProperties properties = new TieredCacheProperties();
+
+	@Test
+	void builtInDefaults() {
+		CacheSettings settings = this.properties.resolve("any").build();
+		assertThat(settings.ttl()).isEqualTo(Duration.ofMinutes(10));
+		assertThat(settings.ttlJitter()).isEqualTo(0.1);
+		assertThat(settings.cacheNullValues()).isFalse();
+		assertThat(settings.nullTtl()).isEqualTo(Duration.ofMinutes(1));
+		assertThat(settings.localEnabled()).isTrue();
+		assertThat(settings.localTtl()).isEqualTo(Duration.ofMinutes(1));
+		assertThat(settings.localMaximumSize()).isEqualTo(10_000);
+		assertThat(settings.redisEnabled()).isTrue();
+	}
+
+	@Test
+	void defaultsApplyToEveryCache() {
+		this.properties.getDefaults().setTtl(Duration.ofSeconds(30));
+		this.properties.getDefaults().getLocal().setMaximumSize(50L);
+		CacheSettings settings = this.properties.resolve("any").build();
+		assertThat(settings.ttl()).isEqualTo(Duration.ofSeconds(30));
+		assertThat(settings.localTtl()).isEqualTo(Duration.ofSeconds(30));
+		assertThat(settings.localMaximumSize()).isEqualTo(50);
+	}
+
+	@Test
+	void cacheKeysOverrideDefaultsAndUnsetKeysInherit() {
+		this.properties.getDefaults().setTtl(Duration.ofHours(1));
+		this.properties.getDefaults().setCacheNullValues(true);
+		this.properties.getDefaults().getLocal().setTtl(Duration.ofSeconds(20));
+		TieredCacheProperties.Spec users = new TieredCacheProperties.Spec();
+		users.setTtl(Duration.ofMinutes(5));
+		users.getLocal().setMaximumSize(100L);
+		this.properties.getCaches().put("users", users);
+		CacheSettings settings = this.properties.resolve("users").build();
+		assertThat(settings.ttl()).isEqualTo(Duration.ofMinutes(5));
+		assertThat(settings.localMaximumSize()).isEqualTo(100);
+		assertThat(settings.cacheNullValues()).isTrue();
+		assertThat(settings.localTtl()).isEqualTo(Duration.ofSeconds(20));
+		assertThat(this.properties.resolve("others").build().ttl()).isEqualTo(Duration.ofHours(1));
+	}
+
+	@Test
+	void localTtlDefaultsToTheTtlWhenRedisIsNotUsed() {
+		this.properties.getDefaults().getRedis().setEnabled(false);
+		assertThat(this.properties.resolve("any").build().localTtl()).isEqualTo(Duration.ofMinutes(10));
+	}
+
+	@Test
+	void localTtlAboveTheTtlNamesTheKey() {
+		TieredCacheProperties.Spec users = new TieredCacheProperties.Spec();
+		users.setTtl(Duration.ofSeconds(10));
+		this.properties.getDefaults().getLocal().setTtl(Duration.ofSeconds(30));
+		this.properties.getCaches().put("users", users);
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.resolve("users"))
+			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("tiered-cache.defaults.local.ttl"))
+			.withMessageContaining("tiered-cache.caches.users.ttl");
+	}
+
+	@Test
+	void outOfRangeValuesNameTheKey() {
+		TieredCacheProperties.Spec users = new TieredCacheProperties.Spec();
+		users.setTtlJitter(1.5);
+		this.properties.getCaches().put("users", users);
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.resolve("users"))
+			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("tiered-cache.caches.users.ttl-jitter"));
+		this.properties.getDefaults().setNullTtl(Duration.ZERO);
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.resolve("other"))
+			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("tiered-cache.defaults.null-ttl"));
+	}
+
+	@Test
+	void bothTiersOffNamesTheKeys() {
+		this.properties.getDefaults().getLocal().setEnabled(false);
+		this.properties.getDefaults().getRedis().setEnabled(false);
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> this.properties.resolve("any"))
+			.withMessageContaining("local.enabled");
+	}
+
+}
