@@ -14,6 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -107,6 +108,17 @@ public final class TieredCacheAutoConfiguration {
 		@Bean
 		TieredCacheRedisConnection tieredCacheRedisConnection(ObjectProvider<RedisConnectionFactory> connectionFactory) {
 			return new TieredCacheRedisConnection(connectionFactory.getIfAvailable());
+		}
+
+		@Bean
+		SmartInitializingSingleton tieredCacheRedisCheck(ObjectProvider<TieredCacheManager> manager) {
+			return () -> manager.ifAvailable((cacheManager) -> {
+				if (cacheManager.hasRedisTier()) {
+					Thread check = new Thread(cacheManager::checkRedis, "tiered-cache-redis-check");
+					check.setDaemon(true);
+					check.start();
+				}
+			});
 		}
 
 	}

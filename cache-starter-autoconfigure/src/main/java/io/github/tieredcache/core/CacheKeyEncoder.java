@@ -73,6 +73,71 @@ public final class CacheKeyEncoder {
 		return (out.length() <= MAX_LENGTH) ? out.toString() : hash(out);
 	}
 
+	/**
+	 * Return the key under which the in-process tier keeps an entry: the key itself for
+	 * scalar keys whose {@code equals} matches their encoding ({@code Long}, {@code Integer},
+	 * {@code Short}, {@code Byte}, {@code Boolean}, {@code Character}, {@code UUID}, enums),
+	 * so that a hit needs no encoding; otherwise {@link #encode(Object)} (the string itself
+	 * for a plain string). Local keys of different keys never collide: an encoded key that
+	 * is a {@code String} is never equal to a scalar key.
+	 * @param key the key
+	 * @return the local key
+	 */
+	public static Object localKey(@Nullable Object key) {
+		if (key instanceof Long || key instanceof Integer || key instanceof UUID || key instanceof Enum<?>
+				|| key instanceof Short || key instanceof Byte || key instanceof Boolean || key instanceof Character) {
+			return key;
+		}
+		return encode(key);
+	}
+
+	/**
+	 * Return the local key of an encoded key, the inverse of {@link #encode(Object)}
+	 * followed by {@link #localKey(Object)}; used where only the encoded key is known, such
+	 * as an invalidation from another instance.
+	 * @param encoded an encoded key
+	 * @return the local key
+	 */
+	public static Object localKeyOf(String encoded) {
+		int colon = encoded.indexOf(':');
+		if (!encoded.startsWith("#") || colon < 0) {
+			return encoded;
+		}
+		String value = encoded.substring(colon + 1);
+		try {
+			return switch (encoded.substring(0, colon)) {
+				case "#long" -> Long.valueOf(value);
+				case "#int" -> Integer.valueOf(value);
+				case "#short" -> Short.valueOf(value);
+				case "#byte" -> Byte.valueOf(value);
+				case "#bool" -> Boolean.valueOf(value);
+				case "#uuid" -> UUID.fromString(value);
+				case "#char" -> (value.length() == 2 && value.charAt(0) == '\\') ? value.charAt(1) : value.charAt(0);
+				case "#enum" -> enumConstant(value);
+				default -> encoded;
+			};
+		}
+		catch (RuntimeException ex) {
+			return encoded;
+		}
+	}
+
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private static Object enumConstant(String qualifiedName) {
+		int dot = qualifiedName.lastIndexOf('.');
+		try {
+			Class<?> type = Class.forName(qualifiedName.substring(0, dot), false,
+					CacheKeyEncoder.class.getClassLoader());
+			if (!type.isEnum()) {
+				return "#enum:" + qualifiedName;
+			}
+			return Enum.valueOf((Class) type, qualifiedName.substring(dot + 1));
+		}
+		catch (ClassNotFoundException ex) {
+			return "#enum:" + qualifiedName;
+		}
+	}
+
 	private static boolean isPlain(String string) {
 		if (string.isEmpty() || string.length() > MAX_LENGTH || string.charAt(0) == '#') {
 			return false;

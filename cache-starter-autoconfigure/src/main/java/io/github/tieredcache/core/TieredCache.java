@@ -70,7 +70,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private final AtomicReference<@Nullable Namespace> namespace = new AtomicReference<>();
 
-	private final ConcurrentMap<String, CompletableFuture<Object>> loads = new ConcurrentHashMap<>();
+	private final ConcurrentMap<Object, CompletableFuture<Object>> loads = new ConcurrentHashMap<>();
 
 	private final CacheStatistics statistics = new CacheStatistics();
 
@@ -134,9 +134,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	@Override
 	protected @Nullable Object lookup(Object key) {
-		String encoded = CacheKeyEncoder.encode(key);
-		Object stored = lookupLocal(encoded);
-		return (stored != null) ? stored : lookupRemote(encoded);
+		Object localKey = CacheKeyEncoder.localKey(key);
+		Object stored = lookupLocal(localKey);
+		return (stored != null) ? stored : lookupRemote(localKey, key);
 	}
 
 	@Override
@@ -147,23 +147,23 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	@Override
 	@SuppressWarnings("unchecked")
 	public <T> @Nullable T get(Object key, Callable<T> valueLoader) {
-		String encoded = CacheKeyEncoder.encode(key);
-		Object stored = lookupLocal(encoded);
+		Object localKey = CacheKeyEncoder.localKey(key);
+		Object stored = lookupLocal(localKey);
 		if (stored != null) {
 			return (T) fromStoreValue(stored);
 		}
 		CompletableFuture<Object> load = new CompletableFuture<>();
-		CompletableFuture<Object> running = this.loads.putIfAbsent(encoded, load);
+		CompletableFuture<Object> running = this.loads.putIfAbsent(localKey, load);
 		if (running != null) {
 			return (T) fromStoreValue(join(running));
 		}
 		try {
-			stored = lookupLocal(encoded);
+			stored = lookupLocal(localKey);
 			if (stored == null) {
-				stored = lookupRemote(encoded);
+				stored = lookupRemote(localKey, key);
 			}
 			if (stored == null) {
-				stored = store(encoded, callLoader(key, valueLoader));
+				stored = store(localKey, key, callLoader(key, valueLoader));
 			}
 			load.complete(stored);
 			return (T) fromStoreValue(stored);
@@ -173,7 +173,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			throw ex;
 		}
 		finally {
-			this.loads.remove(encoded, load);
+			this.loads.remove(localKey, load);
 		}
 	}
 
@@ -214,35 +214,35 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	@Override
 	public @Nullable CompletableFuture<?> retrieve(Object key) {
-		String encoded = CacheKeyEncoder.encode(key);
-		Object stored = lookupLocal(encoded);
+		Object localKey = CacheKeyEncoder.localKey(key);
+		Object stored = lookupLocal(localKey);
 		if (stored != null) {
 			return CompletableFuture.completedFuture(toValueWrapper(stored));
 		}
 		if (this.redis == null) {
 			return null;
 		}
-		return CompletableFuture.supplyAsync(() -> toValueWrapper(lookupRemote(encoded)), this.executor);
+		return CompletableFuture.supplyAsync(() -> toValueWrapper(lookupRemote(localKey, key)), this.executor);
 	}
 
 	@Override
 	@SuppressWarnings("unchecked")
 	public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
-		String encoded = CacheKeyEncoder.encode(key);
-		Object stored = lookupLocal(encoded);
+		Object localKey = CacheKeyEncoder.localKey(key);
+		Object stored = lookupLocal(localKey);
 		if (stored != null) {
 			return CompletableFuture.completedFuture((T) fromStoreValue(stored));
 		}
 		CompletableFuture<Object> load = new CompletableFuture<>();
-		CompletableFuture<Object> running = this.loads.putIfAbsent(encoded, load);
+		CompletableFuture<Object> running = this.loads.putIfAbsent(localKey, load);
 		if (running != null) {
 			return running.thenApply((value) -> (T) fromStoreValue(value));
 		}
 		CompletableFuture<@Nullable Object> remote = (this.redis != null)
-				? CompletableFuture.supplyAsync(() -> lookupRemote(encoded), this.executor)
+				? CompletableFuture.supplyAsync(() -> lookupRemote(localKey, key), this.executor)
 				: CompletableFuture.completedFuture(null);
 		remote.thenCompose((found) -> (found != null) ? CompletableFuture.completedFuture(found)
-				: loadAsync(encoded, valueLoader))
+				: loadAsync(localKey, key, valueLoader))
 			.whenComplete((value, ex) -> {
 				if (ex != null) {
 					load.completeExceptionally((ex instanceof CompletionException) ? ex.getCause() : ex);
@@ -250,12 +250,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				else {
 					load.complete(value);
 				}
-				this.loads.remove(encoded, load);
+				this.loads.remove(localKey, load);
 			});
 		return load.thenApply((value) -> (T) fromStoreValue(value));
 	}
 
-	private <T> CompletableFuture<Object> loadAsync(String encoded, Supplier<CompletableFuture<T>> valueLoader) {
+	private <T> CompletableFuture<Object> loadAsync(Object localKey, Object key,
+			Supplier<CompletableFuture<T>> valueLoader) {
 		this.statistics.loads.increment();
 		CompletableFuture<T> loaded;
 		try {
@@ -269,22 +270,22 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			if (ex != null) {
 				this.statistics.loadFailures.increment();
 			}
-		}).thenApplyAsync((value) -> store(encoded, value), this.executor);
+		}).thenApplyAsync((value) -> store(localKey, key, value), this.executor);
 	}
 
 	@Override
 	public void put(Object key, @Nullable Object value) {
-		String encoded = CacheKeyEncoder.encode(key);
+		Object localKey = CacheKeyEncoder.localKey(key);
 		if (value == null && !isAllowNullValues()) {
-			evictEncoded(encoded);
+			evict(localKey, key);
 			return;
 		}
-		store(encoded, value);
+		store(localKey, key, value);
 	}
 
 	@Override
 	public @Nullable ValueWrapper putIfAbsent(Object key, @Nullable Object value) {
-		String encoded = CacheKeyEncoder.encode(key);
+		Object localKey = CacheKeyEncoder.localKey(key);
 		if (value == null && !isAllowNullValues()) {
 			return toValueWrapper(lookup(key));
 		}
@@ -293,22 +294,22 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			Namespace ns = namespace();
 			byte[] bytes = encodeForRedis(stored);
 			if (ns != null && bytes != null) {
-				byte[] redisKey = ns.redisKey(encoded);
+				byte[] redisKey = ns.redisKey(CacheKeyEncoder.encode(key));
 				SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, bytes, redisTtl(stored));
 				if (result.outcome() == SetIfAbsentResult.Outcome.PRESENT) {
 					Object previous = decodeFromRedis(redisKey, result.previous());
 					if (previous != null) {
-						putLocal(encoded, previous);
+						putLocal(localKey, previous);
 						return toValueWrapper(previous);
 					}
 					this.redis.set(redisKey, bytes, redisTtl(stored));
 				}
-				putLocal(encoded, stored);
+				putLocal(localKey, stored);
 				return null;
 			}
 		}
 		if (this.local != null) {
-			Object previous = this.local.putIfAbsent(encoded, stored, localTtl(stored));
+			Object previous = this.local.putIfAbsent(localKey, stored, localTtl(stored));
 			return toValueWrapper(previous);
 		}
 		return null;
@@ -316,24 +317,24 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	@Override
 	public void evict(Object key) {
-		evictEncoded(CacheKeyEncoder.encode(key));
+		evict(CacheKeyEncoder.localKey(key), key);
 	}
 
 	@Override
 	public boolean evictIfPresent(Object key) {
-		return evictEncoded(CacheKeyEncoder.encode(key));
+		return evict(CacheKeyEncoder.localKey(key), key);
 	}
 
-	private boolean evictEncoded(String encoded) {
+	private boolean evict(Object localKey, Object key) {
 		boolean present = false;
 		if (this.redis != null) {
 			Namespace ns = namespace();
 			if (ns != null) {
-				present = this.redis.delete(ns.redisKey(encoded));
+				present = this.redis.delete(ns.redisKey(CacheKeyEncoder.encode(key)));
 			}
 		}
 		if (this.local != null) {
-			present |= this.local.remove(encoded);
+			present |= this.local.remove(localKey);
 		}
 		return present;
 	}
@@ -402,23 +403,23 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		return escaped.toString();
 	}
 
-	private @Nullable Object lookupLocal(String encoded) {
+	private @Nullable Object lookupLocal(Object localKey) {
 		if (this.local == null) {
 			return null;
 		}
-		Object stored = this.local.get(encoded);
+		Object stored = this.local.get(localKey);
 		if (stored != null) {
 			this.statistics.localHits.increment();
 		}
 		return stored;
 	}
 
-	private @Nullable Object lookupRemote(String encoded) {
+	private @Nullable Object lookupRemote(Object localKey, Object key) {
 		Object stored = null;
 		if (this.redis != null) {
 			Namespace ns = namespace();
 			if (ns != null) {
-				byte[] redisKey = ns.redisKey(encoded);
+				byte[] redisKey = ns.redisKey(CacheKeyEncoder.encode(key));
 				stored = decodeFromRedis(redisKey, this.redis.get(redisKey));
 			}
 		}
@@ -427,11 +428,11 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return null;
 		}
 		this.statistics.redisHits.increment();
-		putLocal(encoded, stored);
+		putLocal(localKey, stored);
 		return stored;
 	}
 
-	private Object store(String encoded, @Nullable Object value) {
+	private Object store(Object localKey, Object key, @Nullable Object value) {
 		Object stored = (value != null) ? value : NullValue.INSTANCE;
 		if (value == null && !isAllowNullValues()) {
 			return stored;
@@ -439,23 +440,24 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (this.redis != null) {
 			Namespace ns = namespace();
 			if (ns != null) {
+				byte[] redisKey = ns.redisKey(CacheKeyEncoder.encode(key));
 				byte[] bytes = encodeForRedis(stored);
 				if (bytes != null) {
-					this.redis.set(ns.redisKey(encoded), bytes, redisTtl(stored));
+					this.redis.set(redisKey, bytes, redisTtl(stored));
 				}
 				else {
 					// an older value must not outlive this one in Redis
-					this.redis.delete(ns.redisKey(encoded));
+					this.redis.delete(redisKey);
 				}
 			}
 		}
-		putLocal(encoded, stored);
+		putLocal(localKey, stored);
 		return stored;
 	}
 
-	private void putLocal(String encoded, Object stored) {
+	private void putLocal(Object localKey, Object stored) {
 		if (this.local != null) {
-			this.local.put(encoded, stored, localTtl(stored));
+			this.local.put(localKey, stored, localTtl(stored));
 		}
 	}
 

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.tieredcache.local.CoarseTicker;
 import io.github.tieredcache.local.LocalTier;
 import io.github.tieredcache.redis.RedisTier;
 import org.apache.commons.logging.Log;
@@ -60,6 +62,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 	private final @Nullable ExecutorService ownedExecutor;
 
+	private final Executor localMaintenanceExecutor;
+
 	private final Ticker ticker;
 
 	private volatile Set<String> cacheNames = Collections.emptySet();
@@ -79,10 +83,14 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		if (builder.executor != null) {
 			this.executor = builder.executor;
 			this.ownedExecutor = null;
+			this.localMaintenanceExecutor = builder.executor;
 		}
 		else {
 			this.ownedExecutor = defaultExecutor();
 			this.executor = this.ownedExecutor;
+			// Caffeine hands maintenance off often; a pool that may start a thread per task would
+			// make hits slow
+			this.localMaintenanceExecutor = ForkJoinPool.commonPool();
 		}
 		Set<String> initial = new LinkedHashSet<>(builder.caches.keySet());
 		initial.addAll(builder.cacheNames);
@@ -120,7 +128,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		return this.caches.computeIfAbsent(name, (key) -> {
 			CacheSettings settings = this.settingsResolver.apply(key);
 			LocalTier local = settings.localEnabled()
-					? new LocalTier(settings.localMaximumSize(), this.ticker, this.executor) : null;
+					? new LocalTier(settings.localTtl(), settings.localMaximumSize(), this.ticker,
+							this.localMaintenanceExecutor) : null;
 			TieredCache cache = new TieredCache(key, settings, local, this.redis, this.codec, this.keyPrefix,
 					this.executor);
 			Set<String> names = new LinkedHashSet<>(this.cacheNames);
@@ -149,6 +158,27 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	 */
 	public boolean hasRedisTier() {
 		return this.redis != null;
+	}
+
+	/**
+	 * Check that Redis answers, logging the outcome: a warning if it does not (the caches
+	 * then serve from the in-process tier and the loader until it does). Blocks for at most
+	 * the connection timeout; meant for a background thread at start-up.
+	 * @return whether Redis answered; {@code false} too without a Redis tier
+	 */
+	public boolean checkRedis() {
+		if (this.redis == null) {
+			return false;
+		}
+		String failure = this.redis.ping();
+		if (failure != null) {
+			logger.warn("tiered-cache: Redis is unreachable (" + failure + "); caches serve from the in-process tier"
+					+ " and their loaders until it answers");
+			return false;
+		}
+		logger.info("tiered-cache: Redis answers; caches use the in-process tier and Redis, key prefix '"
+				+ this.keyPrefix + "'");
+		return true;
 	}
 
 	/**
@@ -200,7 +230,7 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 		private @Nullable Executor executor;
 
-		private Ticker ticker = Ticker.systemTicker();
+		private Ticker ticker = CoarseTicker.get();
 
 		private Builder() {
 		}
@@ -293,7 +323,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 		/**
 		 * Run asynchronous work (Redis lookups for {@code retrieve}, namespace sweeps,
-		 * Caffeine maintenance) here instead of on a pool the manager owns.
+		 * Caffeine maintenance) here instead of on a pool the manager owns and Caffeine's
+		 * default ({@code ForkJoinPool.commonPool()}). Tests pass {@code Runnable::run}.
 		 * @param executor the executor
 		 * @return this builder
 		 */
@@ -303,7 +334,7 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		}
 
 		/**
-		 * Set the time source of in-process expiry.
+		 * Set the time source of in-process expiry (default: {@link CoarseTicker}).
 		 * @param ticker the ticker
 		 * @return this builder
 		 */

@@ -5,31 +5,41 @@ import java.util.concurrent.Executor;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The in-process tier: a bounded Caffeine cache whose entries each carry their own time to
- * live. Keys are encoded cache keys; values are what the cache stores (Spring's
- * {@code NullValue} standing for a cached {@code null}).
+ * The in-process tier: a bounded Caffeine cache. Entries live for the tier's TTL; an entry
+ * given a shorter TTL (a cached {@code null}, say) carries its own deadline, checked when
+ * it is read. A longer TTL is cut to the tier's.
  * <p>
- * Thread-safe. A hit allocates nothing.
+ * Keys are local keys ({@code CacheKeyEncoder.localKey}); values are what the cache stores
+ * (Spring's {@code NullValue} standing for a cached {@code null}).
+ * <p>
+ * Thread-safe. A hit on an entry with the tier's TTL allocates nothing and reads no clock
+ * beyond Caffeine's own.
  */
 public final class LocalTier {
 
-	private final Cache<String, Entry> cache;
+	private final Cache<Object, Object> cache;
+
+	private final Ticker ticker;
+
+	private final long ttlNanos;
 
 	/**
 	 * Create a tier.
+	 * @param ttl how long entries live
 	 * @param maximumSize the maximum number of entries
-	 * @param ticker the time source (tests inject a fake one)
+	 * @param ticker the time source (tests inject a fake one; see {@link CoarseTicker})
 	 * @param executor where Caffeine runs maintenance and removal work
 	 */
-	public LocalTier(long maximumSize, Ticker ticker, Executor executor) {
+	public LocalTier(Duration ttl, long maximumSize, Ticker ticker, Executor executor) {
+		this.ticker = ticker;
+		this.ttlNanos = ttl.toNanos();
 		this.cache = Caffeine.newBuilder()
 			.maximumSize(maximumSize)
-			.expireAfter(new PerEntryExpiry())
+			.expireAfterWrite(ttl)
 			.ticker(ticker)
 			.executor(executor)
 			.build();
@@ -37,42 +47,68 @@ public final class LocalTier {
 
 	/**
 	 * Return the value stored for a key.
-	 * @param key the encoded key
+	 * @param key the local key
 	 * @return the stored value, or {@code null} on a miss
 	 */
-	public @Nullable Object get(String key) {
-		Entry entry = this.cache.getIfPresent(key);
-		return (entry != null) ? entry.value : null;
+	public @Nullable Object get(Object key) {
+		Object stored = this.cache.getIfPresent(key);
+		if (stored instanceof Expiring expiring) {
+			if (this.ticker.read() - expiring.deadline >= 0) {
+				this.cache.asMap().remove(key, expiring);
+				return null;
+			}
+			return expiring.value;
+		}
+		return stored;
 	}
 
 	/**
 	 * Store a value.
-	 * @param key the encoded key
+	 * @param key the local key
 	 * @param value the value to store
-	 * @param ttl how long it lives
+	 * @param ttl how long it lives, at most the tier's TTL
 	 */
-	public void put(String key, Object value, Duration ttl) {
-		this.cache.put(key, new Entry(value, ttl.toNanos()));
+	public void put(Object key, Object value, Duration ttl) {
+		this.cache.put(key, wrap(value, ttl));
 	}
 
 	/**
 	 * Store a value unless one is present.
-	 * @param key the encoded key
+	 * @param key the local key
 	 * @param value the value to store
-	 * @param ttl how long it lives
+	 * @param ttl how long it lives, at most the tier's TTL
 	 * @return the value already present, or {@code null} if this one was stored
 	 */
-	public @Nullable Object putIfAbsent(String key, Object value, Duration ttl) {
-		Entry previous = this.cache.asMap().putIfAbsent(key, new Entry(value, ttl.toNanos()));
-		return (previous != null) ? previous.value : null;
+	public @Nullable Object putIfAbsent(Object key, Object value, Duration ttl) {
+		Object wrapped = wrap(value, ttl);
+		while (true) {
+			Object previous = this.cache.asMap().putIfAbsent(key, wrapped);
+			if (previous == null) {
+				return null;
+			}
+			if (!(previous instanceof Expiring expiring)) {
+				return previous;
+			}
+			if (this.ticker.read() - expiring.deadline < 0) {
+				return expiring.value;
+			}
+			if (this.cache.asMap().replace(key, previous, wrapped)) {
+				return null;
+			}
+		}
+	}
+
+	private Object wrap(Object value, Duration ttl) {
+		long nanos = ttl.toNanos();
+		return (nanos < this.ttlNanos) ? new Expiring(value, this.ticker.read() + nanos) : value;
 	}
 
 	/**
 	 * Remove a key.
-	 * @param key the encoded key
+	 * @param key the local key
 	 * @return whether an entry was present
 	 */
-	public boolean remove(String key) {
+	public boolean remove(Object key) {
 		return this.cache.asMap().remove(key) != null;
 	}
 
@@ -98,30 +134,11 @@ public final class LocalTier {
 	 * Return the Caffeine cache behind this tier.
 	 * @return the native cache
 	 */
-	public Cache<String, ?> getNativeCache() {
+	public Cache<Object, Object> getNativeCache() {
 		return this.cache;
 	}
 
-	private record Entry(Object value, long ttlNanos) {
-	}
-
-	private static final class PerEntryExpiry implements Expiry<String, Entry> {
-
-		@Override
-		public long expireAfterCreate(String key, Entry entry, long currentTime) {
-			return entry.ttlNanos;
-		}
-
-		@Override
-		public long expireAfterUpdate(String key, Entry entry, long currentTime, long currentDuration) {
-			return entry.ttlNanos;
-		}
-
-		@Override
-		public long expireAfterRead(String key, Entry entry, long currentTime, long currentDuration) {
-			return currentDuration;
-		}
-
+	private record Expiring(Object value, long deadline) {
 	}
 
 }

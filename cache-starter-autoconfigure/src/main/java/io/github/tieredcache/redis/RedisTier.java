@@ -169,6 +169,21 @@ public final class RedisTier {
 	}
 
 	/**
+	 * {@code PING}, for start-up and health checks; unlike the other commands a failure is
+	 * neither logged nor counted here.
+	 * @return {@code null} if Redis answered, else why it did not
+	 */
+	public @Nullable String ping() {
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			connection.ping();
+			return null;
+		}
+		catch (RuntimeException ex) {
+			return String.valueOf(ex.getMessage());
+		}
+	}
+
+	/**
 	 * Return how many commands have failed since start-up.
 	 * @return the failure count
 	 */

@@ -74,6 +74,21 @@ class CacheKeyEncoderTests {
 			.isNotEqualTo(CacheKeyEncoder.encode(new Query("lamp", 3)));
 	}
 
+	@Test
+	void scalarKeysAreTheirOwnLocalKeysAndRoundTrip() {
+		List<Object> scalars = List.of(42L, 42, (short) 4, (byte) 2, true, 'x', ',', UUID.randomUUID(), Color.BLUE);
+		for (Object key : scalars) {
+			assertThat(CacheKeyEncoder.localKey(key)).isSameAs(key);
+			assertThat(CacheKeyEncoder.localKeyOf(CacheKeyEncoder.encode(key))).isEqualTo(key);
+		}
+		List<Object> others = List.of("plain", "#tag", "", new SimpleKey("a", 1), 1.5d, "x".repeat(300),
+				List.of(1L));
+		for (Object key : others) {
+			assertThat(CacheKeyEncoder.localKey(key)).isEqualTo(CacheKeyEncoder.encode(key));
+			assertThat(CacheKeyEncoder.localKeyOf(CacheKeyEncoder.encode(key))).isEqualTo(CacheKeyEncoder.localKey(key));
+		}
+	}
+
 	/**
 	 * The property: over random parameter lists (nested, mixed types, strings full of the
 	 * grammar's own characters), two keys encode alike exactly when they are equal.
