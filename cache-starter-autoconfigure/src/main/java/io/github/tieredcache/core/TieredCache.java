@@ -145,8 +145,22 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	@Override
-	@SuppressWarnings("unchecked")
 	public <T> @Nullable T get(Object key, Callable<T> valueLoader) {
+		return get(key, valueLoader, WriteOptions.DEFAULT);
+	}
+
+	/**
+	 * Return the value for a key, loading and storing it on a miss as
+	 * {@link #get(Object, Callable)} does, with per-write options.
+	 * @param <T> the value type
+	 * @param key the key
+	 * @param valueLoader the loader, called at most once per key in this JVM at a time
+	 * @param options how a loaded value is stored
+	 * @return the value
+	 * @throws ValueRetrievalException if the loader throws
+	 */
+	@SuppressWarnings("unchecked")
+	public <T> @Nullable T get(Object key, Callable<T> valueLoader, WriteOptions options) {
 		Object localKey = CacheKeyEncoder.localKey(key);
 		Object stored = lookupLocal(localKey);
 		if (stored != null) {
@@ -163,7 +177,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				stored = lookupRemote(localKey, key);
 			}
 			if (stored == null) {
-				stored = store(localKey, key, callLoader(key, valueLoader));
+				stored = store(localKey, key, callLoader(key, valueLoader), options);
 			}
 			load.complete(stored);
 			return (T) fromStoreValue(stored);
@@ -226,8 +240,22 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	@Override
-	@SuppressWarnings("unchecked")
 	public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
+		return retrieve(key, valueLoader, WriteOptions.DEFAULT);
+	}
+
+	/**
+	 * Return the value for a key without blocking, loading and storing it on a miss as
+	 * {@link #retrieve(Object, Supplier)} does, with per-write options.
+	 * @param <T> the value type
+	 * @param key the key
+	 * @param valueLoader the loader, called at most once per key in this JVM at a time
+	 * @param options how a loaded value is stored
+	 * @return the value, or a failed future if the loader failed (nothing is then stored)
+	 */
+	@SuppressWarnings("unchecked")
+	public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader,
+			WriteOptions options) {
 		Object localKey = CacheKeyEncoder.localKey(key);
 		Object stored = lookupLocal(localKey);
 		if (stored != null) {
@@ -242,7 +270,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				? CompletableFuture.supplyAsync(() -> lookupRemote(localKey, key), this.executor)
 				: CompletableFuture.completedFuture(null);
 		remote.thenCompose((found) -> (found != null) ? CompletableFuture.completedFuture(found)
-				: loadAsync(localKey, key, valueLoader))
+				: loadAsync(localKey, key, valueLoader, options))
 			.whenComplete((value, ex) -> {
 				if (ex != null) {
 					load.completeExceptionally((ex instanceof CompletionException) ? ex.getCause() : ex);
@@ -256,7 +284,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	private <T> CompletableFuture<Object> loadAsync(Object localKey, Object key,
-			Supplier<CompletableFuture<T>> valueLoader) {
+			Supplier<CompletableFuture<T>> valueLoader, WriteOptions options) {
 		this.statistics.loads.increment();
 		CompletableFuture<T> loaded;
 		try {
@@ -270,17 +298,32 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			if (ex != null) {
 				this.statistics.loadFailures.increment();
 			}
-		}).thenApplyAsync((value) -> store(localKey, key, value), this.executor);
+		}).thenApplyAsync((value) -> store(localKey, key, value, options), this.executor);
 	}
 
 	@Override
 	public void put(Object key, @Nullable Object value) {
+		put(key, value, WriteOptions.DEFAULT);
+	}
+
+	/**
+	 * Store a value in both tiers, with per-write options. A {@code null} value that is not
+	 * to be cached evicts the key.
+	 * @param key the key
+	 * @param value the value
+	 * @param options how the value is stored
+	 */
+	public void put(Object key, @Nullable Object value, WriteOptions options) {
 		Object localKey = CacheKeyEncoder.localKey(key);
-		if (value == null && !isAllowNullValues()) {
+		if (value == null && !cachesNull(options)) {
 			evict(localKey, key);
 			return;
 		}
-		store(localKey, key, value);
+		store(localKey, key, value, options);
+	}
+
+	private boolean cachesNull(WriteOptions options) {
+		return options.cacheNull() || isAllowNullValues();
 	}
 
 	@Override
@@ -295,21 +338,22 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			byte[] bytes = encodeForRedis(stored);
 			if (ns != null && bytes != null) {
 				byte[] redisKey = ns.redisKey(CacheKeyEncoder.encode(key));
-				SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, bytes, redisTtl(stored));
+				SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, bytes,
+						redisTtl(stored, WriteOptions.DEFAULT));
 				if (result.outcome() == SetIfAbsentResult.Outcome.PRESENT) {
 					Object previous = decodeFromRedis(redisKey, result.previous());
 					if (previous != null) {
-						putLocal(localKey, previous);
+						putLocal(localKey, previous, WriteOptions.DEFAULT);
 						return toValueWrapper(previous);
 					}
-					this.redis.set(redisKey, bytes, redisTtl(stored));
+					this.redis.set(redisKey, bytes, redisTtl(stored, WriteOptions.DEFAULT));
 				}
-				putLocal(localKey, stored);
+				putLocal(localKey, stored, WriteOptions.DEFAULT);
 				return null;
 			}
 		}
 		if (this.local != null) {
-			Object previous = this.local.putIfAbsent(localKey, stored, localTtl(stored));
+			Object previous = this.local.putIfAbsent(localKey, stored, localTtl(stored, WriteOptions.DEFAULT));
 			return toValueWrapper(previous);
 		}
 		return null;
@@ -428,13 +472,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return null;
 		}
 		this.statistics.redisHits.increment();
-		putLocal(localKey, stored);
+		putLocal(localKey, stored, WriteOptions.DEFAULT);
 		return stored;
 	}
 
-	private Object store(Object localKey, Object key, @Nullable Object value) {
+	private Object store(Object localKey, Object key, @Nullable Object value, WriteOptions options) {
 		Object stored = (value != null) ? value : NullValue.INSTANCE;
-		if (value == null && !isAllowNullValues()) {
+		if (value == null && !cachesNull(options)) {
 			return stored;
 		}
 		if (this.redis != null) {
@@ -443,7 +487,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				byte[] redisKey = ns.redisKey(CacheKeyEncoder.encode(key));
 				byte[] bytes = encodeForRedis(stored);
 				if (bytes != null) {
-					this.redis.set(redisKey, bytes, redisTtl(stored));
+					this.redis.set(redisKey, bytes, redisTtl(stored, options));
 				}
 				else {
 					// an older value must not outlive this one in Redis
@@ -451,24 +495,25 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				}
 			}
 		}
-		putLocal(localKey, stored);
+		putLocal(localKey, stored, options);
 		return stored;
 	}
 
-	private void putLocal(Object localKey, Object stored) {
+	private void putLocal(Object localKey, Object stored, WriteOptions options) {
 		if (this.local != null) {
-			this.local.put(localKey, stored, localTtl(stored));
+			this.local.put(localKey, stored, localTtl(stored, options));
 		}
 	}
 
-	private Duration localTtl(Object stored) {
-		Duration ttl = this.settings.localTtl();
+	private Duration localTtl(Object stored, WriteOptions options) {
+		Duration ttl = (options.localTtl() != null) ? options.localTtl() : this.settings.localTtl();
 		Duration nullTtl = this.settings.nullTtl();
 		return (stored == NullValue.INSTANCE && nullTtl.compareTo(ttl) < 0) ? nullTtl : ttl;
 	}
 
-	private Duration redisTtl(Object stored) {
-		Duration ttl = (stored == NullValue.INSTANCE) ? this.settings.nullTtl() : this.settings.ttl();
+	private Duration redisTtl(Object stored, WriteOptions options) {
+		Duration ttl = (stored == NullValue.INSTANCE) ? this.settings.nullTtl()
+				: (options.ttl() != null) ? options.ttl() : this.settings.ttl();
 		double jitter = this.settings.ttlJitter();
 		if (jitter == 0) {
 			return ttl;
@@ -500,7 +545,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return null;
 		}
 		if (bytes.length == 1 && bytes[0] == NULL_MARKER) {
-			return isAllowNullValues() ? NullValue.INSTANCE : null;
+			return NullValue.INSTANCE;
 		}
 		try {
 			if (bytes.length < 2 || bytes[0] != VALUE_MARKER) {
