@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.tieredcache.aspect.TieredCacheAdvisor;
+import io.github.tieredcache.aspect.TieredCacheInterceptor;
 import io.github.tieredcache.core.CacheSettings;
 import io.github.tieredcache.core.JacksonValueCodec;
 import io.github.tieredcache.core.TieredCacheManager;
@@ -12,7 +14,10 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -25,6 +30,10 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.cache.CacheManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.type.AnnotationMetadata;
 import org.springframework.core.env.Environment;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
@@ -99,6 +108,36 @@ public final class TieredCacheAutoConfiguration {
 			throw new IllegalStateException("Invalid settings for cache '" + name + "' (check 'tiered-cache.caches."
 					+ name + ".*', 'tiered-cache.defaults.*' and any TieredCacheCustomizer): " + ex.getMessage(), ex);
 		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@Import(AutoProxyCreatorRegistrar.class)
+	static class AnnotationConfiguration {
+
+		@Bean
+		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+		static TieredCacheAdvisor tieredCacheAdvisor(ObjectProvider<TieredCacheManager> cacheManager,
+				Environment environment) {
+			int order = environment.getProperty("tiered-cache.aspect-order", Integer.class,
+					TieredCacheProperties.DEFAULT_ASPECT_ORDER);
+			return new TieredCacheAdvisor(
+					new TieredCacheInterceptor(cacheManager::getObject, environment::resolveRequiredPlaceholders),
+					order);
+		}
+
+	}
+
+	/**
+	 * Makes sure an auto-proxy creator exists (as {@code @EnableCaching} does), so the
+	 * pattern annotations work without {@code @EnableAspectJAutoProxy}.
+	 */
+	static class AutoProxyCreatorRegistrar implements ImportBeanDefinitionRegistrar {
+
+		@Override
+		public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
+			AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -19,6 +19,11 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 public class TieredCacheProperties {
 
 	/**
+	 * Default of {@link #getAspectOrder()}: just ahead of Spring's transaction advisor.
+	 */
+	public static final int DEFAULT_ASPECT_ORDER = Integer.MAX_VALUE - 100;
+
+	/**
 	 * Whether to enable tiered-cache.
 	 */
 	private boolean enabled = true;
@@ -33,6 +38,13 @@ public class TieredCacheProperties {
 	 * use, with the defaults.
 	 */
 	private boolean dynamic = true;
+
+	/**
+	 * Order of the advisor applying @CacheAside, @WriteThrough and @CacheInvalidate. The
+	 * default runs it outside @Transactional (whose order is Integer.MAX_VALUE), so a cache
+	 * hit opens no transaction; writes wait for commit whatever the order.
+	 */
+	private int aspectOrder = DEFAULT_ASPECT_ORDER;
 
 	private final Serialization serialization = new Serialization();
 
@@ -69,6 +81,14 @@ public class TieredCacheProperties {
 
 	public void setDynamic(boolean dynamic) {
 		this.dynamic = dynamic;
+	}
+
+	public int getAspectOrder() {
+		return this.aspectOrder;
+	}
+
+	public void setAspectOrder(int aspectOrder) {
+		this.aspectOrder = aspectOrder;
 	}
 
 	public Serialization getSerialization() {

@@ -1,0 +1,284 @@
+package io.github.tieredcache.aspect;
+
+import java.lang.reflect.Method;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+import io.github.tieredcache.aspect.CacheOperations.Invalidate;
+import io.github.tieredcache.aspect.CacheOperations.ReturnKind;
+import io.github.tieredcache.core.TieredCache;
+import io.github.tieredcache.core.TieredCacheManager;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.cache.Cache;
+import org.springframework.cache.interceptor.SimpleKeyGenerator;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringValueResolver;
+
+/**
+ * Applies {@code @CacheAside}, {@code @WriteThrough} and {@code @CacheInvalidate}: works out
+ * the call's cache, key and value, then hands over to {@link TieredCache}. Writes and
+ * invalidations made inside a Spring transaction wait for its commit and are dropped on
+ * rollback.
+ * <p>
+ * Thread-safe.
+ */
+public final class TieredCacheInterceptor implements MethodInterceptor {
+
+	private static final boolean transactionsPresent = ClassUtils.isPresent(
+			"org.springframework.transaction.support.TransactionSynchronizationManager",
+			TieredCacheInterceptor.class.getClassLoader());
+
+	private final Supplier<TieredCacheManager> cacheManagerSupplier;
+
+	private volatile @Nullable TieredCacheManager cacheManager;
+
+	private final CacheOperationSource operationSource;
+
+	/**
+	 * Create an interceptor.
+	 * @param cacheManager supplies the cache manager on the first intercepted call (so that
+	 * creating the interceptor, early in the context's life, creates nothing else)
+	 * @param placeholders resolves {@code ${…}} in TTL attributes, or {@code null}
+	 */
+	public TieredCacheInterceptor(Supplier<TieredCacheManager> cacheManager,
+			@Nullable StringValueResolver placeholders) {
+		this.cacheManagerSupplier = cacheManager;
+		this.operationSource = new CacheOperationSource(placeholders);
+	}
+
+	/**
+	 * Return whether a method carries any pattern annotation (parsing it, so that a bad
+	 * annotation fails now).
+	 * @param method the method
+	 * @param targetClass the target class
+	 * @return whether calls to the method must be intercepted
+	 */
+	boolean intercepts(Method method, Class<?> targetClass) {
+		return !this.operationSource.get(method, targetClass).isEmpty();
+	}
+
+	@Override
+	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+		Object target = invocation.getThis();
+		if (target == null) {
+			return invocation.proceed();
+		}
+		Method method = invocation.getMethod();
+		CacheOperations operations = this.operationSource.get(method, target.getClass());
+		if (operations.isEmpty()) {
+			return invocation.proceed();
+		}
+		Object[] args = invocation.getArguments();
+		if (operations.read() != null) {
+			return read(operations.read(), operations.returnKind(), invocation, target, args);
+		}
+		for (Invalidate invalidate : operations.invalidations()) {
+			if (invalidate.beforeInvocation()) {
+				invalidate(invalidate, target, args, null, method, false);
+			}
+		}
+		Object result = invocation.proceed();
+		return switch (operations.returnKind()) {
+			case FUTURE -> ((CompletableFuture<?>) result).thenApply((value) -> {
+				afterWrite(operations, target, args, value, method);
+				return value;
+			});
+			case MONO -> ReactorSupport.afterValue(result,
+					(value) -> afterWrite(operations, target, args, value, method));
+			case OPTIONAL -> {
+				afterWrite(operations, target, args, ((Optional<?>) result).orElse(null), method);
+				yield result;
+			}
+			case PLAIN -> {
+				afterWrite(operations, target, args, result, method);
+				yield result;
+			}
+		};
+	}
+
+	private @Nullable Object read(CacheOperations.CacheAside read, ReturnKind kind, MethodInvocation invocation,
+			Object target, Object[] args) throws Throwable {
+		if (read.condition() != null && !read.condition().isTrue(target, args, null)) {
+			return invocation.proceed();
+		}
+		TieredCache cache = cache(read.cacheName(), invocation.getMethod());
+		Object key = key(read.key(), target, args, null);
+		return switch (kind) {
+			case PLAIN -> readPlain(cache, key, read, invocation, target, args);
+			case OPTIONAL -> Optional.ofNullable(readPlain(cache, key, read, invocation, target, args));
+			case FUTURE -> readAsync(cache, key, read, () -> future(invocation), target, args);
+			case MONO -> ReactorSupport.defer(() -> readAsync(cache, key, read,
+					() -> ReactorSupport.toFuture(proceedUnchecked(invocation)), target, args));
+		};
+	}
+
+	private @Nullable Object readPlain(TieredCache cache, Object key, CacheOperations.CacheAside read,
+			MethodInvocation invocation, Object target, Object[] args) throws Throwable {
+		boolean optional = invocation.getMethod().getReturnType() == Optional.class;
+		if (read.unless() == null) {
+			try {
+				return cache.get(key, () -> unwrap(proceedUnchecked(invocation), optional), read.options());
+			}
+			catch (Cache.ValueRetrievalException ex) {
+				throw (ex.getCause() instanceof InvocationFailure failure) ? failure.getCause() : ex;
+			}
+		}
+		Cache.ValueWrapper cached = cache.get(key);
+		if (cached != null) {
+			return cached.get();
+		}
+		Object value = unwrap(invocation.proceed(), optional);
+		if (!read.unless().isTrue(target, args, value)) {
+			cache.put(key, value, read.options());
+		}
+		return value;
+	}
+
+	private CompletableFuture<?> readAsync(TieredCache cache, Object key, CacheOperations.CacheAside read,
+			Supplier<CompletableFuture<Object>> loader, Object target, Object[] args) {
+		CacheExpression unless = read.unless();
+		if (unless == null) {
+			return cache.retrieve(key, loader, read.options());
+		}
+		CompletableFuture<?> cached = cache.retrieve(key);
+		CompletableFuture<?> lookup = (cached != null) ? cached : CompletableFuture.completedFuture(null);
+		return lookup.thenCompose((wrapper) -> {
+			if (wrapper instanceof Cache.ValueWrapper found) {
+				return CompletableFuture.completedFuture(found.get());
+			}
+			return loader.get().thenApply((value) -> {
+				if (!unless.isTrue(target, args, value)) {
+					cache.put(key, value, read.options());
+				}
+				return value;
+			});
+		});
+	}
+
+	@SuppressWarnings("unchecked")
+	private static CompletableFuture<Object> future(MethodInvocation invocation) {
+		try {
+			Object result = invocation.proceed();
+			return (result != null) ? (CompletableFuture<Object>) result : CompletableFuture.completedFuture(null);
+		}
+		catch (Throwable ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
+
+	private static @Nullable Object proceedUnchecked(MethodInvocation invocation) {
+		try {
+			return invocation.proceed();
+		}
+		catch (Throwable ex) {
+			throw new InvocationFailure(ex);
+		}
+	}
+
+	private static @Nullable Object unwrap(@Nullable Object result, boolean optional) {
+		return (optional && result != null) ? ((Optional<?>) result).orElse(null) : result;
+	}
+
+	private void afterWrite(CacheOperations operations, Object target, Object[] args, @Nullable Object result,
+			Method method) {
+		CacheOperations.WriteThrough write = operations.write();
+		if (write != null) {
+			TieredCache cache = cache(write.cacheName(), method);
+			Object key = key(write.key(), target, args, result);
+			Object value = write.value().evaluate(target, args, result);
+			Object content = (value instanceof Optional<?> optional) ? optional.orElse(null) : value;
+			afterCommit(() -> cache.put(key, content, write.options()));
+		}
+		for (Invalidate invalidate : operations.invalidations()) {
+			// one made before the call is repeated after commit, so that a value a concurrent
+			// reader loaded during the transaction does not survive it
+			if (!invalidate.beforeInvocation() || inTransaction()) {
+				invalidate(invalidate, target, args, invalidate.beforeInvocation() ? null : result, method, true);
+			}
+		}
+	}
+
+	private void invalidate(Invalidate invalidate, Object target, Object[] args, @Nullable Object result,
+			Method method, boolean afterCommit) {
+		TieredCache cache = cache(invalidate.cacheName(), method);
+		Runnable action;
+		if (invalidate.allEntries()) {
+			action = cache::clear;
+		}
+		else {
+			Object key = key(invalidate.key(), target, args, result);
+			action = () -> cache.evict(key);
+		}
+		if (afterCommit) {
+			afterCommit(action);
+		}
+		else {
+			action.run();
+		}
+	}
+
+	private static boolean inTransaction() {
+		return transactionsPresent && TransactionSynchronizationManager.isSynchronizationActive();
+	}
+
+	/**
+	 * Run now, or after the current transaction commits (never, if it rolls back).
+	 */
+	private static void afterCommit(Runnable action) {
+		if (inTransaction()) {
+			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+
+				@Override
+				public void afterCommit() {
+					action.run();
+				}
+
+			});
+		}
+		else {
+			action.run();
+		}
+	}
+
+	private TieredCache cache(String name, Method method) {
+		TieredCacheManager manager = this.cacheManager;
+		if (manager == null) {
+			manager = this.cacheManagerSupplier.get();
+			this.cacheManager = manager;
+		}
+		TieredCache cache = manager.getCache(name);
+		if (cache == null) {
+			throw new IllegalStateException("Cache '" + name + "' named on " + CacheExpression.describe(method)
+					+ " does not exist: list it under 'tiered-cache.caches' or set 'tiered-cache.dynamic=true'");
+		}
+		return cache;
+	}
+
+	private static Object key(@Nullable CacheExpression expression, Object target, Object[] args,
+			@Nullable Object result) {
+		if (expression == null) {
+			return SimpleKeyGenerator.generateKey(args);
+		}
+		Object key = expression.evaluate(target, args, result);
+		return (key != null) ? key : SimpleKeyGenerator.generateKey((Object) null);
+	}
+
+	/**
+	 * Carries what the intercepted method threw through the cache's loader, so the caller
+	 * gets it unwrapped.
+	 */
+	private static final class InvocationFailure extends RuntimeException {
+
+		InvocationFailure(Throwable cause) {
+			super(null, cause, false, false);
+		}
+
+	}
+
+}
