@@ -2,7 +2,14 @@ package io.github.tieredcache.core;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -13,6 +20,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import io.github.tieredcache.local.LocalTier;
@@ -224,6 +232,107 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException("Interrupted while waiting for another thread's load", ex);
 		}
+	}
+
+	/**
+	 * Return the values of several keys: in-process hits first, then one Redis
+	 * {@code MGET} for the rest, then one call of the batch loader for what is still
+	 * missing, whose results are written to Redis in one pipelined round trip and to the
+	 * in-process tier.
+	 * <p>
+	 * A key the loader leaves out of its map counts as a {@code null} result. Batch loads
+	 * are not merged with concurrent single-key loads of the same keys.
+	 * @param <K> the key type
+	 * @param <V> the value type
+	 * @param keys the keys
+	 * @param batchLoader loads the missing keys in one call
+	 * @param options how loaded values are stored
+	 * @return the non-null values by key, in the order of {@code keys}
+	 * @throws ValueRetrievalException if the batch loader throws
+	 */
+	@SuppressWarnings("unchecked")
+	public <K, V> Map<K, V> getAll(Collection<? extends K> keys,
+			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options) {
+		Map<K, Object> found = new LinkedHashMap<>();
+		List<K> missing = new ArrayList<>();
+		for (K key : new LinkedHashSet<>(keys)) {
+			Object stored = lookupLocal(CacheKeyEncoder.localKey(key));
+			if (stored != null) {
+				found.put(key, stored);
+			}
+			else {
+				missing.add(key);
+			}
+		}
+		Namespace ns = (!missing.isEmpty() && this.redis != null) ? namespace() : null;
+		if (ns != null) {
+			List<byte[]> redisKeys = new ArrayList<>(missing.size());
+			for (K key : missing) {
+				redisKeys.add(ns.redisKey(CacheKeyEncoder.encode(key)));
+			}
+			List<byte @Nullable []> values = this.redis.getAll(redisKeys);
+			for (int i = 0; i < missing.size(); i++) {
+				Object stored = decodeFromRedis(redisKeys.get(i), values.get(i));
+				if (stored != null) {
+					this.statistics.redisHits.increment();
+					putLocal(CacheKeyEncoder.localKey(missing.get(i)), stored, WriteOptions.DEFAULT);
+					found.put(missing.get(i), stored);
+				}
+			}
+			missing.removeIf(found::containsKey);
+		}
+		if (!missing.isEmpty()) {
+			this.statistics.misses.add(missing.size());
+			found.putAll(loadAll(missing, batchLoader, options, ns));
+		}
+		Map<K, V> result = new LinkedHashMap<>();
+		for (K key : keys) {
+			Object value = fromStoreValue(found.get(key));
+			if (value != null) {
+				result.put(key, (V) value);
+			}
+		}
+		return result;
+	}
+
+	private <K, V> Map<K, Object> loadAll(List<K> missing,
+			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options,
+			@Nullable Namespace ns) {
+		this.statistics.loads.increment();
+		Set<K> request = new LinkedHashSet<>(missing);
+		Map<? extends K, ? extends V> loaded;
+		try {
+			loaded = batchLoader.apply(request);
+		}
+		catch (RuntimeException ex) {
+			this.statistics.loadFailures.increment();
+			throw new ValueRetrievalException(request, () -> batchLoader, ex);
+		}
+		Map<K, Object> stored = new LinkedHashMap<>();
+		List<Map.Entry<byte[], byte[]>> redisEntries = new ArrayList<>();
+		List<Duration> redisTtls = new ArrayList<>();
+		for (K key : missing) {
+			V value = loaded.get(key);
+			Object localKey = CacheKeyEncoder.localKey(key);
+			if (value == null && !cachesNull(options)) {
+				stored.put(key, NullValue.INSTANCE);
+				continue;
+			}
+			Object storeValue = (value != null) ? value : NullValue.INSTANCE;
+			if (ns != null) {
+				byte[] bytes = encodeForRedis(storeValue);
+				if (bytes != null) {
+					redisEntries.add(Map.entry(ns.redisKey(CacheKeyEncoder.encode(key)), bytes));
+					redisTtls.add(redisTtl(storeValue, options));
+				}
+			}
+			putLocal(localKey, storeValue, options);
+			stored.put(key, storeValue);
+		}
+		if (this.redis != null) {
+			this.redis.setAll(redisEntries, redisTtls);
+		}
+		return stored;
 	}
 
 	@Override

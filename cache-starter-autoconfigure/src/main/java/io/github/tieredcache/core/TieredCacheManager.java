@@ -139,6 +139,44 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		});
 	}
 
+	/**
+	 * Return a read-through view of a cache: {@code get(key)} loads on a miss.
+	 * @param <K> the key type
+	 * @param <V> the value type
+	 * @param cacheName the cache, created as {@link #getCache(String)} creates caches
+	 * @param loader loads one key; may return {@code null}
+	 * @return the read-through cache
+	 * @throws IllegalStateException if the cache does not exist and cannot be created
+	 */
+	public <K, V> ReadThroughCache<K, V> readThrough(String cacheName, Function<? super K, ? extends @Nullable V> loader) {
+		return new ReadThroughCache<>(requireCache(cacheName), loader, null);
+	}
+
+	/**
+	 * Return a read-through view of a cache whose {@code getAll} loads the missing keys in
+	 * one call of a batch loader.
+	 * @param <K> the key type
+	 * @param <V> the value type
+	 * @param cacheName the cache, created as {@link #getCache(String)} creates caches
+	 * @param loader loads one key; may return {@code null}
+	 * @param batchLoader loads several keys in one call, leaving out keys without a value
+	 * @return the read-through cache
+	 * @throws IllegalStateException if the cache does not exist and cannot be created
+	 */
+	public <K, V> ReadThroughCache<K, V> readThrough(String cacheName, Function<? super K, ? extends @Nullable V> loader,
+			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader) {
+		return new ReadThroughCache<>(requireCache(cacheName), loader, batchLoader);
+	}
+
+	private TieredCache requireCache(String cacheName) {
+		TieredCache cache = getCache(cacheName);
+		if (cache == null) {
+			throw new IllegalStateException("Cache '" + cacheName + "' does not exist: list it under"
+					+ " 'tiered-cache.caches' or set 'tiered-cache.dynamic=true'");
+		}
+		return cache;
+	}
+
 	@Override
 	public Collection<String> getCacheNames() {
 		return this.cacheNames;

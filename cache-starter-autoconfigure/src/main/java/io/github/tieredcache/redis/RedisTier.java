@@ -69,6 +69,48 @@ public final class RedisTier {
 	}
 
 	/**
+	 * {@code MGET keys…}: one round trip (Spring Data Redis splits it by slot on a cluster).
+	 * @param keys the keys
+	 * @return the values in key order, {@code null} for absent keys; all {@code null} if the
+	 * command failed
+	 */
+	public List<byte @Nullable []> getAll(List<byte[]> keys) {
+		List<byte[]> values = execute("MGET", (connection) -> connection.stringCommands()
+			.mGet(keys.toArray(new byte[0][])), null);
+		if (values == null || values.size() != keys.size()) {
+			return java.util.Collections.nCopies(keys.size(), null);
+		}
+		return values;
+	}
+
+	/**
+	 * {@code SET key value PX ttl} for several keys, pipelined into one round trip.
+	 * @param entries the keys and values
+	 * @param ttls the time to live of each entry, in the same order
+	 * @return whether Redis acknowledged the writes
+	 */
+	public boolean setAll(List<java.util.Map.Entry<byte[], byte[]>> entries, List<Duration> ttls) {
+		if (entries.isEmpty()) {
+			return true;
+		}
+		Boolean done = execute("SET (pipelined)", (connection) -> {
+			connection.openPipeline();
+			try {
+				for (int i = 0; i < entries.size(); i++) {
+					connection.stringCommands()
+						.set(entries.get(i).getKey(), entries.get(i).getValue(),
+								Expiration.milliseconds(ttls.get(i).toMillis()), SetOption.upsert());
+				}
+			}
+			finally {
+				connection.closePipeline();
+			}
+			return Boolean.TRUE;
+		}, Boolean.FALSE);
+		return Boolean.TRUE.equals(done);
+	}
+
+	/**
 	 * {@code SET key value PX ttl}.
 	 * @param key the key
 	 * @param value the value
