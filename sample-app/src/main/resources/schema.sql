@@ -1,5 +1,11 @@
+CREATE TABLE IF NOT EXISTS category (
+    id BIGINT PRIMARY KEY,
+    name VARCHAR(100) NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS product (
     id BIGINT PRIMARY KEY,
     name VARCHAR(200) NOT NULL,
-    price DECIMAL(10, 2) NOT NULL
+    price DECIMAL(10, 2) NOT NULL,
+    category_id BIGINT NOT NULL REFERENCES category (id)
 );

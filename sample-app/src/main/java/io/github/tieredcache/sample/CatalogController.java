@@ -1,45 +1,65 @@
 package io.github.tieredcache.sample;
 
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code GET /products/{id}}, {@code PUT /products/{id}/price} and {@code GET /stats}.
+ * The catalogue over HTTP, plus {@code GET /stats} with the number of database queries.
  */
 @RestController
 class CatalogController {
 
 	private final CatalogService catalog;
 
+	private final CategoryDirectory categories;
+
 	private final ProductRepository products;
 
-	CatalogController(CatalogService catalog, ProductRepository products) {
+	CatalogController(CatalogService catalog, CategoryDirectory categories, ProductRepository products) {
 		this.catalog = catalog;
+		this.categories = categories;
 		this.products = products;
 	}
 
 	@GetMapping("/products/{id}")
 	ResponseEntity<Product> product(@PathVariable long id) {
-		Product product = this.catalog.find(id);
-		return (product != null) ? ResponseEntity.ok(product) : ResponseEntity.notFound().build();
+		return ResponseEntity.of(this.catalog.find(id));
 	}
 
 	@PutMapping("/products/{id}/price")
-	ResponseEntity<Void> changePrice(@PathVariable long id, @RequestBody BigDecimal price) {
-		return this.catalog.changePrice(id, price) ? ResponseEntity.noContent().build()
-				: ResponseEntity.notFound().build();
+	ResponseEntity<Product> changePrice(@PathVariable long id, @RequestBody BigDecimal price) {
+		Product changed = this.catalog.changePrice(id, price);
+		return (changed != null) ? ResponseEntity.ok(changed) : ResponseEntity.notFound().build();
+	}
+
+	@DeleteMapping("/products/{id}")
+	ResponseEntity<Void> delete(@PathVariable long id) {
+		return this.catalog.delete(id) ? ResponseEntity.noContent().build() : ResponseEntity.notFound().build();
+	}
+
+	@GetMapping("/categories")
+	Map<Long, String> categories(@RequestParam List<Long> ids) {
+		return this.categories.names(ids);
+	}
+
+	@GetMapping("/categories/{id}/count")
+	long count(@PathVariable long id) {
+		return this.catalog.countInCategory(id);
 	}
 
 	@GetMapping("/stats")
 	Map<String, Long> stats() {
-		return Map.of("databaseReads", this.products.reads());
+		return Map.of("databaseQueries", this.products.queries());
 	}
 
 }

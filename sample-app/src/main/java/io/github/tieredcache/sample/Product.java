@@ -8,6 +8,7 @@ import java.math.BigDecimal;
  * @param id the identifier
  * @param name the name
  * @param price the price
+ * @param categoryId the category
  */
-public record Product(long id, String name, BigDecimal price) {
+public record Product(long id, String name, BigDecimal price, long categoryId) {
 }

@@ -1,6 +1,7 @@
 package io.github.tieredcache.sample;
 
 import java.math.BigDecimal;
+import java.util.List;
 
 import io.github.tieredcache.testsupport.RedisServer;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The sample app against a real Redis and its H2 database.
+ * Each pattern of the sample app, against a real Redis and the app's H2 database.
  */
 @SpringBootTest
 class SampleApplicationTests {
@@ -24,6 +25,9 @@ class SampleApplicationTests {
 	private CatalogService catalog;
 
 	@Autowired
+	private CategoryDirectory categories;
+
+	@Autowired
 	private ProductRepository products;
 
 	@DynamicPropertySource
@@ -32,26 +36,48 @@ class SampleApplicationTests {
 	}
 
 	@Test
-	void readsAreCachedInBothTiersAndPriceChangesEvict() {
-		long before = this.products.reads();
-		Product lamp = this.catalog.find(1L);
-		assertThat(lamp.name()).isEqualTo("Desk lamp");
-		assertThat(this.catalog.find(1L)).isEqualTo(lamp);
-		assertThat(this.products.reads() - before).isEqualTo(1);
+	void cacheAsideThenWriteThroughThenInvalidate() {
+		long before = this.products.queries();
+		Product lamp = this.catalog.find(1L).orElseThrow();
+		assertThat(this.catalog.find(1L)).contains(lamp);
+		assertThat(this.products.queries() - before).isEqualTo(1);
 		assertThat(redis.command("EXISTS", "catalog:products:v0:#long:1")).isEqualTo(":1");
 
-		this.catalog.changePrice(1L, new BigDecimal("19.90"));
+		Product cheaper = this.catalog.changePrice(1L, new BigDecimal("19.90"));
+		assertThat(cheaper.price()).isEqualByComparingTo("19.90");
+		long afterWrite = this.products.queries();
+		assertThat(this.catalog.find(1L)).contains(cheaper);
+		assertThat(this.products.queries()).as("the write put the new value in the cache").isEqualTo(afterWrite);
+
+		this.catalog.delete(1L);
 		assertThat(redis.command("EXISTS", "catalog:products:v0:#long:1")).isEqualTo(":0");
-		assertThat(this.catalog.find(1L).price()).isEqualByComparingTo("19.90");
-		assertThat(this.products.reads() - before).isEqualTo(2);
+		assertThat(this.catalog.find(1L)).isEmpty();
 	}
 
 	@Test
 	void missingProductsAreCachedAsNull() {
-		long before = this.products.reads();
-		assertThat(this.catalog.find(404L)).isNull();
-		assertThat(this.catalog.find(404L)).isNull();
-		assertThat(this.products.reads() - before).isEqualTo(1);
+		long before = this.products.queries();
+		assertThat(this.catalog.find(404L)).isEmpty();
+		assertThat(this.catalog.find(404L)).isEmpty();
+		assertThat(this.products.queries() - before).isEqualTo(1);
+	}
+
+	@Test
+	void springCacheableOverTheSameManager() {
+		long before = this.products.queries();
+		assertThat(this.catalog.countInCategory(2L)).isEqualTo(1);
+		assertThat(this.catalog.countInCategory(2L)).isEqualTo(1);
+		assertThat(this.products.queries() - before).isEqualTo(1);
+	}
+
+	@Test
+	void readThroughLoadsMissingCategoriesInOneQuery() {
+		assertThat(this.categories.name(3L)).isEqualTo("Stationery");
+		long before = this.products.queries();
+		assertThat(this.categories.names(List.of(1L, 2L, 3L, 99L))).containsOnlyKeys(1L, 2L, 3L);
+		assertThat(this.products.queries() - before).isEqualTo(1);
+		assertThat(this.categories.names(List.of(1L, 2L, 3L))).hasSize(3);
+		assertThat(this.products.queries() - before).isEqualTo(1);
 	}
 
 }

@@ -1,0 +1,204 @@
+package io.github.tieredcache.benchmarks;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.tieredcache.annotation.CacheAside;
+import io.github.tieredcache.aspect.TieredCacheAdvisor;
+import io.github.tieredcache.aspect.TieredCacheInterceptor;
+import io.github.tieredcache.core.CacheSettings;
+import io.github.tieredcache.core.JacksonValueCodec;
+import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.testsupport.RedisServer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.cache.annotation.Cacheable;
+import org.springframework.cache.annotation.EnableCaching;
+import org.springframework.cache.caffeine.CaffeineCacheManager;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Role;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+/**
+ * An L1 hit through an annotated method, side by side: {@code @CacheAside} against Spring's
+ * {@code @Cacheable} over {@code CaffeineCacheManager} (same bound and TTL as our in-process
+ * tier) and over {@code TieredCacheManager}, all with {@code key = "#id"} on
+ * {@code Product find(long id)}, all through a CGLIB proxy of a Spring context.
+ * <p>
+ * Run: {@code java -jar benchmarks/target/benchmarks.jar AnnotationHitBenchmarks -prof gc}
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(2)
+public class AnnotationHitBenchmarks {
+
+	private static final long ID = 42L;
+
+	private static RedisServer redis;
+
+	private AnnotationConfigApplicationContext springOnCaffeine;
+
+	private AnnotationConfigApplicationContext springOnTiered;
+
+	private AnnotationConfigApplicationContext cacheAside;
+
+	private SpringCatalog springOnCaffeineCatalog;
+
+	private SpringCatalog springOnTieredCatalog;
+
+	private AsideCatalog cacheAsideCatalog;
+
+	@Setup(Level.Trial)
+	public void setUp() {
+		redis = RedisServer.start();
+		this.springOnCaffeine = new AnnotationConfigApplicationContext(SpringOnCaffeine.class);
+		this.springOnTiered = new AnnotationConfigApplicationContext(SpringOnTiered.class);
+		this.cacheAside = new AnnotationConfigApplicationContext(CacheAsideOnTiered.class);
+		this.springOnCaffeineCatalog = this.springOnCaffeine.getBean(SpringCatalog.class);
+		this.springOnTieredCatalog = this.springOnTiered.getBean(SpringCatalog.class);
+		this.cacheAsideCatalog = this.cacheAside.getBean(AsideCatalog.class);
+		for (int i = 0; i < 3; i++) {
+			this.springOnCaffeineCatalog.find(ID);
+			this.springOnTieredCatalog.find(ID);
+			this.cacheAsideCatalog.find(ID);
+		}
+		if (SpringCatalog.loads + AsideCatalog.loads != 3) {
+			throw new IllegalStateException("Expected one load per set-up, saw "
+					+ (SpringCatalog.loads + AsideCatalog.loads));
+		}
+	}
+
+	@TearDown(Level.Trial)
+	public void tearDown() {
+		this.springOnCaffeine.close();
+		this.springOnTiered.close();
+		this.cacheAside.close();
+		redis.close();
+	}
+
+	@Benchmark
+	public Product cacheableOnCaffeineCacheManager() {
+		return this.springOnCaffeineCatalog.find(ID);
+	}
+
+	@Benchmark
+	public Product cacheableOnTieredCacheManager() {
+		return this.springOnTieredCatalog.find(ID);
+	}
+
+	@Benchmark
+	public Product cacheAsideOnTieredCacheManager() {
+		return this.cacheAsideCatalog.find(ID);
+	}
+
+	public static class SpringCatalog {
+
+		static int loads;
+
+		@Cacheable(cacheNames = "products", key = "#id")
+		public Product find(long id) {
+			loads++;
+			return Product.sample();
+		}
+
+	}
+
+	public static class AsideCatalog {
+
+		static int loads;
+
+		@CacheAside(cache = "products", key = "#id")
+		public Product find(long id) {
+			loads++;
+			return Product.sample();
+		}
+
+	}
+
+	static TieredCacheManager tieredCacheManager() {
+		return TieredCacheManager.builder()
+			.redis(redis.connectionFactory())
+			.keyPrefix("bench-annotations-" + System.nanoTime())
+			.valueCodec(new JacksonValueCodec(List.of("io.github.tieredcache.benchmarks")))
+			.cache("products", CacheSettings.builder().build())
+			.build();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableCaching
+	static class SpringOnCaffeine {
+
+		@Bean
+		CaffeineCacheManager cacheManager() {
+			CaffeineCacheManager manager = new CaffeineCacheManager("products");
+			manager.setCaffeine(Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(1)));
+			return manager;
+		}
+
+		@Bean
+		SpringCatalog catalog() {
+			return new SpringCatalog();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableCaching
+	static class SpringOnTiered {
+
+		@Bean
+		TieredCacheManager cacheManager() {
+			return tieredCacheManager();
+		}
+
+		@Bean
+		SpringCatalog catalog() {
+			return new SpringCatalog();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableCaching
+	static class CacheAsideOnTiered {
+
+		@Bean
+		TieredCacheManager cacheManager() {
+			return tieredCacheManager();
+		}
+
+		@Bean
+		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+		static TieredCacheAdvisor tieredCacheAdvisor(ObjectProvider<TieredCacheManager> cacheManager) {
+			return new TieredCacheAdvisor(new TieredCacheInterceptor(cacheManager::getObject, null),
+					Integer.MAX_VALUE - 100);
+		}
+
+		@Bean
+		AsideCatalog catalog() {
+			return new AsideCatalog();
+		}
+
+	}
+
+}
