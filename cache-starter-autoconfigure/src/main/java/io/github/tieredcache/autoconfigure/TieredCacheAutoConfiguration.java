@@ -1,5 +1,6 @@
 package io.github.tieredcache.autoconfigure;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -74,13 +75,26 @@ public final class TieredCacheAutoConfiguration {
 		// fail at start-up on bad defaults, not at the first use of a dynamic cache
 		properties.resolve("(every cache)");
 		List<TieredCacheCustomizer> customizers = cacheCustomizers.orderedStream().toList();
+		String keyPrefix = keyPrefix(properties, environment);
 		TieredCacheManager.Builder builder = TieredCacheManager.builder()
-			.keyPrefix(keyPrefix(properties, environment))
+			.keyPrefix(keyPrefix)
 			.dynamic(properties.isDynamic())
 			.valueCodec(valueCodec)
 			.cacheNames(properties.getCaches().keySet())
 			.settingsResolver((name) -> settings(properties, customizers, name));
-		redis.ifAvailable((connection) -> builder.redis(connection.connectionFactory()));
+		redis.ifAvailable((connection) -> {
+			builder.redis(connection.connectionFactory());
+			TieredCacheProperties.Invalidation invalidation = properties.getInvalidation();
+			if (connection.connectionFactory() != null && invalidation.isEnabled()) {
+				Duration interval = invalidation.getHeartbeatInterval();
+				if (interval.toMillis() < 10) {
+					throw new InvalidConfigurationPropertyValueException("tiered-cache.invalidation.heartbeat-interval",
+							interval, "Must be at least 10ms");
+				}
+				String channel = invalidation.getChannel();
+				builder.invalidation((channel != null) ? channel : keyPrefix + ":invalidation", interval);
+			}
+		});
 		managerCustomizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		return builder.build();
 	}

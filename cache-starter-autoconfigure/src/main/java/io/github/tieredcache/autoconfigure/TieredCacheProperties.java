@@ -48,6 +48,8 @@ public class TieredCacheProperties {
 
 	private final Serialization serialization = new Serialization();
 
+	private final Invalidation invalidation = new Invalidation();
+
 	/**
 	 * Settings of every cache unless overridden under 'tiered-cache.caches'.
 	 */
@@ -93,6 +95,10 @@ public class TieredCacheProperties {
 
 	public Serialization getSerialization() {
 		return this.serialization;
+	}
+
+	public Invalidation getInvalidation() {
+		return this.invalidation;
 	}
 
 	public Spec getDefaults() {
@@ -186,6 +192,56 @@ public class TieredCacheProperties {
 		if (value.isNegative() || value.isZero()) {
 			throw new InvalidConfigurationPropertyValueException(key, value, "Must be a positive duration");
 		}
+	}
+
+	/**
+	 * The cross-instance invalidation bus.
+	 */
+	public static class Invalidation {
+
+		/**
+		 * Whether writes, evictions and clears are published to the other instances, which
+		 * drop the entries from their in-process tiers (when Redis is used).
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Redis pub/sub channel of the invalidation bus. Defaults to
+		 * '<key-prefix>:invalidation'.
+		 */
+		private @Nullable String channel;
+
+		/**
+		 * How long the bus may go without one of this instance's own messages coming back
+		 * before the in-process tiers are emptied and bypassed; bounds how stale they can
+		 * get (about 1.25 times this).
+		 */
+		private Duration heartbeatInterval = Duration.ofSeconds(1);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getChannel() {
+			return this.channel;
+		}
+
+		public void setChannel(@Nullable String channel) {
+			this.channel = channel;
+		}
+
+		public Duration getHeartbeatInterval() {
+			return this.heartbeatInterval;
+		}
+
+		public void setHeartbeatInterval(Duration heartbeatInterval) {
+			this.heartbeatInterval = heartbeatInterval;
+		}
+
 	}
 
 	/**

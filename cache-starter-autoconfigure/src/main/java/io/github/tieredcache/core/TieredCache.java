@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import io.github.tieredcache.invalidation.InvalidationBus;
+import io.github.tieredcache.local.FillGuard;
 import io.github.tieredcache.local.LocalTier;
 import io.github.tieredcache.redis.RedisTier;
 import io.github.tieredcache.redis.RedisTier.SetIfAbsentResult;
@@ -68,6 +70,12 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private final @Nullable RedisTier redis;
 
+	private final @Nullable InvalidationBus bus;
+
+	private final FillGuard guard = new FillGuard();
+
+	private volatile boolean localUsable;
+
 	private final ValueCodec codec;
 
 	private final Executor executor;
@@ -86,16 +94,20 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private final AtomicBoolean encodeFailureLogged = new AtomicBoolean();
 
-	TieredCache(String name, CacheSettings settings, @Nullable LocalTier local, @Nullable RedisTier redis,
-			ValueCodec codec, String keyPrefix, Executor executor) {
+	TieredCache(String name, CacheSettings settings, Infrastructure infrastructure) {
 		super(settings.cacheNullValues());
 		this.name = name;
 		this.settings = settings;
-		this.local = settings.localEnabled() ? local : null;
-		this.redis = settings.redisEnabled() ? redis : null;
-		this.codec = codec;
-		this.executor = executor;
-		this.redisKeyBase = keyPrefix + ":" + name + ":";
+		this.local = settings.localEnabled() ? new LocalTier(settings.localTtl(), settings.localMaximumSize(),
+				infrastructure.ticker(), infrastructure.localExecutor(), this.guard) : null;
+		this.redis = settings.redisEnabled() ? infrastructure.redis() : null;
+		this.bus = (this.redis != null) ? infrastructure.bus() : null;
+		// until the bus vouches for it, an in-process tier that other instances write through may be stale
+		this.localUsable = this.bus == null || this.bus.getState() == InvalidationBus.State.HEALTHY
+				|| this.bus.getState() == InvalidationBus.State.OUTAGE;
+		this.codec = infrastructure.codec();
+		this.executor = infrastructure.executor();
+		this.redisKeyBase = infrastructure.keyPrefix() + ":" + name + ":";
 		this.namespaceKey = (this.redisKeyBase + "ns").getBytes(StandardCharsets.UTF_8);
 	}
 
@@ -143,8 +155,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	@Override
 	protected @Nullable Object lookup(Object key) {
 		Object localKey = CacheKeyEncoder.localKey(key);
+		long stamp = this.guard.stamp();
 		Object stored = lookupLocal(localKey);
-		return (stored != null) ? stored : lookupRemote(localKey, key);
+		return (stored != null) ? stored : lookupRemote(localKey, key, stamp);
 	}
 
 	@Override
@@ -180,12 +193,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return (T) fromStoreValue(join(running));
 		}
 		try {
+			long stamp = this.guard.stamp();
 			stored = lookupLocal(localKey);
 			if (stored == null) {
-				stored = lookupRemote(localKey, key);
+				stored = lookupRemote(localKey, key, stamp);
 			}
 			if (stored == null) {
-				stored = store(localKey, key, callLoader(key, valueLoader), options);
+				stored = storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
 			}
 			load.complete(stored);
 			return (T) fromStoreValue(stored);
@@ -255,6 +269,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options) {
 		Map<K, Object> found = new LinkedHashMap<>();
 		List<K> missing = new ArrayList<>();
+		long stamp = this.guard.stamp();
 		for (K key : new LinkedHashSet<>(keys)) {
 			Object stored = lookupLocal(CacheKeyEncoder.localKey(key));
 			if (stored != null) {
@@ -275,7 +290,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				Object stored = decodeFromRedis(redisKeys.get(i), values.get(i));
 				if (stored != null) {
 					this.statistics.redisHits.increment();
-					putLocal(CacheKeyEncoder.localKey(missing.get(i)), stored, WriteOptions.DEFAULT);
+					fillLocal(CacheKeyEncoder.localKey(missing.get(i)), stored, WriteOptions.DEFAULT, stamp);
 					found.put(missing.get(i), stored);
 				}
 			}
@@ -283,7 +298,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		if (!missing.isEmpty()) {
 			this.statistics.misses.add(missing.size());
-			found.putAll(loadAll(missing, batchLoader, options, ns));
+			found.putAll(loadAll(missing, batchLoader, options, ns, stamp));
 		}
 		Map<K, V> result = new LinkedHashMap<>();
 		for (K key : keys) {
@@ -297,7 +312,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private <K, V> Map<K, Object> loadAll(List<K> missing,
 			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options,
-			@Nullable Namespace ns) {
+			@Nullable Namespace ns, long stamp) {
 		this.statistics.loads.increment();
 		Set<K> request = new LinkedHashSet<>(missing);
 		Map<? extends K, ? extends V> loaded;
@@ -311,26 +326,29 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		Map<K, Object> stored = new LinkedHashMap<>();
 		List<Map.Entry<byte[], byte[]>> redisEntries = new ArrayList<>();
 		List<Duration> redisTtls = new ArrayList<>();
+		List<String> written = new ArrayList<>();
 		for (K key : missing) {
 			V value = loaded.get(key);
 			Object localKey = CacheKeyEncoder.localKey(key);
-			if (value == null && !cachesNull(options)) {
-				stored.put(key, NullValue.INSTANCE);
+			Object storeValue = (value != null) ? value : NullValue.INSTANCE;
+			stored.put(key, storeValue);
+			if ((value == null && !cachesNull(options)) || this.guard.invalidatedSince(localKey, stamp)) {
 				continue;
 			}
-			Object storeValue = (value != null) ? value : NullValue.INSTANCE;
 			if (ns != null) {
+				String encoded = CacheKeyEncoder.encode(key);
 				byte[] bytes = encodeForRedis(storeValue);
 				if (bytes != null) {
-					redisEntries.add(Map.entry(ns.redisKey(CacheKeyEncoder.encode(key)), bytes));
+					redisEntries.add(Map.entry(ns.redisKey(encoded), bytes));
 					redisTtls.add(redisTtl(storeValue, options));
+					written.add(encoded);
 				}
 			}
-			putLocal(localKey, storeValue, options);
-			stored.put(key, storeValue);
+			fillLocal(localKey, storeValue, options, stamp);
 		}
 		if (this.redis != null) {
 			this.redis.setAll(redisEntries, redisTtls);
+			written.forEach(this::published);
 		}
 		return stored;
 	}
@@ -345,7 +363,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (this.redis == null) {
 			return null;
 		}
-		return CompletableFuture.supplyAsync(() -> toValueWrapper(lookupRemote(localKey, key)), this.executor);
+		long stamp = this.guard.stamp();
+		return CompletableFuture.supplyAsync(() -> toValueWrapper(lookupRemote(localKey, key, stamp)), this.executor);
 	}
 
 	@Override
@@ -375,11 +394,12 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (running != null) {
 			return running.thenApply((value) -> (T) fromStoreValue(value));
 		}
+		long stamp = this.guard.stamp();
 		CompletableFuture<@Nullable Object> remote = (this.redis != null)
-				? CompletableFuture.supplyAsync(() -> lookupRemote(localKey, key), this.executor)
+				? CompletableFuture.supplyAsync(() -> lookupRemote(localKey, key, stamp), this.executor)
 				: CompletableFuture.completedFuture(null);
 		remote.thenCompose((found) -> (found != null) ? CompletableFuture.completedFuture(found)
-				: loadAsync(localKey, key, valueLoader, options))
+				: loadAsync(localKey, key, valueLoader, options, stamp))
 			.whenComplete((value, ex) -> {
 				if (ex != null) {
 					load.completeExceptionally((ex instanceof CompletionException) ? ex.getCause() : ex);
@@ -393,7 +413,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	private <T> CompletableFuture<Object> loadAsync(Object localKey, Object key,
-			Supplier<CompletableFuture<T>> valueLoader, WriteOptions options) {
+			Supplier<CompletableFuture<T>> valueLoader, WriteOptions options, long stamp) {
 		this.statistics.loads.increment();
 		CompletableFuture<T> loaded;
 		try {
@@ -407,7 +427,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			if (ex != null) {
 				this.statistics.loadFailures.increment();
 			}
-		}).thenApplyAsync((value) -> store(localKey, key, value, options), this.executor);
+		}).thenApplyAsync((value) -> storeLoaded(localKey, key, value, options, stamp), this.executor);
 	}
 
 	@Override
@@ -428,7 +448,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			evict(localKey, key);
 			return;
 		}
-		store(localKey, key, value, options);
+		storeWritten(localKey, key, value, options);
 	}
 
 	private boolean cachesNull(WriteOptions options) {
@@ -443,21 +463,24 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		Object stored = (value != null) ? value : NullValue.INSTANCE;
 		if (this.redis != null) {
+			long stamp = this.guard.stamp();
 			Namespace ns = namespace();
 			byte[] bytes = encodeForRedis(stored);
 			if (ns != null && bytes != null) {
-				byte[] redisKey = ns.redisKey(CacheKeyEncoder.encode(key));
+				String encoded = CacheKeyEncoder.encode(key);
+				byte[] redisKey = ns.redisKey(encoded);
 				SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, bytes,
 						redisTtl(stored, WriteOptions.DEFAULT));
 				if (result.outcome() == SetIfAbsentResult.Outcome.PRESENT) {
 					Object previous = decodeFromRedis(redisKey, result.previous());
 					if (previous != null) {
-						putLocal(localKey, previous, WriteOptions.DEFAULT);
+						fillLocal(localKey, previous, WriteOptions.DEFAULT, stamp);
 						return toValueWrapper(previous);
 					}
 					this.redis.set(redisKey, bytes, redisTtl(stored, WriteOptions.DEFAULT));
 				}
-				putLocal(localKey, stored, WriteOptions.DEFAULT);
+				writeLocal(localKey, stored, WriteOptions.DEFAULT);
+				published(encoded);
 				return null;
 			}
 		}
@@ -480,14 +503,18 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private boolean evict(Object localKey, Object key) {
 		boolean present = false;
+		String encoded = null;
 		if (this.redis != null) {
 			Namespace ns = namespace();
 			if (ns != null) {
-				present = this.redis.delete(ns.redisKey(CacheKeyEncoder.encode(key)));
+				encoded = CacheKeyEncoder.encode(key);
+				present = this.redis.delete(ns.redisKey(encoded));
 			}
 		}
-		if (this.local != null) {
-			present |= this.local.remove(localKey);
+		// after Redis, so that a concurrent read of the old value cannot be installed after this
+		present |= invalidateLocal(localKey);
+		if (encoded != null) {
+			published(encoded);
 		}
 		return present;
 	}
@@ -503,17 +530,18 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			long version = this.redis.increment(this.namespaceKey);
 			if (version >= 0) {
 				advanceNamespace(version);
+				clearLocal();
+				if (this.bus != null) {
+					this.bus.namespaceChanged(this.name, version);
+				}
 				if (previous != null) {
 					sweep(previous);
 				}
+				return;
 			}
-			else {
-				logger.warn("Could not clear the Redis tier of cache '" + this.name + "'");
-			}
+			logger.warn("Could not clear the Redis tier of cache '" + this.name + "'");
 		}
-		if (this.local != null) {
-			this.local.clear();
-		}
+		clearLocal();
 	}
 
 	/**
@@ -524,7 +552,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	@Override
 	public boolean invalidate() {
 		if (this.redis == null && this.local != null) {
-			return this.local.clear();
+			return clearLocal();
 		}
 		clear();
 		return false;
@@ -557,7 +585,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	private @Nullable Object lookupLocal(Object localKey) {
-		if (this.local == null) {
+		if (this.local == null || !this.localUsable) {
 			return null;
 		}
 		Object stored = this.local.get(localKey);
@@ -567,7 +595,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		return stored;
 	}
 
-	private @Nullable Object lookupRemote(Object localKey, Object key) {
+	private @Nullable Object lookupRemote(Object localKey, Object key, long stamp) {
 		Object stored = null;
 		if (this.redis != null) {
 			Namespace ns = namespace();
@@ -581,37 +609,163 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return null;
 		}
 		this.statistics.redisHits.increment();
-		putLocal(localKey, stored, WriteOptions.DEFAULT);
+		fillLocal(localKey, stored, WriteOptions.DEFAULT, stamp);
 		return stored;
 	}
 
-	private Object store(Object localKey, Object key, @Nullable Object value, WriteOptions options) {
+	/**
+	 * Store a value a caller wrote: Redis, then the in-process tier, then tell the other
+	 * instances.
+	 */
+	private void storeWritten(Object localKey, Object key, @Nullable Object value, WriteOptions options) {
 		Object stored = (value != null) ? value : NullValue.INSTANCE;
-		if (value == null && !cachesNull(options)) {
+		String encoded = writeRemote(key, stored, options);
+		writeLocal(localKey, stored, options);
+		if (encoded != null) {
+			published(encoded);
+		}
+	}
+
+	/**
+	 * Store a value a loader returned, unless its key was written or invalidated since the
+	 * load began (the loaded value may then be older than the write: it goes back to the
+	 * caller only).
+	 */
+	private Object storeLoaded(Object localKey, Object key, @Nullable Object value, WriteOptions options,
+			long stamp) {
+		Object stored = (value != null) ? value : NullValue.INSTANCE;
+		if ((value == null && !cachesNull(options)) || this.guard.invalidatedSince(localKey, stamp)) {
 			return stored;
 		}
-		if (this.redis != null) {
-			Namespace ns = namespace();
-			if (ns != null) {
-				byte[] redisKey = ns.redisKey(CacheKeyEncoder.encode(key));
-				byte[] bytes = encodeForRedis(stored);
-				if (bytes != null) {
-					this.redis.set(redisKey, bytes, redisTtl(stored, options));
-				}
-				else {
-					// an older value must not outlive this one in Redis
-					this.redis.delete(redisKey);
-				}
-			}
+		String encoded = writeRemote(key, stored, options);
+		fillLocal(localKey, stored, options, stamp);
+		if (encoded != null) {
+			published(encoded);
 		}
-		putLocal(localKey, stored, options);
 		return stored;
 	}
 
-	private void putLocal(Object localKey, Object stored, WriteOptions options) {
+	private @Nullable String writeRemote(Object key, Object stored, WriteOptions options) {
+		if (this.redis == null) {
+			return null;
+		}
+		Namespace ns = namespace();
+		if (ns == null) {
+			return null;
+		}
+		String encoded = CacheKeyEncoder.encode(key);
+		byte[] redisKey = ns.redisKey(encoded);
+		byte[] bytes = encodeForRedis(stored);
+		if (bytes != null) {
+			this.redis.set(redisKey, bytes, redisTtl(stored, options));
+		}
+		else {
+			// an older value must not outlive this one in Redis
+			this.redis.delete(redisKey);
+		}
+		return encoded;
+	}
+
+	private void writeLocal(Object localKey, Object stored, WriteOptions options) {
 		if (this.local != null) {
 			this.local.put(localKey, stored, localTtl(stored, options));
 		}
+		else {
+			this.guard.invalidated(localKey);
+		}
+	}
+
+	private void fillLocal(Object localKey, Object stored, WriteOptions options, long stamp) {
+		if (this.local != null && this.localUsable) {
+			this.local.fill(localKey, stored, localTtl(stored, options), stamp);
+		}
+	}
+
+	private boolean invalidateLocal(Object localKey) {
+		if (this.local != null) {
+			return this.local.remove(localKey);
+		}
+		this.guard.invalidated(localKey);
+		return false;
+	}
+
+	private boolean clearLocal() {
+		if (this.local != null) {
+			return this.local.clear();
+		}
+		this.guard.invalidatedAll();
+		return false;
+	}
+
+	private void published(String encodedKey) {
+		if (this.bus != null) {
+			this.bus.keyChanged(this.name, encodedKey);
+		}
+	}
+
+	/**
+	 * Apply another instance's invalidation of keys to the in-process tier.
+	 * @param encodedKeys the encoded keys
+	 */
+	void invalidatedElsewhere(List<String> encodedKeys) {
+		for (String encoded : encodedKeys) {
+			invalidateLocal(CacheKeyEncoder.localKeyOf(encoded));
+		}
+	}
+
+	/**
+	 * Apply another instance's clear.
+	 * @param version the namespace version it moved to
+	 */
+	void clearedElsewhere(long version) {
+		advanceNamespace(version);
+		clearLocal();
+	}
+
+	/**
+	 * Stop trusting the in-process tier: empty it, forget the namespace version, and bypass
+	 * the tier unless {@code usable}.
+	 * @param usable whether the tier may serve again at once
+	 */
+	void distrustLocal(boolean usable) {
+		if (this.bus == null) {
+			return;
+		}
+		if (!usable) {
+			this.localUsable = false;
+		}
+		clearLocal();
+		this.namespace.set(null);
+	}
+
+	/**
+	 * Serve from the in-process tier while Redis is unreachable, without emptying it.
+	 */
+	void serveLocalDuringOutage() {
+		if (this.bus != null) {
+			this.localUsable = true;
+		}
+	}
+
+	/**
+	 * Trust the in-process tier again, after emptying it once more.
+	 */
+	void trustLocal() {
+		if (this.bus == null) {
+			return;
+		}
+		clearLocal();
+		this.namespace.set(null);
+		this.localUsable = true;
+	}
+
+	/**
+	 * Return whether the in-process tier is serving (it is bypassed while the invalidation
+	 * bus cannot vouch for it).
+	 * @return whether lookups use the in-process tier
+	 */
+	public boolean isLocalTierServing() {
+		return this.local != null && this.localUsable;
 	}
 
 	private Duration localTtl(Object stored, WriteOptions options) {

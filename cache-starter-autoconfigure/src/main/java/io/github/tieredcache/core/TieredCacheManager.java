@@ -1,5 +1,6 @@
 package io.github.tieredcache.core;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,8 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.tieredcache.invalidation.InvalidationBus;
+import io.github.tieredcache.invalidation.InvalidationHandler;
 import io.github.tieredcache.local.CoarseTicker;
-import io.github.tieredcache.local.LocalTier;
 import io.github.tieredcache.redis.RedisTier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -66,6 +68,12 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 	private final Ticker ticker;
 
+	private final @Nullable InvalidationBus bus;
+
+	private final Infrastructure infrastructure;
+
+	private final Object trustLock = new Object();
+
 	private volatile Set<String> cacheNames = Collections.emptySet();
 
 	TieredCacheManager(Builder builder) {
@@ -92,6 +100,12 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 			// make hits slow
 			this.localMaintenanceExecutor = ForkJoinPool.commonPool();
 		}
+		this.bus = (this.redis != null && builder.invalidationChannel != null)
+				? new InvalidationBus(builder.connectionFactory, builder.invalidationChannel,
+						builder.heartbeatInterval, new CacheInvalidationHandler())
+				: null;
+		this.infrastructure = new Infrastructure(this.redis, this.bus, this.codec, this.keyPrefix, this.executor,
+				this.ticker, this.localMaintenanceExecutor);
 		Set<String> initial = new LinkedHashSet<>(builder.caches.keySet());
 		initial.addAll(builder.cacheNames);
 		initial.forEach(this::createCache);
@@ -125,18 +139,16 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	}
 
 	private TieredCache createCache(String name) {
-		return this.caches.computeIfAbsent(name, (key) -> {
-			CacheSettings settings = this.settingsResolver.apply(key);
-			LocalTier local = settings.localEnabled()
-					? new LocalTier(settings.localTtl(), settings.localMaximumSize(), this.ticker,
-							this.localMaintenanceExecutor) : null;
-			TieredCache cache = new TieredCache(key, settings, local, this.redis, this.codec, this.keyPrefix,
-					this.executor);
-			Set<String> names = new LinkedHashSet<>(this.cacheNames);
-			names.add(key);
-			this.cacheNames = Collections.unmodifiableSet(names);
-			return cache;
-		});
+		// with the bus's trust changes, so a new cache starts trusted exactly when the others are
+		synchronized (this.trustLock) {
+			return this.caches.computeIfAbsent(name, (key) -> {
+				TieredCache cache = new TieredCache(key, this.settingsResolver.apply(key), this.infrastructure);
+				Set<String> names = new LinkedHashSet<>(this.cacheNames);
+				names.add(key);
+				this.cacheNames = Collections.unmodifiableSet(names);
+				return cache;
+			});
+		}
 	}
 
 	/**
@@ -227,8 +239,19 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		return this.codec;
 	}
 
+	/**
+	 * Return the invalidation bus, if this manager has one.
+	 * @return the bus, or {@code null}
+	 */
+	public @Nullable InvalidationBus getInvalidationBus() {
+		return this.bus;
+	}
+
 	@Override
 	public void destroy() {
+		if (this.bus != null) {
+			this.bus.close();
+		}
 		if (this.ownedExecutor != null) {
 			this.ownedExecutor.shutdown();
 		}
@@ -243,6 +266,55 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 					return thread;
 				}, new ThreadPoolExecutor.CallerRunsPolicy());
 		return executor;
+	}
+
+	/**
+	 * Applies what the invalidation bus receives to this manager's caches.
+	 */
+	private final class CacheInvalidationHandler implements InvalidationHandler {
+
+		@Override
+		public void keysInvalidated(String cacheName, List<String> encodedKeys) {
+			TieredCache cache = TieredCacheManager.this.caches.get(cacheName);
+			if (cache != null) {
+				cache.invalidatedElsewhere(encodedKeys);
+			}
+		}
+
+		@Override
+		public void namespaceBumped(String cacheName, long version) {
+			TieredCache cache = TieredCacheManager.this.caches.get(cacheName);
+			if (cache != null) {
+				cache.clearedElsewhere(version);
+			}
+		}
+
+		@Override
+		public void flushLocalTiers() {
+			forEachCache((cache) -> cache.distrustLocal(true));
+		}
+
+		@Override
+		public void bypassLocalTiers() {
+			forEachCache((cache) -> cache.distrustLocal(false));
+		}
+
+		@Override
+		public void serveLocalTiersDuringOutage() {
+			forEachCache(TieredCache::serveLocalDuringOutage);
+		}
+
+		@Override
+		public void trustLocalTiers() {
+			forEachCache(TieredCache::trustLocal);
+		}
+
+		private void forEachCache(java.util.function.Consumer<TieredCache> action) {
+			synchronized (TieredCacheManager.this.trustLock) {
+				TieredCacheManager.this.caches.values().forEach(action);
+			}
+		}
+
 	}
 
 	/**
@@ -270,7 +342,28 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 		private Ticker ticker = CoarseTicker.get();
 
+		private @Nullable String invalidationChannel;
+
+		private Duration heartbeatInterval = Duration.ofSeconds(1);
+
 		private Builder() {
+		}
+
+		/**
+		 * Keep the in-process tiers of all instances coherent through an invalidation bus on
+		 * this Redis channel (off unless called; the auto-configuration turns it on). Needs
+		 * {@link #redis(RedisConnectionFactory) Redis}.
+		 * @param channel the channel, such as {@code <key-prefix>:invalidation}
+		 * @param heartbeatInterval how long the bus may be silent before the in-process
+		 * tiers are emptied and bypassed
+		 * @return this builder
+		 */
+		public Builder invalidation(String channel, Duration heartbeatInterval) {
+			Assert.hasText(channel, "Invalidation channel must not be empty");
+			Assert.isTrue(heartbeatInterval.toMillis() >= 10, "Heartbeat interval must be at least 10ms");
+			this.invalidationChannel = channel;
+			this.heartbeatInterval = heartbeatInterval;
+			return this;
 		}
 
 		/**

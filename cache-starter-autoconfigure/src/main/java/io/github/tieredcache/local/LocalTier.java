@@ -27,15 +27,20 @@ public final class LocalTier {
 
 	private final long ttlNanos;
 
+	private final FillGuard guard;
+
 	/**
 	 * Create a tier.
 	 * @param ttl how long entries live
 	 * @param maximumSize the maximum number of entries
 	 * @param ticker the time source (tests inject a fake one; see {@link CoarseTicker})
 	 * @param executor where Caffeine runs maintenance and removal work
+	 * @param guard records invalidations, so that {@link #fill} never installs a value
+	 * read before one
 	 */
-	public LocalTier(Duration ttl, long maximumSize, Ticker ticker, Executor executor) {
+	public LocalTier(Duration ttl, long maximumSize, Ticker ticker, Executor executor, FillGuard guard) {
 		this.ticker = ticker;
+		this.guard = guard;
 		this.ttlNanos = ttl.toNanos();
 		this.cache = Caffeine.newBuilder()
 			.maximumSize(maximumSize)
@@ -63,13 +68,36 @@ public final class LocalTier {
 	}
 
 	/**
-	 * Store a value.
+	 * Store a written value: a write invalidates fills of the key still in flight.
 	 * @param key the local key
 	 * @param value the value to store
 	 * @param ttl how long it lives, at most the tier's TTL
 	 */
 	public void put(Object key, Object value, Duration ttl) {
+		this.guard.invalidated(key);
 		this.cache.put(key, wrap(value, ttl));
+	}
+
+	/**
+	 * Install a value read from Redis or loaded, unless the key was invalidated since the
+	 * read or load began. The check and the install are atomic with respect to
+	 * {@link #remove(Object)} of the same key.
+	 * @param key the local key
+	 * @param value the value read or loaded
+	 * @param ttl how long it lives, at most the tier's TTL
+	 * @param stamp the {@link FillGuard#stamp()} taken before the read or load began
+	 * @return whether the value was installed
+	 */
+	public boolean fill(Object key, Object value, Duration ttl, long stamp) {
+		boolean[] installed = new boolean[1];
+		this.cache.asMap().compute(key, (k, current) -> {
+			if (this.guard.invalidatedSince(k, stamp)) {
+				return current;
+			}
+			installed[0] = true;
+			return wrap(value, ttl);
+		});
+		return installed[0];
 	}
 
 	/**
@@ -80,6 +108,7 @@ public final class LocalTier {
 	 * @return the value already present, or {@code null} if this one was stored
 	 */
 	public @Nullable Object putIfAbsent(Object key, Object value, Duration ttl) {
+		this.guard.invalidated(key);
 		Object wrapped = wrap(value, ttl);
 		while (true) {
 			Object previous = this.cache.asMap().putIfAbsent(key, wrapped);
@@ -109,6 +138,7 @@ public final class LocalTier {
 	 * @return whether an entry was present
 	 */
 	public boolean remove(Object key) {
+		this.guard.invalidated(key);
 		return this.cache.asMap().remove(key) != null;
 	}
 
@@ -117,6 +147,7 @@ public final class LocalTier {
 	 * @return whether any entry was present
 	 */
 	public boolean clear() {
+		this.guard.invalidatedAll();
 		boolean present = !this.cache.asMap().isEmpty();
 		this.cache.invalidateAll();
 		return present;

@@ -14,7 +14,7 @@ class LocalTierTests {
 
 	private final FakeTicker ticker = new FakeTicker();
 
-	private final LocalTier tier = new LocalTier(Duration.ofSeconds(60), 100, this.ticker, Runnable::run);
+	private final LocalTier tier = new LocalTier(Duration.ofSeconds(60), 100, this.ticker, Runnable::run, new FillGuard());
 
 	@Test
 	void entriesLiveForTheTiersTtl() {

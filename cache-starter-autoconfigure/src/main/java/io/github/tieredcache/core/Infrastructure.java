@@ -1,0 +1,23 @@
+package io.github.tieredcache.core;
+
+import java.util.concurrent.Executor;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.tieredcache.invalidation.InvalidationBus;
+import io.github.tieredcache.redis.RedisTier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the caches of one manager share.
+ *
+ * @param redis the Redis tier, or {@code null}
+ * @param bus the invalidation bus, or {@code null}
+ * @param codec the value codec
+ * @param keyPrefix the Redis key prefix
+ * @param executor runs asynchronous work
+ * @param ticker the in-process tier's time source
+ * @param localExecutor runs Caffeine's maintenance
+ */
+record Infrastructure(@Nullable RedisTier redis, @Nullable InvalidationBus bus, ValueCodec codec, String keyPrefix,
+		Executor executor, Ticker ticker, Executor localExecutor) {
+}
