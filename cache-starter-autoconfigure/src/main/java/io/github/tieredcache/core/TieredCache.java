@@ -102,9 +102,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				infrastructure.ticker(), infrastructure.localExecutor(), this.guard) : null;
 		this.redis = settings.redisEnabled() ? infrastructure.redis() : null;
 		this.bus = (this.redis != null) ? infrastructure.bus() : null;
-		// until the bus vouches for it, an in-process tier that other instances write through may be stale
-		this.localUsable = this.bus == null || this.bus.getState() == InvalidationBus.State.HEALTHY
-				|| this.bus.getState() == InvalidationBus.State.OUTAGE;
+		// an in-process tier the bus cannot vouch for may be stale
+		this.localUsable = this.bus == null || this.bus.getState() != InvalidationBus.State.SILENT;
 		this.codec = infrastructure.codec();
 		this.executor = infrastructure.executor();
 		this.redisKeyBase = infrastructure.keyPrefix() + ":" + name + ":";

@@ -133,11 +133,23 @@ public final class InvalidationBus implements AutoCloseable {
 			thread.setDaemon(true);
 			return thread;
 		});
-		handler.bypassLocalTiers();
-		this.container.start();
 		this.publisher.start();
 		long period = Math.max(1, this.intervalNanos / 4);
 		this.watchdog.scheduleAtFixedRate(this::checkHeartbeat, period, period, TimeUnit.NANOSECONDS);
+		subscribe();
+	}
+
+	private void subscribe() {
+		try {
+			this.container.start();
+		}
+		catch (RuntimeException ex) {
+			if (this.running) {
+				logger.warn("tiered-cache: cannot subscribe to invalidation channel '" + this.channel + "' yet ("
+						+ ex.getMessage() + "); retrying every " + Duration.ofNanos(this.intervalNanos));
+				this.watchdog.schedule(this::subscribe, this.intervalNanos, TimeUnit.NANOSECONDS);
+			}
+		}
 	}
 
 	/**
@@ -261,6 +273,9 @@ public final class InvalidationBus implements AutoCloseable {
 			this.statistics.sent.increment();
 		}
 		catch (RuntimeException ex) {
+			if (!this.running) {
+				return;
+			}
 			this.statistics.failedPublishes.increment();
 			synchronized (this.healthLock) {
 				if (this.state != State.OUTAGE) {
@@ -350,7 +365,8 @@ public final class InvalidationBus implements AutoCloseable {
 			boolean silent = now - this.lastOwnReceivedNanos > this.intervalNanos;
 			boolean publishing = now - this.lastPublishedNanos <= this.intervalNanos;
 			// in an outage silence is expected; once Redis takes messages again, it is not
-			if (silent && (this.state == State.HEALTHY || (this.state == State.OUTAGE && publishing))) {
+			if (silent && (this.state == State.HEALTHY || this.state == State.STARTING
+					|| (this.state == State.OUTAGE && publishing))) {
 				this.state = State.SILENT;
 				this.statistics.silences.increment();
 				logger.warn("tiered-cache: no heartbeat on invalidation channel '" + this.channel + "' for "
@@ -384,7 +400,8 @@ public final class InvalidationBus implements AutoCloseable {
 
 		/**
 		 * Subscribing; none of this instance's messages has come back yet. In-process tiers
-		 * are bypassed.
+		 * serve, and are emptied once the bus is healthy (or bypassed if it is not within the
+		 * heartbeat interval).
 		 */
 		STARTING,
 

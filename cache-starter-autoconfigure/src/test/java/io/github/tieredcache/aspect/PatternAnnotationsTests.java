@@ -53,7 +53,12 @@ class PatternAnnotationsTests {
 		.withUserConfiguration(ServicesConfiguration.class);
 
 	private void run(ContextConsumer<AssertableApplicationContext> test) {
-		this.runner.run(test);
+		this.runner.run((context) -> {
+			// the bus empties the in-process tiers once when it becomes healthy
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> context.getBean(TieredCacheManager.class).getInvalidationBus().isHealthy());
+			test.accept(context);
+		});
 	}
 
 	private String redisKey(String cache, String encodedKey) {

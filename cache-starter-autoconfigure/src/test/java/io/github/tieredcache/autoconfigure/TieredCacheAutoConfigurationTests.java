@@ -197,6 +197,34 @@ class TieredCacheAutoConfigurationTests {
 	}
 
 	@Test
+	void invalidationBusIsOnByDefaultOnTheKeyPrefixChannel() {
+		this.runner.run((context) -> {
+			TieredCacheManager manager = context.getBean(TieredCacheManager.class);
+			assertThat(manager.getInvalidationBus()).isNotNull();
+			assertThat(manager.getInvalidationBus().getChannel()).isEqualTo(this.prefix + ":invalidation");
+		});
+		this.runner.withPropertyValues("tiered-cache.invalidation.channel=custom-channel")
+			.run((context) -> assertThat(
+					context.getBean(TieredCacheManager.class).getInvalidationBus().getChannel())
+				.isEqualTo("custom-channel"));
+	}
+
+	@Test
+	void invalidationBusCanBeTurnedOff() {
+		this.runner.withPropertyValues("tiered-cache.invalidation.enabled=false")
+			.run((context) -> assertThat(context.getBean(TieredCacheManager.class).getInvalidationBus()).isNull());
+	}
+
+	@Test
+	void tooShortHeartbeatFailsAtStartUp() {
+		this.runner.withPropertyValues("tiered-cache.invalidation.heartbeat-interval=1ms").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure())
+				.hasStackTraceContaining("tiered-cache.invalidation.heartbeat-interval");
+		});
+	}
+
+	@Test
 	void customizersAreApplied() {
 		this.runner.withUserConfiguration(CustomizerConfiguration.class).run((context) -> {
 			TieredCacheManager manager = context.getBean(TieredCacheManager.class);

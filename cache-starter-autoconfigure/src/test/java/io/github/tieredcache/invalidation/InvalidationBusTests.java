@@ -73,7 +73,7 @@ class InvalidationBusTests {
 	}
 
 	@Test
-	void localTierIsBypassedUntilTheBusIsHealthy() {
+	void busBecomesHealthyAndTheLocalTierServes() {
 		TieredCacheManager manager = instance();
 		assertThat(manager.getCache("products").isLocalTierServing()).isTrue();
 		assertThat(manager.getInvalidationBus().getState()).isEqualTo(InvalidationBus.State.HEALTHY);
@@ -218,6 +218,60 @@ class InvalidationBusTests {
 		assertThat(load.get(10, TimeUnit.SECONDS)).isEqualTo("loaded-before-the-write");
 		assertThat(a.get("k", String.class)).isEqualTo("written");
 		assertThat(this.redis.command("GET", this.prefix + ":products:v0:k")).isEqualTo("\u0001\"written\"");
+	}
+
+	/**
+	 * Measures (does not assert) the delay from the start of a write on A to the arrival of
+	 * its invalidation at B, over 1,000 writes; docs/coherence.md reports the figures,
+	 * written to {@code target/coherence-propagation.txt}.
+	 */
+	@Test
+	void propagationDelayOverAThousandWrites() throws Exception {
+		TieredCache a = instance().getCache("products");
+		TieredCacheManager managerB = instance();
+		int writes = 1000;
+		long[] started = new long[writes];
+		long[] arrived = new long[writes];
+		AtomicLong arrivals = new AtomicLong();
+		managerB.getInvalidationBus().addObserver((cache, keys) -> {
+			long now = System.nanoTime();
+			for (String key : keys) {
+				if (key.startsWith("p-")) {
+					arrived[Integer.parseInt(key.substring(2))] = now;
+					arrivals.incrementAndGet();
+				}
+			}
+		});
+		for (int i = 0; i < writes; i++) {
+			started[i] = System.nanoTime();
+			a.put("p-" + i, "v" + i);
+		}
+		await().atMost(Duration.ofSeconds(30)).untilAtomic(arrivals, org.hamcrest.Matchers.equalTo((long) writes));
+		long[] micros = new long[writes];
+		for (int i = 0; i < writes; i++) {
+			micros[i] = (arrived[i] - started[i]) / 1000;
+		}
+		java.util.Arrays.sort(micros);
+		String report = String.format("back-to-back: propagation over %d writes: p50 %d us, p99 %d us, max %d us",
+				writes, micros[writes / 2], micros[writes * 99 / 100], micros[writes - 1]);
+		// one write at a time: the next starts once the previous one's invalidation arrived
+		arrivals.set(0);
+		for (int i = 0; i < writes; i++) {
+			started[i] = System.nanoTime();
+			a.put("p-" + i, "w" + i);
+			long expected = i + 1;
+			await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofNanos(50_000))
+				.until(() -> arrivals.get() >= expected);
+		}
+		for (int i = 0; i < writes; i++) {
+			micros[i] = (arrived[i] - started[i]) / 1000;
+		}
+		java.util.Arrays.sort(micros);
+		report += String.format("%none at a time: propagation over %d writes: p50 %d us, p99 %d us, max %d us", writes,
+				micros[writes / 2], micros[writes * 99 / 100], micros[writes - 1]);
+		System.out.println(report);
+		java.nio.file.Files.writeString(java.nio.file.Path.of("target", "coherence-propagation.txt"), report + "\n");
+		assertThat(micros[0]).isPositive();
 	}
 
 	@Test

@@ -1,0 +1,134 @@
+package io.github.tieredcache.invalidation;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.github.tieredcache.core.CacheSettings;
+import io.github.tieredcache.core.JacksonValueCodec;
+import io.github.tieredcache.core.TieredCache;
+import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.testsupport.RedisServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The bus under real faults of a Redis process of the test's own: its subscription killed,
+ * every client paused, Redis killed and restarted. After each, instance B serves no value
+ * older than the last completed write once {@link InvalidationBusTests#BOUND} has passed.
+ */
+class InvalidationFaultTests {
+
+	private static final Duration BOUND = InvalidationBusTests.BOUND;
+
+	private final String prefix = "faults-" + UUID.randomUUID();
+
+	private RedisServer redis;
+
+	private LettuceConnectionFactory connectionA;
+
+	private LettuceConnectionFactory connectionB;
+
+	private TieredCacheManager managerA;
+
+	private TieredCacheManager managerB;
+
+	private TieredCache a;
+
+	private TieredCache b;
+
+	@BeforeEach
+	void start() {
+		this.redis = RedisServer.start();
+		this.connectionA = this.redis.connectionFactory();
+		this.connectionB = this.redis.connectionFactory();
+		this.managerA = manager(this.connectionA);
+		this.managerB = manager(this.connectionB);
+		this.a = this.managerA.getCache("products");
+		this.b = this.managerB.getCache("products");
+	}
+
+	private TieredCacheManager manager(LettuceConnectionFactory connectionFactory) {
+		TieredCacheManager manager = TieredCacheManager.builder()
+			.redis(connectionFactory)
+			.keyPrefix(this.prefix)
+			.valueCodec(new JacksonValueCodec(List.of()))
+			.invalidation(this.prefix + ":invalidation", InvalidationBusTests.HEARTBEAT)
+			.cache("products", CacheSettings.builder().localTtl(Duration.ofMinutes(1)).build())
+			.build();
+		await().atMost(Duration.ofSeconds(10)).until(() -> manager.getInvalidationBus().isHealthy());
+		return manager;
+	}
+
+	@AfterEach
+	void stop() {
+		this.managerA.destroy();
+		this.managerB.destroy();
+		this.connectionA.destroy();
+		this.connectionB.destroy();
+		this.redis.close();
+	}
+
+	private void cacheV1InBothInstances() {
+		this.a.put("k", "v1");
+		// once A's own invalidation of v1 has reached B, B's read of v1 stays in its L1
+		await().atMost(BOUND).untilAsserted(() -> {
+			long localHits = this.b.getStatistics().localHits();
+			assertThat(this.b.get("k", String.class)).isEqualTo("v1");
+			assertThat(this.b.getStatistics().localHits()).as("v1 is in B's L1").isGreaterThan(localHits);
+		});
+	}
+
+	private String valueInRedis() {
+		return this.redis.command("GET", this.prefix + ":products:v0:k");
+	}
+
+	@Test
+	void killedSubscriptionServesNothingStaleOnceTheBoundHasPassed() {
+		cacheV1InBothInstances();
+		assertThat(this.redis.command("CLIENT", "KILL", "TYPE", "pubsub")).matches(":[1-9]\\d*");
+		this.a.put("k", "v2");
+		assertThat(valueInRedis()).isEqualTo("\u0001\"v2\"");
+		await().atMost(BOUND).untilAsserted(() -> assertThat(this.b.get("k", String.class)).isEqualTo("v2"));
+	}
+
+	@Test
+	void pausedRedisIsNoticedAndRecoveredFrom() throws Exception {
+		cacheV1InBothInstances();
+		long pauseMillis = InvalidationBusTests.HEARTBEAT.multipliedBy(4).toMillis();
+		assertThat(this.redis.command("CLIENT", "PAUSE", String.valueOf(pauseMillis), "WRITE")).isEqualTo("+OK");
+		CompletableFuture<Void> write = CompletableFuture.runAsync(() -> this.a.put("k", "v2"));
+		// B's heartbeats cannot be published: within the bound it stops trusting its L1
+		await().atMost(BOUND).until(() -> !this.managerB.getInvalidationBus().isHealthy());
+		assertThat(this.b.isLocalTierServing()).isFalse();
+		write.get(10, TimeUnit.SECONDS);
+		assertThat(valueInRedis()).isEqualTo("\u0001\"v2\"");
+		await().atMost(BOUND).untilAsserted(() -> assertThat(this.b.get("k", String.class)).isEqualTo("v2"));
+		await().atMost(BOUND).until(() -> this.managerB.getInvalidationBus().isHealthy());
+		assertThat(this.managerB.getInvalidationBus().getStatistics().silences()).isPositive();
+	}
+
+	@Test
+	void redisRestartIsRecoveredFrom() {
+		cacheV1InBothInstances();
+		this.redis.kill();
+		this.redis.restart();
+		// the write completes once A's connection is back
+		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+			this.a.put("k", "v2");
+			return "\u0001\"v2\"".equals(valueInRedis());
+		});
+		await().atMost(BOUND.plusSeconds(5)).untilAsserted(() -> assertThat(this.b.get("k", String.class)).isEqualTo("v2"));
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.managerB.getInvalidationBus().isHealthy());
+		assertThat(this.b.get("k", String.class)).isEqualTo("v2");
+	}
+
+}
