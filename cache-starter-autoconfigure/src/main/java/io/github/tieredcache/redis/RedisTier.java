@@ -13,6 +13,8 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.data.redis.connection.RedisClusterConnection;
+import org.springframework.data.redis.connection.RedisClusterNode;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisStringCommands.SetOption;
@@ -94,6 +96,15 @@ public final class RedisTier {
 			return true;
 		}
 		Boolean done = execute("SET (pipelined)", (connection) -> {
+			if (connection instanceof RedisClusterConnection) {
+				// no pipelining across cluster nodes: one SET per key
+				for (int i = 0; i < entries.size(); i++) {
+					connection.stringCommands()
+						.set(entries.get(i).getKey(), entries.get(i).getValue(),
+								Expiration.milliseconds(ttls.get(i).toMillis()), SetOption.upsert());
+				}
+				return Boolean.TRUE;
+			}
 			connection.openPipeline();
 			try {
 				for (int i = 0; i < entries.size(); i++) {
@@ -185,20 +196,34 @@ public final class RedisTier {
 	 */
 	public long deleteMatching(byte[] pattern) {
 		Long removed = execute("SCAN", (connection) -> {
-			long count = 0;
-			List<byte[]> batch = new ArrayList<>(500);
-			try (Cursor<byte[]> cursor = connection.keyCommands()
-				.scan(ScanOptions.scanOptions().match(pattern).count(500).build())) {
-				while (cursor.hasNext()) {
-					batch.add(cursor.next());
-					if (batch.size() == 500) {
-						count += unlink(connection, batch);
+			ScanOptions options = ScanOptions.scanOptions().match(pattern).count(500).build();
+			if (connection instanceof RedisClusterConnection cluster) {
+				// SCAN walks one node: walk every master
+				long count = 0;
+				for (RedisClusterNode master : cluster.clusterGetMasterReplicaMap().keySet()) {
+					try (Cursor<byte[]> cursor = cluster.scan(master, options)) {
+						count += unlinkAll(connection, cursor);
 					}
 				}
+				return count;
 			}
-			return count + unlink(connection, batch);
+			try (Cursor<byte[]> cursor = connection.keyCommands().scan(options)) {
+				return unlinkAll(connection, cursor);
+			}
 		}, -1L);
 		return (removed != null) ? removed : -1;
+	}
+
+	private static long unlinkAll(RedisConnection connection, Cursor<byte[]> cursor) {
+		long count = 0;
+		List<byte[]> batch = new ArrayList<>(500);
+		while (cursor.hasNext()) {
+			batch.add(cursor.next());
+			if (batch.size() == 500) {
+				count += unlink(connection, batch);
+			}
+		}
+		return count + unlink(connection, batch);
 	}
 
 	private static long unlink(RedisConnection connection, List<byte[]> keys) {

@@ -44,9 +44,17 @@ abstract class AbstractTieredCacheConformanceTests {
 	 */
 	abstract CacheSettings.Builder settings();
 
+	/**
+	 * The Redis the set-up uses.
+	 * @return a started connection factory, destroyed after each test
+	 */
+	LettuceConnectionFactory connectionFactory() {
+		return RedisServer.shared().connectionFactory();
+	}
+
 	@BeforeEach
 	void createCache() {
-		this.connectionFactory = RedisServer.shared().connectionFactory();
+		this.connectionFactory = connectionFactory();
 		String prefix = "conformance-" + UUID.randomUUID();
 		this.manager = TieredCacheManager.builder()
 			.redis(this.connectionFactory)

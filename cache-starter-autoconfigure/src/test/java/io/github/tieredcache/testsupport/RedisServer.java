@@ -64,8 +64,18 @@ public final class RedisServer implements AutoCloseable {
 	 * @return the running server
 	 */
 	public static RedisServer start(String... extraArguments) {
+		return startOnPort(0, extraArguments);
+	}
+
+	/**
+	 * Start a new server on a given port.
+	 * @param port the port, or 0 for a free one
+	 * @param extraArguments further {@code redis-server} arguments
+	 * @return the running server
+	 */
+	public static RedisServer startOnPort(int port, String... extraArguments) {
 		try {
-			RedisServer server = new RedisServer(freePort(), List.of(extraArguments));
+			RedisServer server = new RedisServer((port != 0) ? port : freePort(), List.of(extraArguments));
 			server.launch();
 			return server;
 		}
@@ -326,7 +336,15 @@ public final class RedisServer implements AutoCloseable {
 		return null;
 	}
 
-	private static int freePort() throws IOException {
+	/**
+	 * Return the directory the server runs in (its logs, configuration and data).
+	 * @return the directory
+	 */
+	public Path directory() {
+		return this.directory;
+	}
+
+	static int freePort() throws IOException {
 		try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
 			socket.setReuseAddress(true);
 			return socket.getLocalPort();
