@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.github.tieredcache.aspect.TieredCacheAdvisor;
 import io.github.tieredcache.aspect.TieredCacheInterceptor;
 import io.github.tieredcache.core.CacheSettings;
@@ -18,6 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -27,6 +30,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.cache.CacheManager;
 import org.springframework.context.annotation.Bean;
@@ -71,7 +77,8 @@ public final class TieredCacheAutoConfiguration {
 	@ConditionalOnMissingBean
 	TieredCacheManager cacheManager(TieredCacheProperties properties, ValueCodec valueCodec, Environment environment,
 			ObjectProvider<TieredCacheRedisConnection> redis, ObjectProvider<TieredCacheCustomizer> cacheCustomizers,
-			ObjectProvider<TieredCacheManagerCustomizer> managerCustomizers) {
+			ObjectProvider<TieredCacheManagerCustomizer> managerCustomizers,
+			ConfigurableListableBeanFactory beanFactory) {
 		// fail at start-up on bad defaults, not at the first use of a dynamic cache
 		properties.resolve("(every cache)");
 		List<TieredCacheCustomizer> customizers = cacheCustomizers.orderedStream().toList();
@@ -84,6 +91,10 @@ public final class TieredCacheAutoConfiguration {
 			.settingsResolver((name) -> settings(properties, customizers, name));
 		redis.ifAvailable((connection) -> {
 			builder.redis(connection.connectionFactory());
+			// the bus must stop before the connections it uses are closed
+			for (String name : beanFactory.getBeanNamesForType(RedisConnectionFactory.class, false, false)) {
+				beanFactory.registerDependentBean(name, "cacheManager");
+			}
 			TieredCacheProperties.Invalidation invalidation = properties.getInvalidation();
 			if (connection.connectionFactory() != null && invalidation.isEnabled()) {
 				Duration interval = invalidation.getHeartbeatInterval();
@@ -150,6 +161,37 @@ public final class TieredCacheAutoConfiguration {
 		@Override
 		public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
 			AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
+		}
+
+	}
+
+	/**
+	 * Lettuce's cluster topology refresh is off unless configured; a cache that must follow a
+	 * failover needs it.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ LettuceClientOptionsBuilderCustomizer.class, ClusterClientOptions.class })
+	static class LettuceClusterConfiguration {
+
+		/**
+		 * Period of the topology refresh turned on when the application configures none.
+		 */
+		static final Duration REFRESH_PERIOD = Duration.ofSeconds(30);
+
+		@Bean
+		LettuceClientOptionsBuilderCustomizer tieredCacheClusterTopologyRefresh(Environment environment) {
+			boolean configured = Binder.get(environment)
+				.bind("spring.data.redis.lettuce.cluster.refresh", Bindable.mapOf(String.class, Object.class))
+				.map((refresh) -> refresh.containsKey("period") || refresh.containsKey("adaptive"))
+				.orElse(false);
+			return (builder) -> {
+				if (!configured && builder instanceof ClusterClientOptions.Builder cluster) {
+					cluster.topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+						.enablePeriodicRefresh(REFRESH_PERIOD)
+						.enableAllAdaptiveRefreshTriggers()
+						.build());
+				}
+			};
 		}
 
 	}

@@ -51,10 +51,10 @@ public final class RedisServer implements AutoCloseable {
 
 	private @Nullable String containerHost;
 
-	private RedisServer(int port, List<String> extraArguments) throws IOException {
+	private RedisServer(int port, List<String> extraArguments, Path directory) {
 		this.port = port;
 		this.extraArguments = extraArguments;
-		this.directory = Files.createTempDirectory("tiered-cache-redis-");
+		this.directory = directory;
 	}
 
 	/**
@@ -75,13 +75,24 @@ public final class RedisServer implements AutoCloseable {
 	 */
 	public static RedisServer startOnPort(int port, String... extraArguments) {
 		try {
-			RedisServer server = new RedisServer((port != 0) ? port : freePort(), List.of(extraArguments));
+			RedisServer server = new RedisServer((port != 0) ? port : freePort(), List.of(extraArguments),
+					Files.createTempDirectory("tiered-cache-redis-"));
 			server.launch();
 			return server;
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Could not start redis-server: " + ex.getMessage(), ex);
 		}
+	}
+
+	/**
+	 * Return a handle on a Redis-protocol server this class did not start (a sentinel, say),
+	 * good for {@link #command(String...)} only.
+	 * @param port the server's loopback port
+	 * @return the handle
+	 */
+	public static RedisServer attach(int port) {
+		return new RedisServer(port, List.of(), Path.of(System.getProperty("java.io.tmpdir")));
 	}
 
 	/**
