@@ -45,7 +45,30 @@ class InvalidationBusTests {
 
 	private final List<LettuceConnectionFactory> connectionFactories = new ArrayList<>();
 
-	private RedisServer redis = RedisServer.shared();
+	/**
+	 * The Redis the instances share.
+	 * @return a started connection factory, destroyed after each test
+	 */
+	LettuceConnectionFactory connectionFactory() {
+		return RedisServer.shared().connectionFactory();
+	}
+
+	/**
+	 * Read a key straight from Redis.
+	 * @param key the key
+	 * @return the reply
+	 */
+	String redisGet(String key) {
+		return RedisServer.shared().command("GET", key);
+	}
+
+	/**
+	 * Name of the topology, for the measurement file.
+	 * @return the name
+	 */
+	String topology() {
+		return "standalone";
+	}
 
 	@AfterEach
 	void close() {
@@ -58,7 +81,7 @@ class InvalidationBusTests {
 	}
 
 	TieredCacheManager instance(ValueCodec codec) {
-		LettuceConnectionFactory connectionFactory = this.redis.connectionFactory();
+		LettuceConnectionFactory connectionFactory = connectionFactory();
 		this.connectionFactories.add(connectionFactory);
 		TieredCacheManager manager = TieredCacheManager.builder()
 			.redis(connectionFactory)
@@ -217,7 +240,7 @@ class InvalidationBusTests {
 		release.countDown();
 		assertThat(load.get(10, TimeUnit.SECONDS)).isEqualTo("loaded-before-the-write");
 		assertThat(a.get("k", String.class)).isEqualTo("written");
-		assertThat(this.redis.command("GET", this.prefix + ":products:v0:k")).isEqualTo("\u0001\"written\"");
+		assertThat(redisGet(this.prefix + ":products:v0:k")).isEqualTo("\u0001\"written\"");
 	}
 
 	/**
@@ -252,7 +275,7 @@ class InvalidationBusTests {
 			micros[i] = (arrived[i] - started[i]) / 1000;
 		}
 		java.util.Arrays.sort(micros);
-		String report = String.format("back-to-back: propagation over %d writes: p50 %d us, p99 %d us, max %d us",
+		String report = topology() + String.format(", back-to-back: propagation over %d writes: p50 %d us, p99 %d us, max %d us",
 				writes, micros[writes / 2], micros[writes * 99 / 100], micros[writes - 1]);
 		// one write at a time: the next starts once the previous one's invalidation arrived
 		arrivals.set(0);
@@ -267,10 +290,10 @@ class InvalidationBusTests {
 			micros[i] = (arrived[i] - started[i]) / 1000;
 		}
 		java.util.Arrays.sort(micros);
-		report += String.format("%none at a time: propagation over %d writes: p50 %d us, p99 %d us, max %d us", writes,
+		report += "\n" + topology() + String.format(", one at a time: propagation over %d writes: p50 %d us, p99 %d us, max %d us", writes,
 				micros[writes / 2], micros[writes * 99 / 100], micros[writes - 1]);
 		System.out.println(report);
-		java.nio.file.Files.writeString(java.nio.file.Path.of("target", "coherence-propagation.txt"), report + "\n");
+		java.nio.file.Files.writeString(java.nio.file.Path.of("target", "coherence-propagation-" + topology() + ".txt"), report + "\n");
 		assertThat(micros[0]).isPositive();
 	}
 
