@@ -128,6 +128,7 @@ public class TieredCacheProperties {
 		String localTtlKey = "tiered-cache.defaults.local.ttl";
 		boolean redisEnabled = true;
 		boolean localEnabled = true;
+		CacheSettings.Lease lease = CacheSettings.Lease.DEFAULT;
 		String tiersKey = "tiered-cache.defaults.redis.enabled";
 		for (int i = 0; i < layers.length; i++) {
 			Spec spec = layers[i];
@@ -175,7 +176,18 @@ public class TieredCacheProperties {
 				tiersKey = prefix + "redis.enabled";
 				builder.redisEnabled(spec.redis.enabled);
 			}
+			if (spec.lease.ttl != null) {
+				requirePositive(prefix + "lease.ttl", spec.lease.ttl);
+			}
+			if (spec.lease.wait != null && spec.lease.wait.isNegative()) {
+				throw new InvalidConfigurationPropertyValueException(prefix + "lease.wait", spec.lease.wait,
+						"Must not be negative");
+			}
+			lease = new CacheSettings.Lease((spec.lease.enabled != null) ? spec.lease.enabled : lease.enabled(),
+					(spec.lease.ttl != null) ? spec.lease.ttl : lease.ttl(),
+					(spec.lease.wait != null) ? spec.lease.wait : lease.maxWait());
 		}
+		builder.lease(lease);
 		if (!localEnabled && !redisEnabled) {
 			throw new InvalidConfigurationPropertyValueException(tiersKey, false, "Cache '" + cacheName
 					+ "' would have no tier: keep 'local.enabled' or 'redis.enabled' true");
@@ -297,6 +309,8 @@ public class TieredCacheProperties {
 
 		private final Redis redis = new Redis();
 
+		private final Lease lease = new Lease();
+
 		public @Nullable Duration getTtl() {
 			return this.ttl;
 		}
@@ -335,6 +349,58 @@ public class TieredCacheProperties {
 
 		public Redis getRedis() {
 			return this.redis;
+		}
+
+		public Lease getLease() {
+			return this.lease;
+		}
+
+	}
+
+	/**
+	 * Leases taken in Redis on a miss, so that one caller loads and a slow load never
+	 * overwrites a newer write.
+	 */
+	public static class Lease {
+
+		/**
+		 * Whether a miss in both tiers takes a per-key lease in Redis. Defaults to true.
+		 */
+		private @Nullable Boolean enabled;
+
+		/**
+		 * How long a lease outlives a holder that crashed. Defaults to 5 seconds.
+		 */
+		private @Nullable Duration ttl;
+
+		/**
+		 * How long other callers wait for the lease holder's value before loading themselves;
+		 * about the typical load time. Defaults to 250 milliseconds.
+		 */
+		private @Nullable Duration wait;
+
+		public @Nullable Boolean getEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(@Nullable Boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable Duration getTtl() {
+			return this.ttl;
+		}
+
+		public void setTtl(@Nullable Duration ttl) {
+			this.ttl = ttl;
+		}
+
+		public @Nullable Duration getWait() {
+			return this.wait;
+		}
+
+		public void setWait(@Nullable Duration wait) {
+			this.wait = wait;
 		}
 
 	}

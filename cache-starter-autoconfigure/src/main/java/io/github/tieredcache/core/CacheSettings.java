@@ -20,9 +20,10 @@ import org.springframework.util.Assert;
  * {@code ttl} when Redis is used
  * @param localMaximumSize maximum number of entries in the in-process tier
  * @param redisEnabled whether the Redis tier is used
+ * @param lease how misses take leases in Redis
  */
 public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullValues, Duration nullTtl,
-		boolean localEnabled, Duration localTtl, long localMaximumSize, boolean redisEnabled) {
+		boolean localEnabled, Duration localTtl, long localMaximumSize, boolean redisEnabled, Lease lease) {
 
 	/**
 	 * Default for {@link #ttl()}.
@@ -46,6 +47,36 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 		Assert.isTrue(localMaximumSize > 0, "local.maximum-size must be positive");
 		Assert.isTrue(localEnabled || redisEnabled, "local.enabled and redis.enabled must not both be false");
 		Assert.isTrue(!redisEnabled || localTtl.compareTo(ttl) <= 0, "local.ttl must not exceed ttl");
+		Assert.notNull(lease, "lease must not be null");
+	}
+
+	/**
+	 * Leases (after "Scaling Memcache at Facebook", NSDI 2013): on a miss in both tiers the
+	 * caller takes a short per-key lease in Redis; only the holder loads and fills, and a
+	 * write or eviction of the key voids the lease, so a slow load never puts back a value
+	 * older than the write.
+	 *
+	 * @param enabled whether misses take leases (only with Redis)
+	 * @param ttl how long a lease outlives a holder that crashed
+	 * @param maxWait how long other callers wait for the holder's fill before loading
+	 * themselves
+	 */
+	public record Lease(boolean enabled, Duration ttl, Duration maxWait) {
+
+		/**
+		 * The defaults: on, 5 s, 250 ms.
+		 */
+		public static final Lease DEFAULT = new Lease(true, Duration.ofSeconds(5), Duration.ofMillis(250));
+
+		/**
+		 * Validate the settings.
+		 * @throws IllegalArgumentException if a duration is not positive
+		 */
+		public Lease {
+			Assert.isTrue(isPositive(ttl), "lease.ttl must be positive");
+			Assert.isTrue(!maxWait.isNegative(), "lease.wait must not be negative");
+		}
+
 	}
 
 	private static boolean isPositive(Duration duration) {
@@ -89,6 +120,8 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 
 		private boolean redisEnabled = true;
 
+		private Lease lease = Lease.DEFAULT;
+
 		private Builder(@Nullable CacheSettings settings) {
 			if (settings != null) {
 				this.ttl = settings.ttl;
@@ -99,6 +132,7 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 				this.localTtl = settings.localTtl;
 				this.localMaximumSize = settings.localMaximumSize;
 				this.redisEnabled = settings.redisEnabled;
+				this.lease = settings.lease;
 			}
 		}
 
@@ -148,6 +182,11 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 			return this;
 		}
 
+		public Builder lease(Lease lease) {
+			this.lease = lease;
+			return this;
+		}
+
 		/**
 		 * Build the settings.
 		 * @return the settings
@@ -160,7 +199,7 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 						: this.ttl;
 			}
 			return new CacheSettings(this.ttl, this.ttlJitter, this.cacheNullValues, this.nullTtl, this.localEnabled,
-					local, this.localMaximumSize, this.redisEnabled);
+					local, this.localMaximumSize, this.redisEnabled, this.lease);
 		}
 
 	}

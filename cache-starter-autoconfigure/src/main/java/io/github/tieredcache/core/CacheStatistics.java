@@ -22,6 +22,10 @@ public final class CacheStatistics {
 
 	final LongAdder unencodable = new LongAdder();
 
+	final LongAdder leaseWaits = new LongAdder();
+
+	final LongAdder rejectedFills = new LongAdder();
+
 	CacheStatistics() {
 	}
 
@@ -72,6 +76,23 @@ public final class CacheStatistics {
 	 */
 	public long undecodable() {
 		return this.undecodable.sum();
+	}
+
+	/**
+	 * Return misses that waited for another caller's lease to be filled.
+	 * @return the count
+	 */
+	public long leaseWaits() {
+		return this.leaseWaits.sum();
+	}
+
+	/**
+	 * Return loaded values kept out of the cache because their key was written or
+	 * invalidated while they loaded (their lease was voided).
+	 * @return the count
+	 */
+	public long rejectedFills() {
+		return this.rejectedFills.sum();
 	}
 
 	/**

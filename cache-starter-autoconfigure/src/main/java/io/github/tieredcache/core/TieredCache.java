@@ -18,8 +18,10 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -61,6 +63,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	private static final byte NULL_MARKER = 0;
 
 	private static final byte VALUE_MARKER = 1;
+
+	private static final byte LEASE_MARKER = 2;
+
+	private static final long MAX_LEASE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
 	private final String name;
 
@@ -198,7 +204,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				stored = lookupRemote(localKey, key, stamp);
 			}
 			if (stored == null) {
-				stored = storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
+				stored = (this.redis != null && this.settings.lease().enabled())
+						? loadUnderLease(localKey, key, valueLoader, options, stamp)
+						: storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
 			}
 			load.complete(stored);
 			return (T) fromStoreValue(stored);
@@ -210,6 +218,107 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		finally {
 			this.loads.remove(localKey, load);
 		}
+	}
+
+	/**
+	 * Load a key missing from both tiers under a lease: take it with {@code SET NX}; the
+	 * holder loads and fills through {@link RedisTier#replaceLease}, which fails if a write
+	 * or eviction replaced the lease meanwhile (the loaded value then goes to the caller
+	 * only). Others find the lease, wait for the fill up to {@code lease.wait}, then load
+	 * themselves and store only if the key is still absent.
+	 */
+	private Object loadUnderLease(Object localKey, Object key, Callable<?> valueLoader, WriteOptions options,
+			long stamp) {
+		Namespace ns = namespace();
+		RedisTier redis = this.redis;
+		if (ns == null || redis == null) {
+			return storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
+		}
+		String encoded = CacheKeyEncoder.encode(key);
+		byte[] redisKey = ns.redisKey(encoded);
+		byte[] lease = newLease();
+		long deadline = System.nanoTime() + this.settings.lease().maxWait().toNanos();
+		long pause = TimeUnit.MILLISECONDS.toNanos(1);
+		boolean waited = false;
+		while (true) {
+			SetIfAbsentResult result = redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
+			if (result.outcome() == SetIfAbsentResult.Outcome.STORED) {
+				return loadAndFill(localKey, key, encoded, redisKey, lease, valueLoader, options, stamp);
+			}
+			if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
+				return storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
+			}
+			byte[] present = result.previous();
+			if (present != null && (present.length == 0 || present[0] != LEASE_MARKER)) {
+				Object stored = decodeFromRedis(redisKey, present);
+				if (stored != null) {
+					this.statistics.redisHits.increment();
+					fillLocal(localKey, stored, WriteOptions.DEFAULT, stamp);
+					return stored;
+				}
+				continue;
+			}
+			if (!waited) {
+				waited = true;
+				this.statistics.leaseWaits.increment();
+			}
+			if (System.nanoTime() - deadline >= 0) {
+				break;
+			}
+			LockSupport.parkNanos(pause);
+			pause = Math.min(pause * 2, MAX_LEASE_POLL_NANOS);
+		}
+		// the holder is slow or gone: load, and store only where nothing is stored yet
+		Object stored = toStored(callLoader(key, valueLoader));
+		byte[] bytes = (stored != NullValue.INSTANCE || cachesNull(options)) ? encodeForRedis(stored) : null;
+		if (bytes != null && !this.guard.invalidatedSince(localKey, stamp)
+				&& redis.setIfAbsent(redisKey, bytes, redisTtl(stored, options))
+					.outcome() == SetIfAbsentResult.Outcome.STORED) {
+			fillLocal(localKey, stored, options, stamp);
+			published(encoded);
+		}
+		return stored;
+	}
+
+	private Object loadAndFill(Object localKey, Object key, String encoded, byte[] redisKey, byte[] lease,
+			Callable<?> valueLoader, WriteOptions options, long stamp) {
+		RedisTier redis = this.redis;
+		Object stored;
+		try {
+			stored = toStored(callLoader(key, valueLoader));
+		}
+		catch (RuntimeException | Error ex) {
+			redis.releaseLease(redisKey, lease);
+			throw ex;
+		}
+		byte[] bytes = (stored != NullValue.INSTANCE || cachesNull(options)) ? encodeForRedis(stored) : null;
+		if (bytes == null) {
+			redis.releaseLease(redisKey, lease);
+		}
+		else if (redis.replaceLease(redisKey, lease, bytes, redisTtl(stored, options))) {
+			fillLocal(localKey, stored, options, stamp);
+			published(encoded);
+		}
+		else {
+			this.statistics.rejectedFills.increment();
+		}
+		return stored;
+	}
+
+	private static byte[] newLease() {
+		byte[] lease = new byte[17];
+		lease[0] = LEASE_MARKER;
+		long high = ThreadLocalRandom.current().nextLong();
+		long low = ThreadLocalRandom.current().nextLong();
+		for (int i = 0; i < 8; i++) {
+			lease[1 + i] = (byte) (high >>> (8 * i));
+			lease[9 + i] = (byte) (low >>> (8 * i));
+		}
+		return lease;
+	}
+
+	private static Object toStored(@Nullable Object value) {
+		return (value != null) ? value : NullValue.INSTANCE;
 	}
 
 	private <T> @Nullable T callLoader(Object key, Callable<T> valueLoader) {
@@ -808,6 +917,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		if (bytes.length == 1 && bytes[0] == NULL_MARKER) {
 			return NullValue.INSTANCE;
+		}
+		if (bytes.length > 0 && bytes[0] == LEASE_MARKER) {
+			// a miss being filled by a lease holder
+			return null;
 		}
 		try {
 			if (bytes.length < 2 || bytes[0] != VALUE_MARKER) {

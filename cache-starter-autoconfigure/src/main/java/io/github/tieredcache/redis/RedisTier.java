@@ -18,6 +18,7 @@ import org.springframework.data.redis.connection.RedisClusterNode;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisStringCommands.SetOption;
+import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.types.Expiration;
@@ -40,6 +41,14 @@ public final class RedisTier {
 	public static final Duration WARNING_INTERVAL = Duration.ofSeconds(30);
 
 	private static final Log logger = LogFactory.getLog(RedisTier.class);
+
+	private static final byte[] FILL_LEASE = ("if redis.call('GET', KEYS[1]) == ARGV[1] then "
+			+ "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0")
+		.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+	private static final byte[] RELEASE_LEASE = ("if redis.call('GET', KEYS[1]) == ARGV[1] then "
+			+ "redis.call('DEL', KEYS[1]) return 1 end return 0")
+		.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
 	private final RedisConnectionFactory connectionFactory;
 
@@ -151,6 +160,35 @@ public final class RedisTier {
 			return (previous != null) ? SetIfAbsentResult.present(previous) : SetIfAbsentResult.STORED;
 		}, null);
 		return (result != null) ? result : SetIfAbsentResult.FAILED;
+	}
+
+	/**
+	 * Replace a lease with a value, atomically, only while the lease is still the one given
+	 * (a write or eviction of the key since then has replaced or removed it). One Lua script
+	 * on one key, so one slot on a cluster.
+	 * @param key the key
+	 * @param lease the lease value the caller set
+	 * @param value the value to store
+	 * @param ttl the value's time to live
+	 * @return whether the value was stored; {@code false} too if the command failed
+	 */
+	public boolean replaceLease(byte[] key, byte[] lease, byte[] value, Duration ttl) {
+		Long stored = execute("EVAL (fill lease)", (connection) -> connection.scriptingCommands()
+			.eval(FILL_LEASE, ReturnType.INTEGER, 1, key, lease, value,
+					String.valueOf(ttl.toMillis()).getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+				0L);
+		return stored != null && stored == 1L;
+	}
+
+	/**
+	 * Remove a lease, only while it is still the one given.
+	 * @param key the key
+	 * @param lease the lease value the caller set
+	 */
+	public void releaseLease(byte[] key, byte[] lease) {
+		execute("EVAL (release lease)",
+				(connection) -> connection.scriptingCommands().eval(RELEASE_LEASE, ReturnType.INTEGER, 1, key, lease),
+				0L);
 	}
 
 	/**
