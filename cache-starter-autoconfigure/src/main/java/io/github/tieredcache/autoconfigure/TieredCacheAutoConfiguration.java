@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.github.tieredcache.aspect.TieredCacheAdvisor;
@@ -32,6 +33,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.cache.CacheManager;
@@ -40,6 +42,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
 import org.springframework.context.annotation.Role;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.type.AnnotationMetadata;
 import org.springframework.core.env.Environment;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -91,6 +95,17 @@ public final class TieredCacheAutoConfiguration {
 			.settingsResolver((name) -> settings(properties, customizers, name));
 		redis.ifAvailable((connection) -> {
 			builder.redis(connection.connectionFactory());
+			TieredCacheProperties.RedisCommands commands = properties.getRedis();
+			requirePositive("tiered-cache.redis.command-timeout", commands.getCommandTimeout());
+			requirePositive("tiered-cache.redis.circuit-breaker.probe-interval",
+					commands.getCircuitBreaker().getProbeInterval());
+			if (commands.getCircuitBreaker().getFailureThreshold() < 1) {
+				throw new InvalidConfigurationPropertyValueException("tiered-cache.redis.circuit-breaker.failure-threshold",
+						commands.getCircuitBreaker().getFailureThreshold(), "Must be at least 1");
+			}
+			builder.redisCommandTimeout(commands.getCommandTimeout())
+				.circuitBreaker(commands.getCircuitBreaker().getFailureThreshold(),
+						commands.getCircuitBreaker().getProbeInterval());
 			// the bus must stop before the connections it uses are closed
 			for (String name : beanFactory.getBeanNamesForType(RedisConnectionFactory.class, false, false)) {
 				beanFactory.registerDependentBean(name, "cacheManager");
@@ -108,6 +123,12 @@ public final class TieredCacheAutoConfiguration {
 		});
 		managerCustomizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		return builder.build();
+	}
+
+	private static void requirePositive(String key, Duration value) {
+		if (value.isNegative() || value.isZero()) {
+			throw new InvalidConfigurationPropertyValueException(key, value, "Must be a positive duration");
+		}
 	}
 
 	private static String keyPrefix(TieredCacheProperties properties, Environment environment) {
@@ -166,8 +187,9 @@ public final class TieredCacheAutoConfiguration {
 	}
 
 	/**
-	 * Lettuce's cluster topology refresh is off unless configured; a cache that must follow a
-	 * failover needs it.
+	 * Lettuce defaults that would make an outage hang: a 60 s command timeout, an unbounded
+	 * request queue, commands queued while disconnected, and (on a cluster) no topology
+	 * refresh. Ordered first, so an application's own customizers override them.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass({ LettuceClientOptionsBuilderCustomizer.class, ClusterClientOptions.class })
@@ -178,13 +200,39 @@ public final class TieredCacheAutoConfiguration {
 		 */
 		static final Duration REFRESH_PERIOD = Duration.ofSeconds(30);
 
+		/**
+		 * Bound of Lettuce's request queue (unbounded by default).
+		 */
+		static final int REQUEST_QUEUE_SIZE = 10_000;
+
+		/**
+		 * Lettuce command timeout when the application sets no 'spring.data.redis.timeout'
+		 * (Lettuce's own default is 60 seconds).
+		 */
+		static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
+
 		@Bean
-		LettuceClientOptionsBuilderCustomizer tieredCacheClusterTopologyRefresh(Environment environment) {
+		@Order(Ordered.HIGHEST_PRECEDENCE)
+		LettuceClientConfigurationBuilderCustomizer tieredCacheLettuceTimeout(Environment environment) {
+			boolean configured = environment.containsProperty("spring.data.redis.timeout");
+			return (builder) -> {
+				if (!configured) {
+					builder.commandTimeout(COMMAND_TIMEOUT);
+				}
+			};
+		}
+
+		@Bean
+		@Order(Ordered.HIGHEST_PRECEDENCE)
+		LettuceClientOptionsBuilderCustomizer tieredCacheLettuceClientOptions(Environment environment) {
 			boolean configured = Binder.get(environment)
 				.bind("spring.data.redis.lettuce.cluster.refresh", Bindable.mapOf(String.class, Object.class))
 				.map((refresh) -> refresh.containsKey("period") || refresh.containsKey("adaptive"))
 				.orElse(false);
 			return (builder) -> {
+				// fail fast while disconnected instead of queueing without bound until reconnected
+				builder.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+					.requestQueueSize(REQUEST_QUEUE_SIZE);
 				if (!configured && builder instanceof ClusterClientOptions.Builder cluster) {
 					cluster.topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
 						.enablePeriodicRefresh(REFRESH_PERIOD)

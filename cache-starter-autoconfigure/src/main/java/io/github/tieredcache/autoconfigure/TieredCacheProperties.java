@@ -50,6 +50,8 @@ public class TieredCacheProperties {
 
 	private final Invalidation invalidation = new Invalidation();
 
+	private final RedisCommands redis = new RedisCommands();
+
 	/**
 	 * Settings of every cache unless overridden under 'tiered-cache.caches'.
 	 */
@@ -99,6 +101,10 @@ public class TieredCacheProperties {
 
 	public Invalidation getInvalidation() {
 		return this.invalidation;
+	}
+
+	public RedisCommands getRedis() {
+		return this.redis;
 	}
 
 	public Spec getDefaults() {
@@ -204,6 +210,68 @@ public class TieredCacheProperties {
 		if (value.isNegative() || value.isZero()) {
 			throw new InvalidConfigurationPropertyValueException(key, value, "Must be a positive duration");
 		}
+	}
+
+	/**
+	 * How the cache talks to Redis when Redis misbehaves.
+	 */
+	public static class RedisCommands {
+
+		/**
+		 * Longest the cache waits for one Redis command, independent of the application's own
+		 * Redis timeout; a command past it counts as failed and the caller carries on without
+		 * Redis.
+		 */
+		private Duration commandTimeout = Duration.ofMillis(250);
+
+		private final CircuitBreaker circuitBreaker = new CircuitBreaker();
+
+		public Duration getCommandTimeout() {
+			return this.commandTimeout;
+		}
+
+		public void setCommandTimeout(Duration commandTimeout) {
+			this.commandTimeout = commandTimeout;
+		}
+
+		public CircuitBreaker getCircuitBreaker() {
+			return this.circuitBreaker;
+		}
+
+	}
+
+	/**
+	 * The circuit breaker in front of Redis.
+	 */
+	public static class CircuitBreaker {
+
+		/**
+		 * Failed Redis commands in a row after which the cache stops using Redis (serving the
+		 * in-process tier and the loaders) until a probe gets an answer.
+		 */
+		private int failureThreshold = 5;
+
+		/**
+		 * How often Redis is probed while the breaker is open.
+		 */
+		private Duration probeInterval = Duration.ofMillis(500);
+
+		public int getFailureThreshold() {
+			return this.failureThreshold;
+		}
+
+		public void setFailureThreshold(int failureThreshold) {
+			this.failureThreshold = failureThreshold;
+		}
+
+		public Duration getProbeInterval() {
+			return this.probeInterval;
+		}
+
+		public void setProbeInterval(Duration probeInterval) {
+			this.probeInterval = probeInterval;
+		}
+
 	}
 
 	/**

@@ -847,6 +847,17 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
+	 * Redis is back after an outage: empty the in-process tier and forget the namespace
+	 * version, since other instances' writes may have been missed.
+	 */
+	void flushLocalAfterOutage() {
+		if (this.redis != null) {
+			clearLocal();
+			this.namespace.set(null);
+		}
+	}
+
+	/**
 	 * Serve from the in-process tier while Redis is unreachable, without emptying it.
 	 */
 	void serveLocalDuringOutage() {

@@ -77,8 +77,11 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	private volatile Set<String> cacheNames = Collections.emptySet();
 
 	TieredCacheManager(Builder builder) {
-		this.redis = (builder.connectionFactory != null) ? new RedisTier(builder.connectionFactory, builder.ticker)
-				: null;
+		this.redis = (builder.connectionFactory != null) ? new RedisTier(builder.connectionFactory, builder.ticker,
+				builder.commandTimeout, builder.failureThreshold, builder.probeInterval) : null;
+		if (this.redis != null) {
+			this.redis.setRecoveryListener(this::redisRecovered);
+		}
 		this.codec = (builder.codec != null) ? builder.codec : new JacksonValueCodec(List.of());
 		this.keyPrefix = builder.keyPrefix;
 		this.ticker = builder.ticker;
@@ -240,6 +243,28 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	}
 
 	/**
+	 * Redis answers again after an outage: other instances' writes and evictions may have
+	 * been missed meanwhile, so every in-process tier is emptied and every namespace version
+	 * re-read (or, if more writes missed Redis than could be remembered, every cache cleared).
+	 */
+	private void redisRecovered(boolean overflowed) {
+		for (TieredCache cache : this.caches.values()) {
+			if (overflowed) {
+				cache.clear();
+			}
+			cache.flushLocalAfterOutage();
+		}
+	}
+
+	/**
+	 * Return whether Redis is in use: present, and the circuit breaker closed.
+	 * @return whether the Redis tier is available
+	 */
+	public boolean isRedisAvailable() {
+		return this.redis != null && this.redis.isAvailable();
+	}
+
+	/**
 	 * Return the invalidation bus, if this manager has one.
 	 * @return the bus, or {@code null}
 	 */
@@ -251,6 +276,9 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	public void destroy() {
 		if (this.bus != null) {
 			this.bus.close();
+		}
+		if (this.redis != null) {
+			this.redis.close();
 		}
 		if (this.ownedExecutor != null) {
 			this.ownedExecutor.shutdown();
@@ -346,7 +374,40 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 		private Duration heartbeatInterval = Duration.ofSeconds(1);
 
+		private Duration commandTimeout = Duration.ofMillis(250);
+
+		private int failureThreshold = 5;
+
+		private Duration probeInterval = Duration.ofMillis(500);
+
 		private Builder() {
+		}
+
+		/**
+		 * Set how long the cache waits for one Redis command, whatever the application's own
+		 * Redis timeout (default 250 ms).
+		 * @param commandTimeout the timeout
+		 * @return this builder
+		 */
+		public Builder redisCommandTimeout(Duration commandTimeout) {
+			Assert.isTrue(!commandTimeout.isNegative() && !commandTimeout.isZero(), "Command timeout must be positive");
+			this.commandTimeout = commandTimeout;
+			return this;
+		}
+
+		/**
+		 * Set when the cache stops using Redis and how often it then checks whether Redis is
+		 * back (default: 5 failures in a row; every 500 ms).
+		 * @param failureThreshold failed commands in a row that open the circuit breaker
+		 * @param probeInterval how often an open breaker pings Redis
+		 * @return this builder
+		 */
+		public Builder circuitBreaker(int failureThreshold, Duration probeInterval) {
+			Assert.isTrue(failureThreshold > 0, "Failure threshold must be positive");
+			Assert.isTrue(!probeInterval.isNegative() && !probeInterval.isZero(), "Probe interval must be positive");
+			this.failureThreshold = failureThreshold;
+			this.probeInterval = probeInterval;
+			return this;
 		}
 
 		/**
