@@ -189,6 +189,20 @@ public class TieredCacheProperties {
 				throw new InvalidConfigurationPropertyValueException(prefix + "lease.wait", spec.lease.wait,
 						"Must not be negative");
 			}
+			if (spec.staleIfError != null) {
+				if (spec.staleIfError.isNegative()) {
+					throw new InvalidConfigurationPropertyValueException(prefix + "stale-if-error", spec.staleIfError,
+							"Must not be negative");
+				}
+				builder.staleIfError(spec.staleIfError);
+			}
+			if (spec.earlyRefresh.beta != null) {
+				if (spec.earlyRefresh.beta < 0) {
+					throw new InvalidConfigurationPropertyValueException(prefix + "early-refresh.beta",
+							spec.earlyRefresh.beta, "Must not be negative (0 turns early refresh off)");
+				}
+				builder.earlyRefreshBeta(spec.earlyRefresh.beta);
+			}
 			lease = new CacheSettings.Lease((spec.lease.enabled != null) ? spec.lease.enabled : lease.enabled(),
 					(spec.lease.ttl != null) ? spec.lease.ttl : lease.ttl(),
 					(spec.lease.wait != null) ? spec.lease.wait : lease.maxWait());
@@ -379,6 +393,14 @@ public class TieredCacheProperties {
 
 		private final Lease lease = new Lease();
 
+		/**
+		 * How long past its TTL an entry is kept, to be served if the loader fails. Defaults
+		 * to 0 (off).
+		 */
+		private @Nullable Duration staleIfError;
+
+		private final EarlyRefresh earlyRefresh = new EarlyRefresh();
+
 		public @Nullable Duration getTtl() {
 			return this.ttl;
 		}
@@ -421,6 +443,41 @@ public class TieredCacheProperties {
 
 		public Lease getLease() {
 			return this.lease;
+		}
+
+		public @Nullable Duration getStaleIfError() {
+			return this.staleIfError;
+		}
+
+		public void setStaleIfError(@Nullable Duration staleIfError) {
+			this.staleIfError = staleIfError;
+		}
+
+		public EarlyRefresh getEarlyRefresh() {
+			return this.earlyRefresh;
+		}
+
+	}
+
+	/**
+	 * Early refresh (XFetch): hot entries are recomputed in the background before they
+	 * expire.
+	 */
+	public static class EarlyRefresh {
+
+		/**
+		 * XFetch beta: on a hit, the entry is reloaded in the background with probability
+		 * exp(-timeLeft / (beta × loadTime)). 0 turns early refresh off, 1 is the paper's
+		 * default, higher refreshes earlier. Defaults to 0.
+		 */
+		private @Nullable Double beta;
+
+		public @Nullable Double getBeta() {
+			return this.beta;
+		}
+
+		public void setBeta(@Nullable Double beta) {
+			this.beta = beta;
 		}
 
 	}

@@ -21,9 +21,15 @@ import org.springframework.util.Assert;
  * @param localMaximumSize maximum number of entries in the in-process tier
  * @param redisEnabled whether the Redis tier is used
  * @param lease how misses take leases in Redis
+ * @param staleIfError how long past its TTL an entry is kept to be served if the loader
+ * fails; zero turns it off
+ * @param earlyRefreshBeta the XFetch beta (Vattani et al., VLDB 2015): on a hit, the entry is
+ * recomputed in the background with probability {@code exp(-timeLeft / (beta × loadTime))};
+ * 0 turns it off, 1 is the paper's default
  */
 public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullValues, Duration nullTtl,
-		boolean localEnabled, Duration localTtl, long localMaximumSize, boolean redisEnabled, Lease lease) {
+		boolean localEnabled, Duration localTtl, long localMaximumSize, boolean redisEnabled, Lease lease,
+		Duration staleIfError, double earlyRefreshBeta) {
 
 	/**
 	 * Default for {@link #ttl()}.
@@ -48,6 +54,17 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 		Assert.isTrue(localEnabled || redisEnabled, "local.enabled and redis.enabled must not both be false");
 		Assert.isTrue(!redisEnabled || localTtl.compareTo(ttl) <= 0, "local.ttl must not exceed ttl");
 		Assert.notNull(lease, "lease must not be null");
+		Assert.isTrue(!staleIfError.isNegative(), "stale-if-error must not be negative");
+		Assert.isTrue(earlyRefreshBeta >= 0, "early-refresh.beta must not be negative");
+	}
+
+	/**
+	 * Return whether entries carry their expiry and load time (for stale-if-error or early
+	 * refresh).
+	 * @return whether entries are timed
+	 */
+	public boolean timedEntries() {
+		return !this.staleIfError.isZero() || this.earlyRefreshBeta > 0;
 	}
 
 	/**
@@ -122,6 +139,10 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 
 		private Lease lease = Lease.DEFAULT;
 
+		private Duration staleIfError = Duration.ZERO;
+
+		private double earlyRefreshBeta;
+
 		private Builder(@Nullable CacheSettings settings) {
 			if (settings != null) {
 				this.ttl = settings.ttl;
@@ -133,6 +154,8 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 				this.localMaximumSize = settings.localMaximumSize;
 				this.redisEnabled = settings.redisEnabled;
 				this.lease = settings.lease;
+				this.staleIfError = settings.staleIfError;
+				this.earlyRefreshBeta = settings.earlyRefreshBeta;
 			}
 		}
 
@@ -187,6 +210,16 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 			return this;
 		}
 
+		public Builder staleIfError(Duration staleIfError) {
+			this.staleIfError = staleIfError;
+			return this;
+		}
+
+		public Builder earlyRefreshBeta(double earlyRefreshBeta) {
+			this.earlyRefreshBeta = earlyRefreshBeta;
+			return this;
+		}
+
 		/**
 		 * Build the settings.
 		 * @return the settings
@@ -199,7 +232,7 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 						: this.ttl;
 			}
 			return new CacheSettings(this.ttl, this.ttlJitter, this.cacheNullValues, this.nullTtl, this.localEnabled,
-					local, this.localMaximumSize, this.redisEnabled, this.lease);
+					local, this.localMaximumSize, this.redisEnabled, this.lease, this.staleIfError, this.earlyRefreshBeta);
 		}
 
 	}

@@ -26,6 +26,10 @@ public final class CacheStatistics {
 
 	final LongAdder rejectedFills = new LongAdder();
 
+	final LongAdder staleServed = new LongAdder();
+
+	final LongAdder earlyRefreshes = new LongAdder();
+
 	CacheStatistics() {
 	}
 
@@ -93,6 +97,22 @@ public final class CacheStatistics {
 	 */
 	public long rejectedFills() {
 		return this.rejectedFills.sum();
+	}
+
+	/**
+	 * Return stale entries served because the loader failed (stale-if-error).
+	 * @return the count
+	 */
+	public long staleServed() {
+		return this.staleServed.sum();
+	}
+
+	/**
+	 * Return background reloads started before expiry (early refresh).
+	 * @return the count
+	 */
+	public long earlyRefreshes() {
+		return this.earlyRefreshes.sum();
 	}
 
 	/**

@@ -1,6 +1,8 @@
 package io.github.tieredcache.core;
 
+import java.time.Clock;
 import java.util.concurrent.Executor;
+import java.util.function.DoubleSupplier;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.tieredcache.invalidation.InvalidationBus;
@@ -17,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  * @param executor runs asynchronous work
  * @param ticker the in-process tier's time source
  * @param localExecutor runs Caffeine's maintenance
+ * @param clock the wall clock of entry expiry (stale-if-error, early refresh)
+ * @param random the random source of early refresh, in [0, 1)
  */
 record Infrastructure(@Nullable RedisTier redis, @Nullable InvalidationBus bus, ValueCodec codec, String keyPrefix,
-		Executor executor, Ticker ticker, Executor localExecutor) {
+		Executor executor, Ticker ticker, Executor localExecutor, Clock clock, DoubleSupplier random) {
 }

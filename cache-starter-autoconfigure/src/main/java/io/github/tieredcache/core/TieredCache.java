@@ -1,6 +1,8 @@
 package io.github.tieredcache.core;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -66,6 +69,12 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private static final byte LEASE_MARKER = 2;
 
+	private static final byte TIMED_MARKER = 3;
+
+	private static final int TIMED_HEADER = 14;
+
+	private static final Duration STALE_RETRY_INTERVAL = Duration.ofSeconds(1);
+
 	private static final long MAX_LEASE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
 	private final String name;
@@ -100,6 +109,14 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private final AtomicBoolean encodeFailureLogged = new AtomicBoolean();
 
+	private final AtomicBoolean staleServedLogged = new AtomicBoolean();
+
+	private final Clock clock;
+
+	private final DoubleSupplier random;
+
+	private final Set<Object> refreshing = ConcurrentHashMap.newKeySet();
+
 	TieredCache(String name, CacheSettings settings, Infrastructure infrastructure) {
 		super(settings.cacheNullValues());
 		this.name = name;
@@ -111,6 +128,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		// an in-process tier the bus cannot vouch for may be stale
 		this.localUsable = this.bus == null || this.bus.getState() != InvalidationBus.State.SILENT;
 		this.codec = infrastructure.codec();
+		this.clock = infrastructure.clock();
+		this.random = infrastructure.random();
 		this.executor = infrastructure.executor();
 		this.redisKeyBase = infrastructure.keyPrefix() + ":" + name + ":";
 		this.namespaceKey = (this.redisKeyBase + "ns").getBytes(StandardCharsets.UTF_8);
@@ -167,7 +186,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	@Override
 	protected @Nullable Object fromStoreValue(@Nullable Object storeValue) {
-		return (storeValue == NullValue.INSTANCE) ? null : storeValue;
+		Object stored = (storeValue instanceof Timed timed) ? timed.value() : storeValue;
+		return (stored == NullValue.INSTANCE) ? null : stored;
 	}
 
 	@Override
@@ -190,6 +210,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		Object localKey = CacheKeyEncoder.localKey(key);
 		Object stored = lookupLocal(localKey);
 		if (stored != null) {
+			refreshEarlyMaybe(stored, localKey, key, valueLoader, options);
 			return (T) fromStoreValue(stored);
 		}
 		CompletableFuture<Object> load = new CompletableFuture<>();
@@ -199,14 +220,27 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		try {
 			long stamp = this.guard.stamp();
-			stored = lookupLocal(localKey);
+			Object candidate = lookupLocalRaw(localKey);
+			stored = fresh(candidate);
 			if (stored == null) {
-				stored = lookupRemote(localKey, key, stamp);
+				candidate = lookupRemoteRaw(localKey, key, stamp);
+				stored = fresh(candidate);
 			}
 			if (stored == null) {
-				stored = (this.redis != null && this.settings.lease().enabled())
-						? loadUnderLease(localKey, key, valueLoader, options, stamp)
-						: storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
+				try {
+					stored = (this.redis != null && this.settings.lease().enabled())
+							? loadUnderLease(localKey, key, valueLoader, options, stamp)
+							: storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
+				}
+				catch (ValueRetrievalException ex) {
+					if (!(candidate instanceof Timed stale)) {
+						throw ex;
+					}
+					stored = serveStale(localKey, stale, ex);
+				}
+			}
+			else {
+				refreshEarlyMaybe(stored, localKey, key, valueLoader, options);
 			}
 			load.complete(stored);
 			return (T) fromStoreValue(stored);
@@ -243,7 +277,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		while (true) {
 			SetIfAbsentResult result = redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
 			if (result.outcome() == SetIfAbsentResult.Outcome.STORED) {
-				return loadAndFill(localKey, key, encoded, redisKey, lease, valueLoader, options, stamp);
+				return loadAndFill(localKey, key, encoded, redisKey, lease, null, valueLoader, options, stamp);
 			}
 			if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
 				return storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
@@ -251,6 +285,14 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			byte[] present = result.previous();
 			if (present != null && (present.length == 0 || present[0] != LEASE_MARKER)) {
 				Object stored = decodeFromRedis(redisKey, present);
+				if (stored instanceof Timed timed && !timed.isFresh(this.clock.millis())) {
+					// a stale entry kept for stale-if-error: take the lease in its place, atomically
+					if (redis.replaceLease(redisKey, present, lease, this.settings.lease().ttl())) {
+						return loadAndFill(localKey, key, encoded, redisKey, lease, present, valueLoader, options,
+								stamp);
+					}
+					continue;
+				}
 				if (stored != null) {
 					this.statistics.redisHits.increment();
 					fillLocal(localKey, stored, WriteOptions.DEFAULT, stamp);
@@ -269,8 +311,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			pause = Math.min(pause * 2, MAX_LEASE_POLL_NANOS);
 		}
 		// the holder is slow or gone: load, and store only where nothing is stored yet
-		Object stored = toStored(callLoader(key, valueLoader));
-		byte[] bytes = (stored != NullValue.INSTANCE || cachesNull(options)) ? encodeForRedis(stored) : null;
+		Loaded loaded = callLoader(key, valueLoader);
+		Object stored = timed(toStored(loaded.value()), loaded.millis(), options);
+		byte[] bytes = (!isNull(stored) || cachesNull(options)) ? encodeForRedis(stored) : null;
 		if (bytes != null && !this.guard.invalidatedSince(localKey, stamp)
 				&& redis.setIfAbsent(redisKey, bytes, redisTtl(stored, options))
 					.outcome() == SetIfAbsentResult.Outcome.STORED) {
@@ -281,17 +324,24 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	private Object loadAndFill(Object localKey, Object key, String encoded, byte[] redisKey, byte[] lease,
-			Callable<?> valueLoader, WriteOptions options, long stamp) {
+			byte @Nullable [] staleEntry, Callable<?> valueLoader, WriteOptions options, long stamp) {
 		RedisTier redis = this.redis;
 		Object stored;
 		try {
-			stored = toStored(callLoader(key, valueLoader));
+			Loaded loaded = callLoader(key, valueLoader);
+			stored = timed(toStored(loaded.value()), loaded.millis(), options);
 		}
 		catch (RuntimeException | Error ex) {
-			redis.releaseLease(redisKey, lease);
+			if (staleEntry != null) {
+				// put the stale entry back for the other instances' stale-if-error
+				redis.replaceLease(redisKey, lease, staleEntry, this.settings.staleIfError());
+			}
+			else {
+				redis.releaseLease(redisKey, lease);
+			}
 			throw ex;
 		}
-		byte[] bytes = (stored != NullValue.INSTANCE || cachesNull(options)) ? encodeForRedis(stored) : null;
+		byte[] bytes = (!isNull(stored) || cachesNull(options)) ? encodeForRedis(stored) : null;
 		if (bytes == null) {
 			redis.releaseLease(redisKey, lease);
 		}
@@ -321,10 +371,125 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		return (value != null) ? value : NullValue.INSTANCE;
 	}
 
-	private <T> @Nullable T callLoader(Object key, Callable<T> valueLoader) {
-		this.statistics.loads.increment();
+	private static boolean isNull(Object stored) {
+		return stored == NullValue.INSTANCE || (stored instanceof Timed timed && timed.value() == NullValue.INSTANCE);
+	}
+
+	/**
+	 * Give a stored value its logical expiry and load time, for caches that keep them.
+	 */
+	private Object timed(Object stored, int loadMillis, WriteOptions options) {
+		if (!this.settings.timedEntries()) {
+			return stored;
+		}
+		Duration ttl = jittered(isNull(stored) ? this.settings.nullTtl()
+				: (options.ttl() != null) ? options.ttl() : this.settings.ttl());
+		return new Timed(stored, this.clock.millis() + ttl.toMillis(), loadMillis);
+	}
+
+	/**
+	 * Return a stored entry if it may be served: anything but a stale timed entry.
+	 */
+	private @Nullable Object fresh(@Nullable Object stored) {
+		return (stored instanceof Timed timed && !timed.isFresh(this.clock.millis())) ? null : stored;
+	}
+
+	/**
+	 * The loader failed and a stale entry exists: serve it, and keep serving it from the
+	 * in-process tier for a short while before the next load attempt.
+	 */
+	private Object serveStale(Object localKey, Timed stale, ValueRetrievalException failure) {
+		this.statistics.staleServed.increment();
+		if (this.staleServedLogged.compareAndSet(false, true)) {
+			logger.warn("Cache '" + this.name + "' serves a stale entry because its loader failed (logged once; see"
+					+ " the cache statistics for the count): " + failure.getCause());
+		}
+		Duration retry = (this.settings.staleIfError().compareTo(STALE_RETRY_INTERVAL) < 0)
+				? this.settings.staleIfError() : STALE_RETRY_INTERVAL;
+		Timed retryLater = new Timed(stale.value(), this.clock.millis() + retry.toMillis(), stale.loadMillis());
+		if (this.local != null && this.localUsable) {
+			this.local.fill(localKey, retryLater, retry, this.guard.stamp());
+		}
+		return retryLater;
+	}
+
+	/**
+	 * Early refresh (XFetch, Vattani et al., VLDB 2015): recompute a fresh entry in the
+	 * background with probability {@code exp(-timeLeft / (beta × loadTime))}, so that hot
+	 * keys are reloaded before they expire. One refresh per key at a time in this JVM, and
+	 * fleet-wide through a refresh lease in Redis.
+	 */
+	private void refreshEarlyMaybe(Object stored, Object localKey, Object key, Callable<?> valueLoader,
+			WriteOptions options) {
+		double beta = this.settings.earlyRefreshBeta();
+		if (beta == 0 || !(stored instanceof Timed timed) || timed.loadMillis() == 0) {
+			return;
+		}
+		if (!shouldRefreshEarly(timed.expiresAt() - this.clock.millis(), timed.loadMillis(), beta,
+				this.random.getAsDouble()) || !this.refreshing.add(localKey)) {
+			return;
+		}
 		try {
-			return valueLoader.call();
+			this.executor.execute(() -> refreshEarly(localKey, key, valueLoader, options));
+		}
+		catch (RuntimeException ex) {
+			this.refreshing.remove(localKey);
+		}
+	}
+
+	/**
+	 * XFetch's test: refresh when {@code -beta × loadTime × ln(random) >= timeLeft}, that is
+	 * with probability {@code exp(-timeLeft / (beta × loadTime))}.
+	 * @param timeLeft milliseconds until the entry expires
+	 * @param loadMillis how long its load took
+	 * @param beta the beta setting
+	 * @param random a number in [0, 1)
+	 * @return whether to refresh now
+	 */
+	static boolean shouldRefreshEarly(long timeLeft, int loadMillis, double beta, double random) {
+		return timeLeft > 0 && -beta * loadMillis * Math.log(Math.max(random, Double.MIN_VALUE)) >= timeLeft;
+	}
+
+	private void refreshEarly(Object localKey, Object key, Callable<?> valueLoader, WriteOptions options) {
+		byte[] refreshLease = null;
+		byte[] refreshKey = null;
+		try {
+			Namespace ns = (this.redis != null) ? namespace() : null;
+			if (ns != null) {
+				refreshKey = (new String(ns.redisKey(CacheKeyEncoder.encode(key)), StandardCharsets.UTF_8) + ":refresh")
+					.getBytes(StandardCharsets.UTF_8);
+				refreshLease = newLease();
+				if (this.redis.setIfAbsent(refreshKey, refreshLease, this.settings.lease().ttl())
+					.outcome() != SetIfAbsentResult.Outcome.STORED) {
+					return;
+				}
+			}
+			long stamp = this.guard.stamp();
+			this.statistics.earlyRefreshes.increment();
+			storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
+		}
+		catch (RuntimeException ex) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Early refresh of a key of cache '" + this.name + "' failed", ex);
+			}
+		}
+		finally {
+			this.refreshing.remove(localKey);
+			if (refreshKey != null && refreshLease != null) {
+				this.redis.releaseLease(refreshKey, refreshLease);
+			}
+		}
+	}
+
+	private record Loaded(@Nullable Object value, int millis) {
+	}
+
+	private Loaded callLoader(Object key, Callable<?> valueLoader) {
+		this.statistics.loads.increment();
+		long started = this.clock.millis();
+		try {
+			Object value = valueLoader.call();
+			return new Loaded(value, (int) Math.min(Integer.MAX_VALUE, Math.max(0, this.clock.millis() - started)));
 		}
 		catch (Exception ex) {
 			this.statistics.loadFailures.increment();
@@ -535,7 +700,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			if (ex != null) {
 				this.statistics.loadFailures.increment();
 			}
-		}).thenApplyAsync((value) -> storeLoaded(localKey, key, value, options, stamp), this.executor);
+		}).thenApplyAsync((value) -> storeLoaded(localKey, key, new Loaded(value, 0), options, stamp), this.executor);
 	}
 
 	@Override
@@ -693,6 +858,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	private @Nullable Object lookupLocal(Object localKey) {
+		return fresh(lookupLocalRaw(localKey));
+	}
+
+	private @Nullable Object lookupLocalRaw(Object localKey) {
 		if (this.local == null || !this.localUsable) {
 			return null;
 		}
@@ -704,6 +873,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	private @Nullable Object lookupRemote(Object localKey, Object key, long stamp) {
+		return fresh(lookupRemoteRaw(localKey, key, stamp));
+	}
+
+	/**
+	 * Return the entry Redis holds for a key, stale ones included (for stale-if-error).
+	 */
+	private @Nullable Object lookupRemoteRaw(Object localKey, Object key, long stamp) {
 		Object stored = null;
 		if (this.redis != null) {
 			Namespace ns = namespace();
@@ -726,7 +902,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * instances.
 	 */
 	private void storeWritten(Object localKey, Object key, @Nullable Object value, WriteOptions options) {
-		Object stored = (value != null) ? value : NullValue.INSTANCE;
+		Object stored = timed(toStored(value), 0, options);
 		String encoded = writeRemote(key, stored, options);
 		writeLocal(localKey, stored, options);
 		if (encoded != null) {
@@ -739,9 +915,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * load began (the loaded value may then be older than the write: it goes back to the
 	 * caller only).
 	 */
-	private Object storeLoaded(Object localKey, Object key, @Nullable Object value, WriteOptions options,
-			long stamp) {
-		Object stored = (value != null) ? value : NullValue.INSTANCE;
+	private Object storeLoaded(Object localKey, Object key, Loaded loaded, WriteOptions options, long stamp) {
+		Object value = loaded.value();
+		Object stored = timed(toStored(value), loaded.millis(), options);
 		if ((value == null && !cachesNull(options)) || this.guard.invalidatedSince(localKey, stamp)) {
 			return stored;
 		}
@@ -890,12 +1066,20 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	private Duration localTtl(Object stored, WriteOptions options) {
 		Duration ttl = (options.localTtl() != null) ? options.localTtl() : this.settings.localTtl();
 		Duration nullTtl = this.settings.nullTtl();
-		return (stored == NullValue.INSTANCE && nullTtl.compareTo(ttl) < 0) ? nullTtl : ttl;
+		return (isNull(stored) && nullTtl.compareTo(ttl) < 0) ? nullTtl : ttl;
 	}
 
 	private Duration redisTtl(Object stored, WriteOptions options) {
-		Duration ttl = (stored == NullValue.INSTANCE) ? this.settings.nullTtl()
-				: (options.ttl() != null) ? options.ttl() : this.settings.ttl();
+		if (stored instanceof Timed timed) {
+			// kept past its logical expiry for stale-if-error
+			long fresh = Math.max(1, timed.expiresAt() - this.clock.millis());
+			return Duration.ofMillis(fresh).plus(this.settings.staleIfError());
+		}
+		return jittered(isNull(stored) ? this.settings.nullTtl()
+				: (options.ttl() != null) ? options.ttl() : this.settings.ttl());
+	}
+
+	private Duration jittered(Duration ttl) {
 		double jitter = this.settings.ttlJitter();
 		if (jitter == 0) {
 			return ttl;
@@ -905,6 +1089,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	private byte @Nullable [] encodeForRedis(Object stored) {
+		if (stored instanceof Timed timed) {
+			return encodeTimed(timed);
+		}
 		if (stored == NullValue.INSTANCE) {
 			return new byte[] { NULL_MARKER };
 		}
@@ -922,6 +1109,45 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 	}
 
+	/**
+	 * {@code [0x03][flags: 1 = null][expiresAt: 8 bytes][loadMillis: 4 bytes][payload]}.
+	 */
+	private byte @Nullable [] encodeTimed(Timed timed) {
+		byte[] payload;
+		boolean isNull = timed.value() == NullValue.INSTANCE;
+		if (isNull) {
+			payload = new byte[0];
+		}
+		else {
+			try {
+				payload = this.codec.encode(timed.value());
+			}
+			catch (ValueCodecException ex) {
+				this.statistics.unencodable.increment();
+				log(this.encodeFailureLogged, "Value not stored in Redis for cache '" + this.name + "'", ex);
+				return null;
+			}
+		}
+		ByteBuffer buffer = ByteBuffer.allocate(TIMED_HEADER + payload.length);
+		buffer.put(TIMED_MARKER).put((byte) (isNull ? 1 : 0)).putLong(timed.expiresAt()).putInt(timed.loadMillis());
+		buffer.put(payload);
+		return buffer.array();
+	}
+
+	private Object decodeTimed(byte[] bytes) {
+		if (bytes.length < TIMED_HEADER) {
+			throw new ValueCodecException("Truncated timed entry", null);
+		}
+		ByteBuffer buffer = ByteBuffer.wrap(bytes);
+		buffer.get();
+		boolean isNull = buffer.get() == 1;
+		long expiresAt = buffer.getLong();
+		int loadMillis = buffer.getInt();
+		Object value = isNull ? NullValue.INSTANCE
+				: this.codec.decode(Arrays.copyOfRange(bytes, TIMED_HEADER, bytes.length));
+		return new Timed(value, expiresAt, loadMillis);
+	}
+
 	private @Nullable Object decodeFromRedis(byte[] redisKey, byte @Nullable [] bytes) {
 		if (bytes == null) {
 			return null;
@@ -934,6 +1160,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return null;
 		}
 		try {
+			if (bytes.length > 0 && bytes[0] == TIMED_MARKER) {
+				return decodeTimed(bytes);
+			}
 			if (bytes.length < 2 || bytes[0] != VALUE_MARKER) {
 				throw new ValueCodecException("Unknown entry format", null);
 			}

@@ -1,5 +1,6 @@
 package io.github.tieredcache.core;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
@@ -17,6 +18,8 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -108,7 +111,7 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 						builder.heartbeatInterval, new CacheInvalidationHandler())
 				: null;
 		this.infrastructure = new Infrastructure(this.redis, this.bus, this.codec, this.keyPrefix, this.executor,
-				this.ticker, this.localMaintenanceExecutor);
+				this.ticker, this.localMaintenanceExecutor, builder.clock, builder.random);
 		Set<String> initial = new LinkedHashSet<>(builder.caches.keySet());
 		initial.addAll(builder.cacheNames);
 		initial.forEach(this::createCache);
@@ -378,6 +381,10 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 		private int failureThreshold = 5;
 
+		private Clock clock = Clock.systemUTC();
+
+		private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+
 		private Duration probeInterval = Duration.ofMillis(500);
 
 		private Builder() {
@@ -522,6 +529,27 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		 */
 		public Builder executor(Executor executor) {
 			this.executor = executor;
+			return this;
+		}
+
+		/**
+		 * Set the wall clock of entry expiry for stale-if-error and early refresh (tests
+		 * inject a fixed one).
+		 * @param clock the clock
+		 * @return this builder
+		 */
+		public Builder clock(Clock clock) {
+			this.clock = clock;
+			return this;
+		}
+
+		/**
+		 * Set the random source of early refresh (tests inject a fixed one).
+		 * @param random returns numbers in [0, 1)
+		 * @return this builder
+		 */
+		public Builder random(DoubleSupplier random) {
+			this.random = random;
 			return this;
 		}
 
