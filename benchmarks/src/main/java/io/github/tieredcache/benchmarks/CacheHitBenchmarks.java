@@ -67,6 +67,10 @@ public class CacheHitBenchmarks {
 
 	private TieredCache tieredRedisOnly;
 
+	private TieredCache tieredWithEarlyRefresh;
+
+	private final java.util.concurrent.Callable<Product> loader = Product::sample;
+
 	private RedisCache springRedis;
 
 	@Setup(Level.Trial)
@@ -89,7 +93,16 @@ public class CacheHitBenchmarks {
 			.valueCodec(new JacksonValueCodec(List.of("io.github.tieredcache.benchmarks")))
 			.cache("two-tier", CacheSettings.builder().build())
 			.cache("redis-only", CacheSettings.builder().localEnabled(false).build())
+			.cache("early-refresh", CacheSettings.builder()
+				.earlyRefreshBeta(1)
+				.staleIfError(Duration.ofMinutes(1))
+				.build())
 			.build();
+		this.tieredWithEarlyRefresh = this.tieredManager.getCache("early-refresh");
+		this.tieredWithEarlyRefresh.get(KEY, () -> {
+			Thread.sleep(5);
+			return product;
+		});
 		this.tieredTwoTier = this.tieredManager.getCache("two-tier");
 		this.tieredTwoTier.put(KEY, product);
 		this.tieredRedisOnly = this.tieredManager.getCache("redis-only");
@@ -140,6 +153,16 @@ public class CacheHitBenchmarks {
 	@Benchmark
 	public Object l1TieredCache() {
 		return this.tieredTwoTier.get(KEY);
+	}
+
+	@Benchmark
+	public Object l1TieredCacheWithLoader() {
+		return this.tieredTwoTier.get(KEY, this.loader);
+	}
+
+	@Benchmark
+	public Object l1TieredCacheWithLoaderLeasesAndEarlyRefresh() {
+		return this.tieredWithEarlyRefresh.get(KEY, this.loader);
 	}
 
 	@Benchmark

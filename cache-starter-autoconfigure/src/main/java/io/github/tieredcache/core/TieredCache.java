@@ -208,9 +208,15 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	@SuppressWarnings("unchecked")
 	public <T> @Nullable T get(Object key, Callable<T> valueLoader, WriteOptions options) {
 		Object localKey = CacheKeyEncoder.localKey(key);
-		Object stored = lookupLocal(localKey);
-		if (stored != null) {
-			refreshEarlyMaybe(stored, localKey, key, valueLoader, options);
+		Object stored = lookupLocalRaw(localKey);
+		if (stored instanceof Timed timed) {
+			long now = this.clock.millis();
+			if (timed.isFresh(now)) {
+				refreshEarlyMaybe(timed, now, localKey, key, valueLoader, options);
+				return (T) fromStoreValue(stored);
+			}
+		}
+		else if (stored != null) {
 			return (T) fromStoreValue(stored);
 		}
 		CompletableFuture<Object> load = new CompletableFuture<>();
@@ -239,8 +245,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 					stored = serveStale(localKey, stale, ex);
 				}
 			}
-			else {
-				refreshEarlyMaybe(stored, localKey, key, valueLoader, options);
+			else if (stored instanceof Timed timed) {
+				refreshEarlyMaybe(timed, this.clock.millis(), localKey, key, valueLoader, options);
 			}
 			load.complete(stored);
 			return (T) fromStoreValue(stored);
@@ -419,14 +425,16 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * keys are reloaded before they expire. One refresh per key at a time in this JVM, and
 	 * fleet-wide through a refresh lease in Redis.
 	 */
-	private void refreshEarlyMaybe(Object stored, Object localKey, Object key, Callable<?> valueLoader,
+	private void refreshEarlyMaybe(Timed timed, long now, Object localKey, Object key, Callable<?> valueLoader,
 			WriteOptions options) {
 		double beta = this.settings.earlyRefreshBeta();
-		if (beta == 0 || !(stored instanceof Timed timed) || timed.loadMillis() == 0) {
+		long timeLeft = timed.expiresAt() - now;
+		// past 40 load-times the probability is below e^-40: skip the random draw and the log
+		if (beta == 0 || timed.loadMillis() == 0 || timeLeft > 40 * beta * timed.loadMillis()) {
 			return;
 		}
-		if (!shouldRefreshEarly(timed.expiresAt() - this.clock.millis(), timed.loadMillis(), beta,
-				this.random.getAsDouble()) || !this.refreshing.add(localKey)) {
+		if (!shouldRefreshEarly(timeLeft, timed.loadMillis(), beta, this.random.getAsDouble())
+				|| !this.refreshing.add(localKey)) {
 			return;
 		}
 		try {

@@ -381,7 +381,7 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 		private int failureThreshold = 5;
 
-		private Clock clock = Clock.systemUTC();
+		private Clock clock = CoarseTicker.wallClock();
 
 		private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
@@ -533,8 +533,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		}
 
 		/**
-		 * Set the wall clock of entry expiry for stale-if-error and early refresh (tests
-		 * inject a fixed one).
+		 * Set the wall clock of entry expiry for stale-if-error and early refresh (default: a
+		 * millisecond-coarse clock read without a system call; tests inject their own).
 		 * @param clock the clock
 		 * @return this builder
 		 */

@@ -11,6 +11,7 @@ import io.github.tieredcache.core.TieredCache;
 import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.core.ValueCodec;
 import io.github.tieredcache.testsupport.RedisServer;
+import io.lettuce.core.ClientOptions;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurationPackage;
@@ -27,6 +28,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -221,6 +223,33 @@ class TieredCacheAutoConfigurationTests {
 			assertThat(context).hasFailed();
 			assertThat(context.getStartupFailure())
 				.hasStackTraceContaining("tiered-cache.invalidation.heartbeat-interval");
+		});
+	}
+
+	@Test
+	void lettuceDefaultsThatWouldMakeAnOutageHangAreReplaced() {
+		this.runner.run((context) -> {
+			LettuceConnectionFactory factory = context.getBean(LettuceConnectionFactory.class);
+			assertThat(factory.getClientConfiguration().getCommandTimeout()).isEqualTo(Duration.ofSeconds(2));
+			ClientOptions options = factory.getClientConfiguration().getClientOptions().orElseThrow();
+			assertThat(options.getDisconnectedBehavior()).isEqualTo(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+			assertThat(options.getRequestQueueSize()).isEqualTo(10_000);
+		});
+		this.runner.withPropertyValues("spring.data.redis.timeout=7s")
+			.run((context) -> assertThat(
+					context.getBean(LettuceConnectionFactory.class).getClientConfiguration().getCommandTimeout())
+				.isEqualTo(Duration.ofSeconds(7)));
+	}
+
+	@Test
+	void badResilienceSettingsFailAtStartUp() {
+		this.runner.withPropertyValues("tiered-cache.redis.command-timeout=0s").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).hasStackTraceContaining("tiered-cache.redis.command-timeout");
+		});
+		this.runner.withPropertyValues("tiered-cache.defaults.early-refresh.beta=-1").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).hasStackTraceContaining("tiered-cache.defaults.early-refresh.beta");
 		});
 	}
 

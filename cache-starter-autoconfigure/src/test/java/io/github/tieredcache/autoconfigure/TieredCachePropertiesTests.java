@@ -90,6 +90,25 @@ class TieredCachePropertiesTests {
 	}
 
 	@Test
+	void resilienceSettingsMergeLikeTheOthers() {
+		this.properties.getDefaults().getLease().setWait(Duration.ofMillis(100));
+		this.properties.getDefaults().setStaleIfError(Duration.ofMinutes(10));
+		TieredCacheProperties.Spec prices = new TieredCacheProperties.Spec();
+		prices.getLease().setEnabled(false);
+		prices.getEarlyRefresh().setBeta(1.0);
+		this.properties.getCaches().put("prices", prices);
+		CacheSettings settings = this.properties.resolve("prices").build();
+		assertThat(settings.lease().enabled()).isFalse();
+		assertThat(settings.lease().maxWait()).isEqualTo(Duration.ofMillis(100));
+		assertThat(settings.lease().ttl()).isEqualTo(Duration.ofSeconds(5));
+		assertThat(settings.staleIfError()).isEqualTo(Duration.ofMinutes(10));
+		assertThat(settings.earlyRefreshBeta()).isEqualTo(1.0);
+		CacheSettings others = this.properties.resolve("others").build();
+		assertThat(others.lease().enabled()).isTrue();
+		assertThat(others.earlyRefreshBeta()).isZero();
+	}
+
+	@Test
 	void bothTiersOffNamesTheKeys() {
 		this.properties.getDefaults().getLocal().setEnabled(false);
 		this.properties.getDefaults().getRedis().setEnabled(false);
