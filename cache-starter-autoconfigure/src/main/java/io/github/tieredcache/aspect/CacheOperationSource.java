@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 
 import io.github.tieredcache.annotation.CacheAside;
 import io.github.tieredcache.annotation.CacheInvalidate;
+import io.github.tieredcache.annotation.WriteBehind;
 import io.github.tieredcache.annotation.WriteThrough;
 import io.github.tieredcache.aspect.CacheOperations.Invalidate;
 import io.github.tieredcache.aspect.CacheOperations.ReturnKind;
@@ -70,15 +71,22 @@ final class CacheOperationSource {
 	CacheOperations get(Method method, Class<?> targetClass) {
 		PerClass perClass = this.operations.get(method);
 		if (perClass == null) {
-			perClass = this.operations.computeIfAbsent(method,
-					(key) -> new PerClass(targetClass, parse(method, targetClass)));
+			// parsed outside the map's lock: parsing may create beans that are parsed in turn
+			PerClass parsed = new PerClass(targetClass, parse(method, targetClass));
+			PerClass existing = this.operations.putIfAbsent(method, parsed);
+			perClass = (existing != null) ? existing : parsed;
 		}
 		if (perClass.targetClass == targetClass) {
 			return perClass.operations;
 		}
 		// the same method called on instances of several classes (an interface method, say)
-		return this.otherClasses.computeIfAbsent(new MethodClassKey(method, targetClass),
-				(key) -> parse(method, targetClass));
+		MethodClassKey key = new MethodClassKey(method, targetClass);
+		CacheOperations operations = this.otherClasses.get(key);
+		if (operations == null) {
+			operations = parse(method, targetClass);
+			this.otherClasses.putIfAbsent(key, operations);
+		}
+		return operations;
 	}
 
 	private CacheOperations parse(Method method, Class<?> targetClass) {
@@ -140,7 +148,20 @@ final class CacheOperationSource {
 		if (read != null && !invalidations.isEmpty()) {
 			throw invalid(specific, "@CacheAside and @CacheInvalidate cannot be combined on one method");
 		}
-		CacheOperations operations = new CacheOperations(read, write, List.copyOf(invalidations), kind);
+		CacheOperations.WriteBehind deferred = null;
+		MergedAnnotation<WriteBehind> writeBehind = onMethod.get(WriteBehind.class);
+		if (writeBehind.isPresent()) {
+			if (read != null || write != null || !invalidations.isEmpty()) {
+				throw invalid(specific, "@WriteBehind cannot be combined with the other cache annotations");
+			}
+			if (returnsValue) {
+				throw invalid(specific, "@WriteBehind needs a void method: the call returns before the method runs");
+			}
+			deferred = new CacheOperations.WriteBehind(writeBehind.getString("cache"),
+					expression(writeBehind, "key", specific), expression(writeBehind, "value", specific),
+					writeBehind.getString("batchWriter"));
+		}
+		CacheOperations operations = new CacheOperations(read, write, List.copyOf(invalidations), kind, deferred);
 		return operations.isEmpty() ? CacheOperations.NONE : operations;
 	}
 

@@ -12,14 +12,26 @@ import org.jspecify.annotations.Nullable;
  * @param write the write-through, if any
  * @param invalidations the invalidations, possibly none
  * @param returnKind how the method returns its result
+ * @param deferred the write-behind, if any
  */
 record CacheOperations(@Nullable CacheAside read, @Nullable WriteThrough write, List<Invalidate> invalidations,
-		ReturnKind returnKind) {
+		ReturnKind returnKind, @Nullable WriteBehind deferred) {
 
-	static final CacheOperations NONE = new CacheOperations(null, null, List.of(), ReturnKind.PLAIN);
+	static final CacheOperations NONE = new CacheOperations(null, null, List.of(), ReturnKind.PLAIN, null);
 
 	boolean isEmpty() {
-		return this.read == null && this.write == null && this.invalidations.isEmpty();
+		return this.read == null && this.write == null && this.invalidations.isEmpty() && this.deferred == null;
+	}
+
+	/**
+	 * A write-behind.
+	 *
+	 * @param cacheName the cache
+	 * @param key the key expression, {@code null} for all parameters
+	 * @param value the value expression
+	 * @param batchWriter the batch writer bean name, or empty
+	 */
+	record WriteBehind(String cacheName, @Nullable CacheExpression key, CacheExpression value, String batchWriter) {
 	}
 
 	/**

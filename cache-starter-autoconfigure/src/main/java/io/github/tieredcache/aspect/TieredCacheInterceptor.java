@@ -7,8 +7,11 @@ import java.util.function.Supplier;
 
 import io.github.tieredcache.aspect.CacheOperations.Invalidate;
 import io.github.tieredcache.aspect.CacheOperations.ReturnKind;
+import io.github.tieredcache.core.CacheKeyEncoder;
 import io.github.tieredcache.core.TieredCache;
 import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.writebehind.WriteBehindReplay;
+import io.github.tieredcache.writebehind.WriteBehindService;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
@@ -40,6 +43,8 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 
 	private final CacheOperationSource operationSource;
 
+	private final Supplier<@Nullable WriteBehindService> writeBehind;
+
 	/**
 	 * Create an interceptor.
 	 * @param cacheManager supplies the cache manager on the first intercepted call (so that
@@ -48,7 +53,20 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 	 */
 	public TieredCacheInterceptor(Supplier<TieredCacheManager> cacheManager,
 			@Nullable StringValueResolver placeholders) {
+		this(cacheManager, placeholders, () -> null);
+	}
+
+	/**
+	 * Create an interceptor that also applies {@code @WriteBehind}.
+	 * @param cacheManager supplies the cache manager on the first intercepted call
+	 * @param placeholders resolves {@code ${…}} in TTL attributes, or {@code null}
+	 * @param writeBehind supplies the write-behind service, or {@code null} where there is
+	 * none (without Redis: {@code @WriteBehind} then writes through)
+	 */
+	public TieredCacheInterceptor(Supplier<TieredCacheManager> cacheManager,
+			@Nullable StringValueResolver placeholders, Supplier<@Nullable WriteBehindService> writeBehind) {
 		this.cacheManagerSupplier = cacheManager;
+		this.writeBehind = writeBehind;
 		this.operationSource = new CacheOperationSource(placeholders);
 	}
 
@@ -75,6 +93,9 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 			return invocation.proceed();
 		}
 		Object[] args = invocation.getArguments();
+		if (operations.deferred() != null) {
+			return deferred(operations.deferred(), invocation, target, args);
+		}
 		if (operations.read() != null) {
 			return read(operations.read(), operations.returnKind(), invocation, target, args);
 		}
@@ -100,6 +121,26 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 				yield result;
 			}
 		};
+	}
+
+	private @Nullable Object deferred(CacheOperations.WriteBehind deferred, MethodInvocation invocation,
+			Object target, Object[] args) throws Throwable {
+		if (WriteBehindReplay.isReplaying()) {
+			return invocation.proceed();
+		}
+		Method method = invocation.getMethod();
+		TieredCache cache = cache(deferred.cacheName(), method);
+		Object key = key(deferred.key(), target, args, null);
+		Object value = deferred.value().evaluate(target, args, null);
+		Object content = (value instanceof Optional<?> optional) ? optional.orElse(null) : value;
+		cache.put(key, content);
+		WriteBehindService service = this.writeBehind.get();
+		if (service == null || !service.record(target, method, args,
+				deferred.cacheName() + ":" + CacheKeyEncoder.encode(key), key, content, deferred.batchWriter())) {
+			// no durable queue for it: write through now rather than lose it
+			return invocation.proceed();
+		}
+		return null;
 	}
 
 	private @Nullable Object read(CacheOperations.CacheAside read, ReturnKind kind, MethodInvocation invocation,

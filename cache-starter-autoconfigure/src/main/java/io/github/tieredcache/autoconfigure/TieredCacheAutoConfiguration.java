@@ -14,12 +14,16 @@ import io.github.tieredcache.core.CacheSettings;
 import io.github.tieredcache.core.JacksonValueCodec;
 import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.core.ValueCodec;
+import io.github.tieredcache.writebehind.WriteBehindFlusher;
+import io.github.tieredcache.writebehind.WriteBehindQueue;
+import io.github.tieredcache.writebehind.WriteBehindService;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.aop.config.AopConfigUtils;
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
@@ -27,6 +31,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -37,6 +42,7 @@ import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurat
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.cache.CacheManager;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -163,12 +169,11 @@ public final class TieredCacheAutoConfiguration {
 		@Bean
 		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 		static TieredCacheAdvisor tieredCacheAdvisor(ObjectProvider<TieredCacheManager> cacheManager,
-				Environment environment) {
+				ObjectProvider<WriteBehindService> writeBehind, Environment environment) {
 			int order = environment.getProperty("tiered-cache.aspect-order", Integer.class,
 					TieredCacheProperties.DEFAULT_ASPECT_ORDER);
-			return new TieredCacheAdvisor(
-					new TieredCacheInterceptor(cacheManager::getObject, environment::resolveRequiredPlaceholders),
-					order);
+			return new TieredCacheAdvisor(new TieredCacheInterceptor(cacheManager::getObject,
+					environment::resolveRequiredPlaceholders, writeBehind::getIfAvailable), order);
 		}
 
 	}
@@ -239,6 +244,77 @@ public final class TieredCacheAutoConfiguration {
 						.enableAllAdaptiveRefreshTriggers()
 						.build());
 				}
+			};
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ RedisConnectionFactory.class, ClientOptions.class })
+	@ConditionalOnBean(RedisConnectionFactory.class)
+	@ConditionalOnBooleanProperty(name = "tiered-cache.write-behind.enabled", matchIfMissing = true)
+	static class WriteBehindConfiguration {
+
+		@Bean(destroyMethod = "close")
+		@ConditionalOnMissingBean
+		WriteBehindService tieredCacheWriteBehind(RedisConnectionFactory connectionFactory,
+				TieredCacheProperties properties, ValueCodec valueCodec, ListableBeanFactory beanFactory,
+				Environment environment) {
+			TieredCacheProperties.WriteBehind settings = properties.getWriteBehind();
+			if (settings.getBatchSize() < 1 || settings.getMaxAttempts() < 1 || settings.getMaxPending() < 1) {
+				throw new InvalidConfigurationPropertyValueException("tiered-cache.write-behind",
+						settings.getBatchSize() + "/" + settings.getMaxAttempts() + "/" + settings.getMaxPending(),
+						"batch-size, max-attempts and max-pending must be at least 1");
+			}
+			String stream = (settings.getStream() != null) ? settings.getStream()
+					: keyPrefix(properties, environment) + ":write-behind";
+			WriteBehindQueue queue = new WriteBehindQueue(connectionFactory, stream, Duration.ofSeconds(5),
+					settings.getWaitReplicas());
+			return new WriteBehindService(queue,
+					new WriteBehindFlusher.Settings(settings.getBatchSize(), settings.getFlushInterval(),
+							settings.getClaimIdleTime(), settings.getMaxAttempts(), settings.getRetryBackoff(),
+							settings.getShutdownTimeout()),
+					valueCodec, beanFactory, settings.getMaxPending(), settings.getOverflow());
+		}
+
+		@Bean
+		static SmartInitializingSingleton tieredCacheWriteBehindValidation(ConfigurableListableBeanFactory beanFactory,
+				ObjectProvider<WriteBehindService> writeBehind) {
+			// @WriteBehind methods whose arguments cannot be recorded fail start-up
+			return () -> writeBehind.ifAvailable((service) -> {
+				for (String name : beanFactory.getBeanDefinitionNames()) {
+					Class<?> type = beanFactory.getType(name, false);
+					if (type != null) {
+						service.validate(type);
+					}
+				}
+			});
+		}
+
+		@Bean
+		SmartLifecycle tieredCacheWriteBehindLifecycle(WriteBehindService writeBehind) {
+			// the flusher calls application beans: run it only while they all exist
+			return new SmartLifecycle() {
+
+				private volatile boolean running;
+
+				@Override
+				public void start() {
+					writeBehind.start();
+					this.running = true;
+				}
+
+				@Override
+				public void stop() {
+					writeBehind.close();
+					this.running = false;
+				}
+
+				@Override
+				public boolean isRunning() {
+					return this.running;
+				}
+
 			};
 		}
 

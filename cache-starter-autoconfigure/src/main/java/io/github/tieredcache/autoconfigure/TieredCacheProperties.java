@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.github.tieredcache.core.CacheSettings;
+import io.github.tieredcache.writebehind.WriteBehindService;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -51,6 +52,8 @@ public class TieredCacheProperties {
 	private final Invalidation invalidation = new Invalidation();
 
 	private final RedisCommands redis = new RedisCommands();
+
+	private final WriteBehind writeBehind = new WriteBehind();
 
 	/**
 	 * Settings of every cache unless overridden under 'tiered-cache.caches'.
@@ -105,6 +108,10 @@ public class TieredCacheProperties {
 
 	public RedisCommands getRedis() {
 		return this.redis;
+	}
+
+	public WriteBehind getWriteBehind() {
+		return this.writeBehind;
 	}
 
 	public Spec getDefaults() {
@@ -224,6 +231,162 @@ public class TieredCacheProperties {
 		if (value.isNegative() || value.isZero()) {
 			throw new InvalidConfigurationPropertyValueException(key, value, "Must be a positive duration");
 		}
+	}
+
+	/**
+	 * Durable write-behind (@WriteBehind).
+	 */
+	public static class WriteBehind {
+
+		/**
+		 * Whether @WriteBehind calls are queued in Redis (when Redis is used); otherwise they
+		 * write through.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Redis Stream of deferred writes. Defaults to '<key-prefix>:write-behind'.
+		 */
+		private @Nullable String stream;
+
+		/**
+		 * Most entries a flusher reads and writes per round.
+		 */
+		private int batchSize = 100;
+
+		/**
+		 * How long an idle flusher waits between rounds; writes to one key within it are
+		 * coalesced.
+		 */
+		private Duration flushInterval = Duration.ofSeconds(1);
+
+		/**
+		 * How long an entry read by another instance stays unacknowledged before this one
+		 * claims it (that instance is presumed dead).
+		 */
+		private Duration claimIdleTime = Duration.ofSeconds(30);
+
+		/**
+		 * Deliveries of an entry before it goes to the dead-letter stream.
+		 */
+		private int maxAttempts = 5;
+
+		/**
+		 * Wait before retrying a failed write, doubling with each further attempt (at most 1
+		 * minute).
+		 */
+		private Duration retryBackoff = Duration.ofSeconds(1);
+
+		/**
+		 * Backlog past which @WriteBehind calls follow 'overflow'.
+		 */
+		private long maxPending = 100_000;
+
+		/**
+		 * What a @WriteBehind call does past 'max-pending': write through synchronously,
+		 * block until there is room, or fail.
+		 */
+		private WriteBehindService.Overflow overflow = WriteBehindService.Overflow.WRITE_THROUGH;
+
+		/**
+		 * How long shutdown keeps writing what this instance holds.
+		 */
+		private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+		/**
+		 * Replicas each queued write waits for (Redis WAIT) before the call returns; 0 for
+		 * none.
+		 */
+		private int waitReplicas;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getStream() {
+			return this.stream;
+		}
+
+		public void setStream(@Nullable String stream) {
+			this.stream = stream;
+		}
+
+		public int getBatchSize() {
+			return this.batchSize;
+		}
+
+		public void setBatchSize(int batchSize) {
+			this.batchSize = batchSize;
+		}
+
+		public Duration getFlushInterval() {
+			return this.flushInterval;
+		}
+
+		public void setFlushInterval(Duration flushInterval) {
+			this.flushInterval = flushInterval;
+		}
+
+		public Duration getClaimIdleTime() {
+			return this.claimIdleTime;
+		}
+
+		public void setClaimIdleTime(Duration claimIdleTime) {
+			this.claimIdleTime = claimIdleTime;
+		}
+
+		public int getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public Duration getRetryBackoff() {
+			return this.retryBackoff;
+		}
+
+		public void setRetryBackoff(Duration retryBackoff) {
+			this.retryBackoff = retryBackoff;
+		}
+
+		public long getMaxPending() {
+			return this.maxPending;
+		}
+
+		public void setMaxPending(long maxPending) {
+			this.maxPending = maxPending;
+		}
+
+		public WriteBehindService.Overflow getOverflow() {
+			return this.overflow;
+		}
+
+		public void setOverflow(WriteBehindService.Overflow overflow) {
+			this.overflow = overflow;
+		}
+
+		public Duration getShutdownTimeout() {
+			return this.shutdownTimeout;
+		}
+
+		public void setShutdownTimeout(Duration shutdownTimeout) {
+			this.shutdownTimeout = shutdownTimeout;
+		}
+
+		public int getWaitReplicas() {
+			return this.waitReplicas;
+		}
+
+		public void setWaitReplicas(int waitReplicas) {
+			this.waitReplicas = waitReplicas;
+		}
+
 	}
 
 	/**

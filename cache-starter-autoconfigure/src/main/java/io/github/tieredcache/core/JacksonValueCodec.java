@@ -75,6 +75,11 @@ public final class JacksonValueCodec implements ValueCodec {
 	}
 
 	@Override
+	public boolean accepts(Class<?> type) {
+		return this.allowList.allows(type.getName());
+	}
+
+	@Override
 	public byte[] encode(Object value) {
 		if (!this.allowList.allows(value.getClass().getName())) {
 			throw new ValueCodecException("Type " + value.getClass().getName()

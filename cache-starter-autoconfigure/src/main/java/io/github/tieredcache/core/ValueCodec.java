@@ -29,4 +29,14 @@ public interface ValueCodec {
 	 */
 	Object decode(byte[] bytes);
 
+	/**
+	 * Return whether values of a type can be encoded and read back (write-behind checks the
+	 * parameter types of its methods with it at start-up).
+	 * @param type a type, primitives already boxed
+	 * @return whether the codec takes values of that type (by default, all)
+	 */
+	default boolean accepts(Class<?> type) {
+		return true;
+	}
+
 }
