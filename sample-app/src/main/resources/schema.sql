@@ -9,3 +9,8 @@ CREATE TABLE IF NOT EXISTS product (
     price DECIMAL(10, 2) NOT NULL,
     category_id BIGINT NOT NULL REFERENCES category (id)
 );
+
+CREATE TABLE IF NOT EXISTS stock (
+    product_id BIGINT PRIMARY KEY,
+    quantity INT NOT NULL
+);

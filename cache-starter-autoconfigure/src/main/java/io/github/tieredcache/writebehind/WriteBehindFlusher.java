@@ -218,6 +218,17 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	}
 
 	private void process(List<QueuedWrite> writes) {
+		List<QueuedWrite> written = new ArrayList<>();
+		try {
+			process(writes, written);
+		}
+		finally {
+			// one acknowledgement for the round; a crash before it means the writes run again
+			acknowledge(written);
+		}
+	}
+
+	private void process(List<QueuedWrite> writes, List<QueuedWrite> written) {
 		List<QueuedWrite> live = new ArrayList<>();
 		for (QueuedWrite write : writes) {
 			if (write.deliveries() > this.settings.maxAttempts()) {
@@ -248,21 +259,21 @@ public final class WriteBehindFlusher implements AutoCloseable {
 			QueuedWrite last = entries.get(entries.size() - 1);
 			String writer = last.text(WriteBehindQueue.WRITER);
 			if (writer.isEmpty()) {
-				write(entries, () -> this.target.run(last));
+				write(entries, () -> this.target.run(last), written);
 			}
 			else {
 				byWriter.computeIfAbsent(writer, (name) -> new ArrayList<>()).add(entries);
 			}
 		}
-		byWriter.forEach(this::writeBatch);
+		byWriter.forEach((writer, keys) -> writeBatch(writer, keys, written));
 	}
 
-	private void writeBatch(String writer, List<List<QueuedWrite>> keys) {
+	private void writeBatch(String writer, List<List<QueuedWrite>> keys, List<QueuedWrite> written) {
 		List<QueuedWrite> lasts = keys.stream().map((entries) -> entries.get(entries.size() - 1)).toList();
 		try {
 			this.target.runBatch(writer, lasts);
 			this.written.add(lasts.size());
-			acknowledge(keys.stream().flatMap(List::stream).toList());
+			keys.forEach(written::addAll);
 		}
 		catch (Exception ex) {
 			if (keys.size() == 1) {
@@ -272,16 +283,17 @@ public final class WriteBehindFlusher implements AutoCloseable {
 			// isolate the key that fails from the others
 			for (List<QueuedWrite> entries : keys) {
 				QueuedWrite last = entries.get(entries.size() - 1);
-				write(entries, () -> this.target.runBatch(writer, List.of(last)));
+				write(entries, () -> this.target.runBatch(writer, List.of(last)), written);
 			}
 		}
 	}
 
-	private void write(List<QueuedWrite> entries, WriteBehindReplay.ThrowingRunnable write) {
+	private void write(List<QueuedWrite> entries, WriteBehindReplay.ThrowingRunnable write,
+			List<QueuedWrite> written) {
 		try {
 			write.run();
 			this.written.increment();
-			acknowledge(entries);
+			written.addAll(entries);
 		}
 		catch (Exception ex) {
 			failed(entries, ex);

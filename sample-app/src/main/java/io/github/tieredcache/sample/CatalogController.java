@@ -25,10 +25,25 @@ class CatalogController {
 
 	private final ProductRepository products;
 
-	CatalogController(CatalogService catalog, CategoryDirectory categories, ProductRepository products) {
+	private final StockService stock;
+
+	CatalogController(CatalogService catalog, CategoryDirectory categories, ProductRepository products,
+			StockService stock) {
 		this.catalog = catalog;
 		this.categories = categories;
 		this.products = products;
+		this.stock = stock;
+	}
+
+	@GetMapping("/products/{id}/stock")
+	int stock(@PathVariable long id) {
+		return this.stock.quantity(id);
+	}
+
+	@PutMapping("/products/{id}/stock")
+	ResponseEntity<Void> setStock(@PathVariable long id, @RequestBody int quantity) {
+		this.stock.setQuantity(id, quantity);
+		return ResponseEntity.accepted().build();
 	}
 
 	@GetMapping("/products/{id}")

@@ -30,6 +30,15 @@ class SampleApplicationTests {
 	@Autowired
 	private ProductRepository products;
 
+	@Autowired
+	private StockService stock;
+
+	@Autowired
+	private StockService.StockWriter stockWriter;
+
+	@Autowired
+	private org.springframework.jdbc.core.simple.JdbcClient jdbc;
+
 	@DynamicPropertySource
 	static void redisProperties(DynamicPropertyRegistry registry) {
 		registry.add("spring.data.redis.port", redis::port);
@@ -68,6 +77,22 @@ class SampleApplicationTests {
 		assertThat(this.catalog.countInCategory(2L)).isEqualTo(1);
 		assertThat(this.catalog.countInCategory(2L)).isEqualTo(1);
 		assertThat(this.products.queries() - before).isEqualTo(1);
+	}
+
+	@Test
+	void stockUpdatesGoToTheCacheAtOnceAndTheDatabaseLaterCoalesced() {
+		long rowsBefore = this.stockWriter.rowsWritten();
+		for (int quantity = 1; quantity <= 100; quantity++) {
+			this.stock.setQuantity(3L, quantity);
+		}
+		assertThat(this.stock.quantity(3L)).isEqualTo(100);
+		org.awaitility.Awaitility.await()
+			.atMost(java.time.Duration.ofSeconds(20))
+			.until(() -> this.jdbc.sql("SELECT quantity FROM stock WHERE product_id = 3")
+				.query(Integer.class)
+				.single() == 100);
+		assertThat(this.stockWriter.rowsWritten() - rowsBefore).as("100 updates, far fewer rows written")
+			.isLessThan(100);
 	}
 
 	@Test
