@@ -24,7 +24,8 @@ import org.apache.commons.logging.LogFactory;
  * their last writes), runs one method call per key or one batch-writer call per writer, and
  * acknowledges an entry only after its write succeeded. An entry delivered
  * {@code maxAttempts} times goes to the dead-letter stream with its last error, counted and
- * logged. When a round finds nothing it waits {@code flushInterval}.
+ * logged. Unless a round found a full batch, the next one waits {@code flushInterval}: writes
+ * to one key within that window reach the database once.
  * <p>
  * Delivery is at least once: an instance that dies between a write and its acknowledgement
  * leaves the entry pending, and another instance writes it again.
@@ -155,22 +156,23 @@ public final class WriteBehindFlusher implements AutoCloseable {
 			if (System.nanoTime() - deadline > 0) {
 				return;
 			}
-			boolean worked = false;
+			Round round = Round.IDLE;
 			try {
 				if (!groupReady) {
 					this.queue.createGroup();
 					groupReady = true;
 				}
-				worked = round(!this.running);
+				round = round(!this.running);
 				this.backlog = this.queue.backlog();
 			}
 			catch (RuntimeException ex) {
 				logger.warn("tiered-cache: write-behind round failed; retrying: " + ex.getMessage());
 			}
-			if (!this.running && !worked) {
+			if (!this.running && round == Round.IDLE) {
 				return;
 			}
-			if (!worked) {
+			// a full batch means a backlog: carry on at once; otherwise wait out the window
+			if (round != Round.FULL && this.running) {
 				LockSupport.parkNanos(this.settings.flushInterval().toNanos());
 			}
 		}
@@ -179,9 +181,9 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	/**
 	 * One round: new entries, then due pending ones. While draining at shutdown, this
 	 * instance's own pending entries are due at once.
-	 * @return whether anything was processed
+	 * @return how much the round found
 	 */
-	boolean round(boolean draining) {
+	Round round(boolean draining) {
 		boolean worked = false;
 		List<QueuedWrite> fresh = this.queue.readNew(this.consumer, this.settings.batchSize());
 		if (!fresh.isEmpty()) {
@@ -204,7 +206,13 @@ public final class WriteBehindFlusher implements AutoCloseable {
 				worked = true;
 			}
 		}
-		return worked;
+		return (fresh.size() >= this.settings.batchSize()) ? Round.FULL : worked ? Round.SOME : Round.IDLE;
+	}
+
+	enum Round {
+
+		IDLE, SOME, FULL
+
 	}
 
 	private long requiredIdle(PendingMessage pending, boolean draining) {
