@@ -1,6 +1,5 @@
 package io.github.tieredcache.core;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,16 +62,6 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private static final Log logger = LogFactory.getLog(TieredCache.class);
 
-	private static final byte NULL_MARKER = 0;
-
-	private static final byte VALUE_MARKER = 1;
-
-	private static final byte LEASE_MARKER = 2;
-
-	private static final byte TIMED_MARKER = 3;
-
-	private static final int TIMED_HEADER = 14;
-
 	private static final Duration STALE_RETRY_INTERVAL = Duration.ofSeconds(1);
 
 	private static final long MAX_LEASE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -91,7 +80,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private volatile boolean localUsable;
 
-	private final ValueCodec codec;
+	private final EntryFormat format;
 
 	private final Executor executor;
 
@@ -127,7 +116,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		this.bus = (this.redis != null) ? infrastructure.bus() : null;
 		// an in-process tier the bus cannot vouch for may be stale
 		this.localUsable = this.bus == null || this.bus.getState() != InvalidationBus.State.SILENT;
-		this.codec = infrastructure.codec();
+		this.format = new EntryFormat(infrastructure.codec());
 		this.clock = infrastructure.clock();
 		this.random = infrastructure.random();
 		this.executor = infrastructure.executor();
@@ -276,7 +265,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		String encoded = CacheKeyEncoder.encode(key);
 		byte[] redisKey = ns.redisKey(encoded);
-		byte[] lease = newLease();
+		byte[] lease = EntryFormat.newLease();
 		long deadline = System.nanoTime() + this.settings.lease().maxWait().toNanos();
 		long pause = TimeUnit.MILLISECONDS.toNanos(1);
 		boolean waited = false;
@@ -289,7 +278,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				return storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
 			}
 			byte[] present = result.previous();
-			if (present != null && (present.length == 0 || present[0] != LEASE_MARKER)) {
+			if (present != null && !EntryFormat.isLease(present)) {
 				Object stored = decodeFromRedis(redisKey, present);
 				if (stored instanceof Timed timed && !timed.isFresh(this.clock.millis())) {
 					// a stale entry kept for stale-if-error: take the lease in its place, atomically
@@ -359,18 +348,6 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			this.statistics.rejectedFills.increment();
 		}
 		return stored;
-	}
-
-	private static byte[] newLease() {
-		byte[] lease = new byte[17];
-		lease[0] = LEASE_MARKER;
-		long high = ThreadLocalRandom.current().nextLong();
-		long low = ThreadLocalRandom.current().nextLong();
-		for (int i = 0; i < 8; i++) {
-			lease[1 + i] = (byte) (high >>> (8 * i));
-			lease[9 + i] = (byte) (low >>> (8 * i));
-		}
-		return lease;
 	}
 
 	private static Object toStored(@Nullable Object value) {
@@ -466,7 +443,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			if (ns != null) {
 				refreshKey = (new String(ns.redisKey(CacheKeyEncoder.encode(key)), StandardCharsets.UTF_8) + ":refresh")
 					.getBytes(StandardCharsets.UTF_8);
-				refreshLease = newLease();
+				refreshLease = EntryFormat.newLease();
 				if (this.redis.setIfAbsent(refreshKey, refreshLease, this.settings.lease().ttl())
 					.outcome() != SetIfAbsentResult.Outcome.STORED) {
 					return;
@@ -1097,18 +1074,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	private byte @Nullable [] encodeForRedis(Object stored) {
-		if (stored instanceof Timed timed) {
-			return encodeTimed(timed);
-		}
-		if (stored == NullValue.INSTANCE) {
-			return new byte[] { NULL_MARKER };
-		}
 		try {
-			byte[] payload = this.codec.encode(stored);
-			byte[] bytes = new byte[payload.length + 1];
-			bytes[0] = VALUE_MARKER;
-			System.arraycopy(payload, 0, bytes, 1, payload.length);
-			return bytes;
+			return this.format.encode(stored);
 		}
 		catch (ValueCodecException ex) {
 			this.statistics.unencodable.increment();
@@ -1118,63 +1085,15 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * {@code [0x03][flags: 1 = null][expiresAt: 8 bytes][loadMillis: 4 bytes][payload]}.
+	 * Decode what Redis holds: {@code null} for absent keys and leases; a corrupt entry, or
+	 * one naming a type the codec refuses, is a miss too (counted, logged once, deleted).
 	 */
-	private byte @Nullable [] encodeTimed(Timed timed) {
-		byte[] payload;
-		boolean isNull = timed.value() == NullValue.INSTANCE;
-		if (isNull) {
-			payload = new byte[0];
-		}
-		else {
-			try {
-				payload = this.codec.encode(timed.value());
-			}
-			catch (ValueCodecException ex) {
-				this.statistics.unencodable.increment();
-				log(this.encodeFailureLogged, "Value not stored in Redis for cache '" + this.name + "'", ex);
-				return null;
-			}
-		}
-		ByteBuffer buffer = ByteBuffer.allocate(TIMED_HEADER + payload.length);
-		buffer.put(TIMED_MARKER).put((byte) (isNull ? 1 : 0)).putLong(timed.expiresAt()).putInt(timed.loadMillis());
-		buffer.put(payload);
-		return buffer.array();
-	}
-
-	private Object decodeTimed(byte[] bytes) {
-		if (bytes.length < TIMED_HEADER) {
-			throw new ValueCodecException("Truncated timed entry", null);
-		}
-		ByteBuffer buffer = ByteBuffer.wrap(bytes);
-		buffer.get();
-		boolean isNull = buffer.get() == 1;
-		long expiresAt = buffer.getLong();
-		int loadMillis = buffer.getInt();
-		Object value = isNull ? NullValue.INSTANCE
-				: this.codec.decode(Arrays.copyOfRange(bytes, TIMED_HEADER, bytes.length));
-		return new Timed(value, expiresAt, loadMillis);
-	}
-
 	private @Nullable Object decodeFromRedis(byte[] redisKey, byte @Nullable [] bytes) {
 		if (bytes == null) {
 			return null;
 		}
-		if (bytes.length == 1 && bytes[0] == NULL_MARKER) {
-			return NullValue.INSTANCE;
-		}
-		if (bytes.length > 0 && bytes[0] == LEASE_MARKER) {
-			// a miss being filled by a lease holder
-			return null;
-		}
 		try {
-			if (bytes.length > 0 && bytes[0] == TIMED_MARKER) {
-				return decodeTimed(bytes);
-			}
-			if (bytes.length < 2 || bytes[0] != VALUE_MARKER) {
-				throw new ValueCodecException("Unknown entry format", null);
-			}
-			return this.codec.decode(Arrays.copyOfRange(bytes, 1, bytes.length));
+			return this.format.decode(bytes);
 		}
 		catch (ValueCodecException ex) {
 			this.statistics.undecodable.increment();
