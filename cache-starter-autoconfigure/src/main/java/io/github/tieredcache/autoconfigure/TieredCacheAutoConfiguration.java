@@ -268,8 +268,8 @@ public final class TieredCacheAutoConfiguration {
 			}
 			String stream = (settings.getStream() != null) ? settings.getStream()
 					: keyPrefix(properties, environment) + ":write-behind";
-			WriteBehindQueue queue = new WriteBehindQueue(connectionFactory, stream, properties.getRedis().getCommandTimeout(),
-					settings.getWaitReplicas());
+			WriteBehindQueue queue = new WriteBehindQueue(connectionFactory, stream,
+					properties.getRedis().getCommandTimeout(), settings.getWaitReplicas());
 			return new WriteBehindService(queue,
 					new WriteBehindFlusher.Settings(settings.getBatchSize(), settings.getFlushInterval(),
 							settings.getClaimIdleTime(), settings.getMaxAttempts(), settings.getRetryBackoff(),

@@ -84,6 +84,8 @@ public final class RedisTier implements AutoCloseable {
 			+ "redis.call('DEL', KEYS[1]) return 1 end return 0")
 		.getBytes(StandardCharsets.US_ASCII);
 
+	private static final byte[] ABSENT = new byte[0];
+
 	private final RedisConnectionFactory connectionFactory;
 
 	private final Ticker ticker;
@@ -307,11 +309,17 @@ public final class RedisTier implements AutoCloseable {
 	 * value is not a number
 	 */
 	public long getCounter(byte[] key) {
-		byte[] bytes = execute("GET", (redis) -> redis.get(key), (connection) -> connection.stringCommands().get(key),
-				null);
+		byte[] failed = new byte[0];
+		byte[] bytes = execute("GET", (redis) -> new Mapped<>(redis.get(key), (value) -> (value != null) ? value : ABSENT),
+				(connection) -> {
+					byte[] value = connection.stringCommands().get(key);
+					return (value != null) ? value : ABSENT;
+				}, failed);
+		if (bytes == failed || bytes == null) {
+			return -1;
+		}
 		try {
-			return (bytes != null) ? Long.parseLong(new String(bytes, StandardCharsets.US_ASCII))
-					: (isAvailable() ? 0 : -1);
+			return (bytes == ABSENT) ? 0 : Long.parseLong(new String(bytes, StandardCharsets.US_ASCII));
 		}
 		catch (NumberFormatException ex) {
 			return -1;

@@ -179,6 +179,40 @@ class OutageTests {
 	}
 
 	@Test
+	void namespaceVersionIsNotGuessedWhileRedisDoesNotAnswer() {
+		try (RedisServer redis = RedisServer.start()) {
+			LettuceConnectionFactory connection = redis.connectionFactory();
+			TieredCacheManager first = TieredCacheManager.builder().redis(connection).keyPrefix(this.prefix).build();
+			TieredCacheManager late = null;
+			try {
+				first.getCache("products").clear();
+				first.getCache("products").clear();
+				redis.pause();
+				late = TieredCacheManager.builder()
+					.redis(connection)
+					.keyPrefix(this.prefix)
+					.redisCommandTimeout(COMMAND_TIMEOUT)
+					.build();
+				TieredCache cache = late.getCache("products");
+				assertThat(cache.get("k", () -> "loaded")).isEqualTo("loaded");
+				assertThat(cache.currentRedisKeyPrefix()).as("unknown, not v0").isNull();
+				redis.resume();
+				TieredCacheManager started = late;
+				await().atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(started.getCache("products").currentRedisKeyPrefix())
+						.isEqualTo(this.prefix + ":products:v2:"));
+			}
+			finally {
+				first.destroy();
+				if (late != null) {
+					late.destroy();
+				}
+				connection.destroy();
+			}
+		}
+	}
+
+	@Test
 	void clearDuringAnOutageIsReplayed() {
 		try (RedisServer redis = RedisServer.start()) {
 			LettuceConnectionFactory connection = redis.connectionFactory();
