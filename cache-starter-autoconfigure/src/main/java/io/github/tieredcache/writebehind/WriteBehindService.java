@@ -263,8 +263,12 @@ public final class WriteBehindService implements AutoCloseable {
 				types.add(ClassUtils.forName(parameter, type.getClassLoader()));
 			}
 			Method method = ReflectionUtils.findMethod(type, name, types.toArray(new Class<?>[0]));
-			if (method == null) {
-				throw new IllegalStateException("No method " + signature + " on " + type.getName());
+			Method declared = ReflectionUtils.findMethod(ClassUtils.getUserClass(type), name,
+					types.toArray(new Class<?>[0]));
+			// only calls to @WriteBehind methods are replayed, whatever the stream says
+			if (method == null || declared == null
+					|| !MergedAnnotations.from(declared, SearchStrategy.TYPE_HIERARCHY).isPresent(WriteBehind.class)) {
+				throw new IllegalStateException("No @WriteBehind method " + signature + " on " + type.getName());
 			}
 			return method;
 		}

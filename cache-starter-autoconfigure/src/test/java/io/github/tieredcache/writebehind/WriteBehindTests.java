@@ -173,6 +173,25 @@ class WriteBehindTests {
 	}
 
 	@Test
+	void plantedEntriesNamingOtherMethodsAreNeverRun() {
+		this.runner.withPropertyValues("tiered-cache.write-behind.flush-interval=50ms",
+				"tiered-cache.write-behind.max-attempts=1").run((context) -> {
+					Inventory inventory = context.getBean(Inventory.class);
+					WriteBehindService service = context.getBean(WriteBehindService.class);
+					String beanName = context.getBeanNamesForType(Inventory.class)[0];
+					// someone with write access to Redis plants a call to a method without @WriteBehind
+					RedisServer.shared().command("XADD", service.getQueue().getStream(), "*", "key", "stock:x", "bean",
+							beanName, "method", "blockWrites()", "args", "[\"java.util.ArrayList\",[]]");
+					await().atMost(Duration.ofSeconds(10)).until(() -> service.getFlusher().deadLettered() == 1);
+					assertThat(service.getQueue().deadLetters(10)).singleElement()
+						.satisfies((letter) -> assertThat(letter.error()).contains("No @WriteBehind method blockWrites()"));
+					inventory.setStock("still-works", 1);
+					await().atMost(Duration.ofSeconds(10))
+						.until(() -> Integer.valueOf(1).equals(inventory.stockInDatabase("still-works")));
+				});
+	}
+
+	@Test
 	void argumentsOutsideTheAllowListAreRefusedAtStartUp() {
 		this.runner.withUserConfiguration(BadArgumentConfiguration.class).run((context) -> {
 			assertThat(context).hasFailed();
