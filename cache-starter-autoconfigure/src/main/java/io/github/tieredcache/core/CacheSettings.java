@@ -159,26 +159,51 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 			}
 		}
 
+		/**
+		 * Set the Redis TTL.
+		 * @param ttl the TTL
+		 * @return this builder
+		 */
 		public Builder ttl(Duration ttl) {
 			this.ttl = ttl;
 			return this;
 		}
 
+		/**
+		 * Set the random spread of each Redis TTL, in [0, 1).
+		 * @param ttlJitter the fraction
+		 * @return this builder
+		 */
 		public Builder ttlJitter(double ttlJitter) {
 			this.ttlJitter = ttlJitter;
 			return this;
 		}
 
+		/**
+		 * Set whether {@code null} results are cached.
+		 * @param cacheNullValues whether to cache nulls
+		 * @return this builder
+		 */
 		public Builder cacheNullValues(boolean cacheNullValues) {
 			this.cacheNullValues = cacheNullValues;
 			return this;
 		}
 
+		/**
+		 * Set the TTL of a cached {@code null}, in either tier.
+		 * @param nullTtl the TTL
+		 * @return this builder
+		 */
 		public Builder nullTtl(Duration nullTtl) {
 			this.nullTtl = nullTtl;
 			return this;
 		}
 
+		/**
+		 * Set whether the in-process tier is used.
+		 * @param localEnabled whether to use it
+		 * @return this builder
+		 */
 		public Builder localEnabled(boolean localEnabled) {
 			this.localEnabled = localEnabled;
 			return this;
@@ -195,26 +220,51 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 			return this;
 		}
 
+		/**
+		 * Set the bound of the in-process tier.
+		 * @param localMaximumSize the maximum number of entries
+		 * @return this builder
+		 */
 		public Builder localMaximumSize(long localMaximumSize) {
 			this.localMaximumSize = localMaximumSize;
 			return this;
 		}
 
+		/**
+		 * Set whether the Redis tier is used.
+		 * @param redisEnabled whether to use it
+		 * @return this builder
+		 */
 		public Builder redisEnabled(boolean redisEnabled) {
 			this.redisEnabled = redisEnabled;
 			return this;
 		}
 
+		/**
+		 * Set how misses take leases.
+		 * @param lease the lease settings
+		 * @return this builder
+		 */
 		public Builder lease(Lease lease) {
 			this.lease = lease;
 			return this;
 		}
 
+		/**
+		 * Set how long past its TTL an entry is kept for stale-if-error (zero: off).
+		 * @param staleIfError the grace window
+		 * @return this builder
+		 */
 		public Builder staleIfError(Duration staleIfError) {
 			this.staleIfError = staleIfError;
 			return this;
 		}
 
+		/**
+		 * Set the XFetch beta of early refresh (0: off).
+		 * @param earlyRefreshBeta the beta
+		 * @return this builder
+		 */
 		public Builder earlyRefreshBeta(double earlyRefreshBeta) {
 			this.earlyRefreshBeta = earlyRefreshBeta;
 			return this;
