@@ -36,6 +36,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 
 	private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
 
+	private static final Duration WARNING_INTERVAL = Duration.ofSeconds(30);
+
 	private final WriteBehindQueue queue;
 
 	private final WriteTarget target;
@@ -55,6 +57,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	private volatile long backlog;
 
 	private volatile boolean running;
+
+	private long lastWarning = System.nanoTime() - WARNING_INTERVAL.toNanos() - 1;
 
 	private volatile Thread thread;
 
@@ -154,6 +158,7 @@ public final class WriteBehindFlusher implements AutoCloseable {
 				deadline = System.nanoTime() + this.settings.shutdownTimeout().toNanos();
 			}
 			if (System.nanoTime() - deadline > 0) {
+				leaveGroup();
 				return;
 			}
 			Round round = Round.IDLE;
@@ -166,15 +171,34 @@ public final class WriteBehindFlusher implements AutoCloseable {
 				this.backlog = this.queue.backlog();
 			}
 			catch (RuntimeException ex) {
-				logger.warn("tiered-cache: write-behind round failed; retrying: " + ex.getMessage());
+				warn(ex);
 			}
 			if (!this.running && round == Round.IDLE) {
+				leaveGroup();
 				return;
 			}
 			// a full batch means a backlog: carry on at once; otherwise wait out the window
 			if (round != Round.FULL && this.running) {
 				LockSupport.parkNanos(this.settings.flushInterval().toNanos());
 			}
+		}
+	}
+
+	private void leaveGroup() {
+		try {
+			this.queue.removeConsumerIfIdle(this.consumer);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not remove the write-behind consumer", ex);
+		}
+	}
+
+	private void warn(RuntimeException ex) {
+		long now = System.nanoTime();
+		if (now - this.lastWarning > WARNING_INTERVAL.toNanos()) {
+			this.lastWarning = now;
+			logger.warn("tiered-cache: write-behind round failed; retrying every flush interval (next warning in "
+					+ WARNING_INTERVAL.toSeconds() + " s at the earliest): " + ex.getMessage());
 		}
 	}
 

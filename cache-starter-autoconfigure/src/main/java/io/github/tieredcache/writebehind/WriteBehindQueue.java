@@ -163,6 +163,17 @@ public final class WriteBehindQueue {
 		return writes;
 	}
 
+	/**
+	 * Remove a consumer from the group if it holds no pending entry (a consumer that holds
+	 * some stays, so that another instance can claim them).
+	 */
+	void removeConsumerIfIdle(String consumer) {
+		Consumer<byte[]> member = Consumer.from(this.group, bytes(consumer));
+		if (call((redis) -> redis.xpending(this.stream, member, Range.create("-", "+"), Limit.from(1))).isEmpty()) {
+			call((redis) -> redis.xgroupDelconsumer(this.stream, member));
+		}
+	}
+
 	void acknowledge(List<String> ids) {
 		if (ids.isEmpty()) {
 			return;

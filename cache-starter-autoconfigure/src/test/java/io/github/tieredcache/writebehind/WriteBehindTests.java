@@ -167,6 +167,9 @@ class WriteBehindTests {
 			}
 			// the flusher sleeps for 30 s: closing the context must write all 50 now
 		});
+		assertThat(RedisServer.shared().command("XINFO", "CONSUMERS", this.prefix + ":write-behind", "flushers"))
+			.as("the flusher, holding nothing, left the group on shutdown")
+			.isEqualTo("*0");
 		JdbcClient jdbc = JdbcClient.create(InventoryConfiguration.dataSource(database));
 		assertThat(jdbc.sql("SELECT COUNT(*) FROM stock").query(Integer.class).single()).isEqualTo(50);
 		InventoryConfiguration.SHARED_DATABASE.remove();
