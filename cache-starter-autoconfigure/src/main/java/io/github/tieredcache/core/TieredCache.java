@@ -168,9 +168,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	@Override
 	protected @Nullable Object lookup(Object key) {
 		Object localKey = CacheKeyEncoder.localKey(key);
-		long stamp = this.guard.stamp();
 		Object stored = lookupLocal(localKey);
-		return (stored != null) ? stored : lookupRemote(localKey, key, stamp);
+		return (stored != null) ? stored : lookupRemote(localKey, key, this.guard.stamp());
 	}
 
 	@Override
@@ -201,11 +200,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (stored instanceof Timed timed) {
 			long now = this.clock.millis();
 			if (timed.isFresh(now)) {
+				this.statistics.localHits.increment();
 				refreshEarlyMaybe(timed, now, localKey, key, valueLoader, options);
 				return (T) fromStoreValue(stored);
 			}
 		}
 		else if (stored != null) {
+			this.statistics.localHits.increment();
 			return (T) fromStoreValue(stored);
 		}
 		CompletableFuture<Object> load = new CompletableFuture<>();
@@ -217,9 +218,14 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			long stamp = this.guard.stamp();
 			Object candidate = lookupLocalRaw(localKey);
 			stored = fresh(candidate);
-			if (stored == null) {
-				candidate = lookupRemoteRaw(localKey, key, stamp);
-				stored = fresh(candidate);
+			if (stored != null) {
+				this.statistics.localHits.increment();
+			}
+			else {
+				Object remote = lookupRemoteRaw(localKey, key, stamp);
+				stored = fresh(remote);
+				// a stale copy in either tier can stand in if the load fails
+				candidate = (remote != null) ? remote : candidate;
 			}
 			if (stored == null) {
 				try {
@@ -843,18 +849,19 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	private @Nullable Object lookupLocal(Object localKey) {
-		return fresh(lookupLocalRaw(localKey));
-	}
-
-	private @Nullable Object lookupLocalRaw(Object localKey) {
-		if (this.local == null || !this.localUsable) {
-			return null;
-		}
-		Object stored = this.local.get(localKey);
+		Object stored = fresh(lookupLocalRaw(localKey));
 		if (stored != null) {
 			this.statistics.localHits.increment();
 		}
 		return stored;
+	}
+
+	/**
+	 * Return what the in-process tier holds for a key, stale entries included; counts
+	 * nothing (only entries actually served are hits).
+	 */
+	private @Nullable Object lookupLocalRaw(Object localKey) {
+		return (this.local != null && this.localUsable) ? this.local.get(localKey) : null;
 	}
 
 	private @Nullable Object lookupRemote(Object localKey, Object key, long stamp) {
