@@ -30,6 +30,8 @@ public final class CacheStatistics {
 
 	final LongAdder earlyRefreshes = new LongAdder();
 
+	final LongAdder saturated = new LongAdder();
+
 	CacheStatistics() {
 	}
 
@@ -121,6 +123,15 @@ public final class CacheStatistics {
 	 */
 	public long unencodable() {
 		return this.unencodable.sum();
+	}
+
+	/**
+	 * Return how many asynchronous Redis operations were skipped because the cache's
+	 * executor was saturated (a lookup then counts as a miss; a sweep is left to the TTL).
+	 * @return the count
+	 */
+	public long getSaturated() {
+		return this.saturated.sum();
 	}
 
 }

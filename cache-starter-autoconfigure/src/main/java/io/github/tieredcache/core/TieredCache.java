@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -84,11 +85,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private final Executor executor;
 
-	private final String redisKeyBase;
-
-	private final byte[] namespaceKey;
-
-	private final AtomicReference<@Nullable Namespace> namespace = new AtomicReference<>();
+	private final @Nullable CacheNamespace namespace;
 
 	private final ConcurrentMap<Object, CompletableFuture<Object>> loads = new ConcurrentHashMap<>();
 
@@ -120,8 +117,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		this.clock = infrastructure.clock();
 		this.random = infrastructure.random();
 		this.executor = infrastructure.executor();
-		this.redisKeyBase = infrastructure.keyPrefix() + ":" + name + ":";
-		this.namespaceKey = (this.redisKeyBase + "ns").getBytes(StandardCharsets.UTF_8);
+		this.namespace = (this.redis != null) ? new CacheNamespace(name, infrastructure.keyPrefix(), this.redis) : null;
 	}
 
 	@Override
@@ -161,7 +157,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * not use Redis or Redis cannot tell the version now
 	 */
 	public @Nullable String currentRedisKeyPrefix() {
-		Namespace ns = namespace();
+		CacheNamespace.Version ns = namespace();
 		return (ns != null) ? new String(ns.keyPrefix, StandardCharsets.UTF_8) : null;
 	}
 
@@ -264,12 +260,12 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	private Object loadUnderLease(Object localKey, Object key, Callable<?> valueLoader, WriteOptions options,
 			long stamp) {
-		Namespace ns = namespace();
+		String encoded = CacheKeyEncoder.encode(key);
+		CacheNamespace.Version ns = namespaceFor(encoded);
 		RedisTier redis = this.redis;
 		if (ns == null || redis == null) {
 			return storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
 		}
-		String encoded = CacheKeyEncoder.encode(key);
 		byte[] redisKey = ns.redisKey(encoded);
 		byte[] lease = EntryFormat.newLease();
 		long deadline = System.nanoTime() + this.settings.lease().maxWait().toNanos();
@@ -445,10 +441,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		byte[] refreshLease = null;
 		byte[] refreshKey = null;
 		try {
-			Namespace ns = (this.redis != null) ? namespace() : null;
+			CacheNamespace.Version ns = (this.redis != null) ? namespace() : null;
 			if (ns != null) {
-				refreshKey = (new String(ns.redisKey(CacheKeyEncoder.encode(key)), StandardCharsets.UTF_8) + ":refresh")
-					.getBytes(StandardCharsets.UTF_8);
+				refreshKey = ns.refreshKey(CacheKeyEncoder.encode(key));
 				refreshLease = EntryFormat.newLease();
 				if (this.redis.setIfAbsent(refreshKey, refreshLease, this.settings.lease().ttl())
 					.outcome() != SetIfAbsentResult.Outcome.STORED) {
@@ -543,15 +538,18 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				missing.add(key);
 			}
 		}
-		Namespace ns = (!missing.isEmpty() && this.redis != null) ? namespace() : null;
+		CacheNamespace.Version ns = (!missing.isEmpty() && this.redis != null) ? namespace() : null;
 		if (ns != null) {
 			List<byte[]> redisKeys = new ArrayList<>(missing.size());
+			List<Boolean> pending = new ArrayList<>(missing.size());
 			for (K key : missing) {
-				redisKeys.add(ns.redisKey(CacheKeyEncoder.encode(key)));
+				String encoded = CacheKeyEncoder.encode(key);
+				redisKeys.add(ns.redisKey(encoded));
+				pending.add(this.namespace.isPending(encoded));
 			}
 			List<byte @Nullable []> values = this.redis.getAll(redisKeys);
 			for (int i = 0; i < missing.size(); i++) {
-				Object stored = decodeFromRedis(redisKeys.get(i), values.get(i));
+				Object stored = pending.get(i) ? null : decodeFromRedis(redisKeys.get(i), values.get(i));
 				if (stored != null) {
 					this.statistics.redisHits.increment();
 					fillLocal(CacheKeyEncoder.localKey(missing.get(i)), stored, WriteOptions.DEFAULT, stamp);
@@ -576,7 +574,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private <K, V> Map<K, Object> loadAll(List<K> missing,
 			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options,
-			@Nullable Namespace ns, long stamp) {
+			CacheNamespace.@Nullable Version ns, long stamp) {
 		this.statistics.loads.increment();
 		Set<K> request = new LinkedHashSet<>(missing);
 		Map<? extends K, ? extends V> loaded;
@@ -599,8 +597,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			if ((value == null && !cachesNull(options)) || this.guard.invalidatedSince(localKey, stamp)) {
 				continue;
 			}
-			if (ns != null) {
+			if (this.namespace != null) {
 				String encoded = CacheKeyEncoder.encode(key);
+				if (ns == null) {
+					// filled in-process only; nothing in Redis to correct
+					fillLocal(localKey, storeValue, options, stamp);
+					continue;
+				}
 				byte[] bytes = encodeForRedis(storeValue);
 				if (bytes != null) {
 					redisEntries.add(Map.entry(ns.redisKey(encoded), bytes));
@@ -610,7 +613,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			}
 			fillLocal(localKey, storeValue, options, stamp);
 		}
-		if (this.redis != null) {
+		if (this.redis != null && this.namespace != null) {
+			// fills, not writes: one that missed Redis leaves nothing to correct there
 			this.redis.setAll(redisEntries, redisTtls);
 			written.forEach(this::published);
 		}
@@ -628,7 +632,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return null;
 		}
 		long stamp = this.guard.stamp();
-		return CompletableFuture.supplyAsync(() -> toValueWrapper(lookupRemote(localKey, key, stamp)), this.executor);
+		return supplyAsync(() -> toValueWrapper(lookupRemote(localKey, key, stamp)), null);
 	}
 
 	@Override
@@ -660,7 +664,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		long stamp = this.guard.stamp();
 		CompletableFuture<@Nullable Object> remote = (this.redis != null)
-				? CompletableFuture.supplyAsync(() -> lookupRemote(localKey, key, stamp), this.executor)
+				? supplyAsync(() -> lookupRemote(localKey, key, stamp), null)
 				: CompletableFuture.completedFuture(null);
 		remote.thenCompose((found) -> (found != null) ? CompletableFuture.completedFuture(found)
 				: loadAsync(localKey, key, valueLoader, options, stamp))
@@ -691,7 +695,34 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			if (ex != null) {
 				this.statistics.loadFailures.increment();
 			}
-		}).thenApplyAsync((value) -> storeLoaded(localKey, key, new Loaded(value, 0), options, stamp), this.executor);
+		}).thenCompose((value) -> supplyAsync(() -> storeLoaded(localKey, key, new Loaded(value, 0), options, stamp),
+				// saturated: the value goes to the caller unstored
+				() -> timed(toStored(value), 0, options)));
+	}
+
+	/**
+	 * Run Redis work on the cache's executor, never on the caller's thread (which may be an
+	 * event loop); when the executor is saturated, complete with the fallback instead
+	 * ({@code null} by default: a miss).
+	 */
+	private <T> CompletableFuture<@Nullable T> supplyAsync(Supplier<@Nullable T> work,
+			@Nullable Supplier<@Nullable T> whenSaturated) {
+		CompletableFuture<@Nullable T> result = new CompletableFuture<>();
+		try {
+			this.executor.execute(() -> {
+				try {
+					result.complete(work.get());
+				}
+				catch (Throwable ex) {
+					result.completeExceptionally(ex);
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			this.statistics.saturated.increment();
+			result.complete((whenSaturated != null) ? whenSaturated.get() : null);
+		}
+		return result;
 	}
 
 	@Override
@@ -728,10 +759,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		Object stored = (value != null) ? value : NullValue.INSTANCE;
 		if (this.redis != null) {
 			long stamp = this.guard.stamp();
-			Namespace ns = namespace();
+			String encoded = CacheKeyEncoder.encode(key);
+			CacheNamespace.Version ns = namespaceFor(encoded);
 			byte[] bytes = encodeForRedis(stored);
 			if (ns != null && bytes != null) {
-				String encoded = CacheKeyEncoder.encode(key);
 				byte[] redisKey = ns.redisKey(encoded);
 				SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, bytes,
 						redisTtl(stored, WriteOptions.DEFAULT));
@@ -741,9 +772,17 @@ public class TieredCache extends AbstractValueAdaptingCache {
 						fillLocal(localKey, previous, WriteOptions.DEFAULT, stamp);
 						return toValueWrapper(previous);
 					}
-					this.redis.set(redisKey, bytes, redisTtl(stored, WriteOptions.DEFAULT));
+					// a lease or an unreadable entry: the value replaces it
+					result = this.redis.set(redisKey, bytes, redisTtl(stored, WriteOptions.DEFAULT))
+							? SetIfAbsentResult.STORED : SetIfAbsentResult.FAILED;
 				}
-				writeLocal(localKey, stored, WriteOptions.DEFAULT);
+				if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
+					this.namespace.remember(encoded);
+				}
+				else {
+					this.namespace.written(encoded);
+				}
+				writeLocal(localKey, stored, WriteOptions.DEFAULT, stamp);
 				published(encoded);
 				return null;
 			}
@@ -768,11 +807,16 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	private boolean evict(Object localKey, Object key) {
 		boolean present = false;
 		String encoded = null;
-		if (this.redis != null) {
-			Namespace ns = namespace();
-			if (ns != null) {
-				encoded = CacheKeyEncoder.encode(key);
-				present = this.redis.delete(ns.redisKey(encoded));
+		if (this.redis != null && this.namespace != null) {
+			encoded = CacheKeyEncoder.encode(key);
+			CacheNamespace.Version ns = this.namespace.current();
+			Boolean deleted = (ns != null) ? this.redis.delete(ns.redisKey(encoded)) : null;
+			if (deleted != null) {
+				present = deleted;
+				this.namespace.written(encoded);
+			}
+			else {
+				this.namespace.remember(encoded);
 			}
 		}
 		// after Redis, so that a concurrent read of the old value cannot be installed after this
@@ -789,21 +833,19 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	@Override
 	public void clear() {
-		if (this.redis != null) {
-			Namespace previous = this.namespace.get();
-			long version = this.redis.increment(this.namespaceKey);
-			if (version >= 0) {
-				advanceNamespace(version);
-				clearLocal();
+		if (this.namespace != null) {
+			CacheNamespace.Version previous = this.namespace.known();
+			CacheNamespace.Version next = this.namespace.renew();
+			clearLocal();
+			if (next != null) {
 				if (this.bus != null) {
-					this.bus.namespaceChanged(this.name, version);
+					this.bus.namespaceChanged(this.name, next.token);
 				}
 				if (previous != null) {
 					sweep(previous);
 				}
-				return;
 			}
-			logger.warn("Could not clear the Redis tier of cache '" + this.name + "'");
+			return;
 		}
 		clearLocal();
 	}
@@ -822,19 +864,21 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		return false;
 	}
 
-	private void sweep(Namespace old) {
+	private void sweep(CacheNamespace.Version old) {
 		RedisTier redis = this.redis;
 		if (redis == null) {
 			return;
 		}
 		byte[] pattern = (globEscape(new String(old.keyPrefix, StandardCharsets.UTF_8)) + "*")
 			.getBytes(StandardCharsets.UTF_8);
-		this.executor.execute(() -> {
+		// saturated: the old keys age out with their TTL
+		supplyAsync(() -> {
 			long removed = redis.deleteMatching(pattern);
 			if (logger.isDebugEnabled()) {
-				logger.debug("Removed " + removed + " keys of cache '" + this.name + "' namespace v" + old.version);
+				logger.debug("Removed " + removed + " keys of cache '" + this.name + "' namespace v" + old.token);
 			}
-		});
+			return removed;
+		}, null);
 	}
 
 	private static String globEscape(String text) {
@@ -874,9 +918,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	private @Nullable Object lookupRemoteRaw(Object localKey, Object key, long stamp) {
 		Object stored = null;
 		if (this.redis != null) {
-			Namespace ns = namespace();
+			String encoded = CacheKeyEncoder.encode(key);
+			CacheNamespace.Version ns = namespaceFor(encoded);
 			if (ns != null) {
-				byte[] redisKey = ns.redisKey(CacheKeyEncoder.encode(key));
+				byte[] redisKey = ns.redisKey(encoded);
 				stored = decodeFromRedis(redisKey, this.redis.get(redisKey));
 			}
 		}
@@ -894,9 +939,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * instances.
 	 */
 	private void storeWritten(Object localKey, Object key, @Nullable Object value, WriteOptions options) {
+		long stamp = this.guard.stamp();
 		Object stored = timed(toStored(value), 0, options);
-		String encoded = writeRemote(key, stored, options);
-		writeLocal(localKey, stored, options);
+		String encoded = writeRemote(key, stored, options, true);
+		writeLocal(localKey, stored, options, stamp);
 		if (encoded != null) {
 			published(encoded);
 		}
@@ -913,7 +959,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if ((value == null && !cachesNull(options)) || this.guard.invalidatedSince(localKey, stamp)) {
 			return stored;
 		}
-		String encoded = writeRemote(key, stored, options);
+		String encoded = writeRemote(key, stored, options, false);
 		fillLocal(localKey, stored, options, stamp);
 		if (encoded != null) {
 			published(encoded);
@@ -921,30 +967,37 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		return stored;
 	}
 
-	private @Nullable String writeRemote(Object key, Object stored, WriteOptions options) {
-		if (this.redis == null) {
-			return null;
-		}
-		Namespace ns = namespace();
-		if (ns == null) {
+	/**
+	 * Store a value in Redis under the current namespace version. A write (as opposed to a
+	 * fill of a loaded value) that cannot be applied is remembered, to be applied as a
+	 * deletion when Redis answers; a fill that misses Redis leaves nothing to correct.
+	 */
+	private @Nullable String writeRemote(Object key, Object stored, WriteOptions options, boolean write) {
+		if (this.redis == null || this.namespace == null) {
 			return null;
 		}
 		String encoded = CacheKeyEncoder.encode(key);
-		byte[] redisKey = ns.redisKey(encoded);
-		byte[] bytes = encodeForRedis(stored);
-		if (bytes != null) {
-			this.redis.set(redisKey, bytes, redisTtl(stored, options));
+		CacheNamespace.Version ns = this.namespace.current();
+		boolean applied = false;
+		if (ns != null) {
+			byte[] redisKey = ns.redisKey(encoded);
+			byte[] bytes = encodeForRedis(stored);
+			// without bytes, an older value must not outlive this one in Redis
+			applied = (bytes != null) ? this.redis.set(redisKey, bytes, redisTtl(stored, options))
+					: this.redis.delete(redisKey) != null;
 		}
-		else {
-			// an older value must not outlive this one in Redis
-			this.redis.delete(redisKey);
+		if (write && applied) {
+			this.namespace.written(encoded);
+		}
+		else if (write) {
+			this.namespace.remember(encoded);
 		}
 		return encoded;
 	}
 
-	private void writeLocal(Object localKey, Object stored, WriteOptions options) {
+	private void writeLocal(Object localKey, Object stored, WriteOptions options, long stamp) {
 		if (this.local != null) {
-			this.local.put(localKey, stored, localTtl(stored, options));
+			this.local.write(localKey, stored, localTtl(stored, options), stamp);
 		}
 		else {
 			this.guard.invalidated(localKey);
@@ -990,11 +1043,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Apply another instance's clear.
-	 * @param version the namespace version it moved to
+	 * Apply another instance's clear: forget the namespace version (the next operation reads
+	 * it from Redis) and empty the in-process tier.
 	 */
-	void clearedElsewhere(long version) {
-		advanceNamespace(version);
+	void clearedElsewhere() {
+		if (this.namespace != null) {
+			this.namespace.forget();
+		}
 		clearLocal();
 	}
 
@@ -1011,7 +1066,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			this.localUsable = false;
 		}
 		clearLocal();
-		this.namespace.set(null);
+		forgetNamespace();
 	}
 
 	/**
@@ -1021,7 +1076,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	void flushLocalAfterOutage() {
 		if (this.redis != null) {
 			clearLocal();
-			this.namespace.set(null);
+			forgetNamespace();
 		}
 	}
 
@@ -1042,7 +1097,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return;
 		}
 		clearLocal();
-		this.namespace.set(null);
+		forgetNamespace();
 		this.localUsable = true;
 	}
 
@@ -1123,43 +1178,79 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 	}
 
-	private @Nullable Namespace namespace() {
-		Namespace ns = this.namespace.get();
-		if (ns == null && this.redis != null) {
-			long version = this.redis.getCounter(this.namespaceKey);
-			if (version >= 0) {
-				ns = advanceNamespace(version);
+	private void forgetNamespace() {
+		if (this.namespace != null) {
+			this.namespace.forget();
+		}
+	}
+
+	private CacheNamespace.@Nullable Version namespace() {
+		return (this.namespace != null) ? this.namespace.current() : null;
+	}
+
+	/**
+	 * Return the version to read a key from, or {@code null} if Redis must not be read for
+	 * it: the version is unknown, or a write of the key has still to be applied there.
+	 */
+	private CacheNamespace.@Nullable Version namespaceFor(String encoded) {
+		CacheNamespace namespace = this.namespace;
+		if (namespace == null || namespace.isPending(encoded)) {
+			return null;
+		}
+		return namespace.current();
+	}
+
+	/**
+	 * Re-read the namespace version and apply what this instance remembered: called by the
+	 * manager periodically and when Redis is back.
+	 */
+	void maintainNamespace() {
+		CacheNamespace namespace = this.namespace;
+		if (namespace == null) {
+			return;
+		}
+		if (namespace.isClearPending()) {
+			clear();
+			return;
+		}
+		if (namespace.validate()) {
+			clearLocal();
+		}
+		applyRemembered();
+	}
+
+	/**
+	 * Delete, under the current version, the keys whose writes did not reach Redis, and
+	 * tell the other instances.
+	 */
+	private void applyRemembered() {
+		CacheNamespace namespace = this.namespace;
+		RedisTier redis = this.redis;
+		if (namespace == null || redis == null || !namespace.hasPending()) {
+			return;
+		}
+		CacheNamespace.Version version = namespace.current();
+		if (version == null) {
+			return;
+		}
+		Iterator<String> pending = namespace.pending();
+		while (pending.hasNext()) {
+			String encoded = pending.next();
+			if (redis.delete(version.redisKey(encoded)) == null) {
+				return;
 			}
+			namespace.applied(encoded);
+			published(encoded);
 		}
-		return ns;
 	}
 
-	private Namespace advanceNamespace(long version) {
-		Namespace next = new Namespace(version, this.redisKeyBase);
-		Namespace current = this.namespace.accumulateAndGet(next,
-				(existing, candidate) -> (existing == null || existing.version < candidate.version) ? candidate
-						: existing);
-		return (current != null) ? current : next;
-	}
-
-	private static final class Namespace {
-
-		final long version;
-
-		final byte[] keyPrefix;
-
-		Namespace(long version, String redisKeyBase) {
-			this.version = version;
-			this.keyPrefix = (redisKeyBase + "v" + version + ":").getBytes(StandardCharsets.UTF_8);
-		}
-
-		byte[] redisKey(String encoded) {
-			byte[] key = encoded.getBytes(StandardCharsets.UTF_8);
-			byte[] full = Arrays.copyOf(this.keyPrefix, this.keyPrefix.length + key.length);
-			System.arraycopy(key, 0, full, this.keyPrefix.length, key.length);
-			return full;
-		}
-
+	/**
+	 * Return how many writes of this cache wait to be applied in Redis.
+	 * @return the count (a remembered clear counts as one)
+	 */
+	int pendingWrites() {
+		CacheNamespace namespace = this.namespace;
+		return (namespace == null) ? 0 : namespace.pendingCount() + (namespace.isClearPending() ? 1 : 0);
 	}
 
 }

@@ -13,6 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -77,6 +79,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 	private final Object trustLock = new Object();
 
+	private final @Nullable ScheduledExecutorService maintenance;
+
 	private volatile Set<String> cacheNames = Collections.emptySet();
 
 	TieredCacheManager(Builder builder) {
@@ -107,9 +111,10 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 			this.localMaintenanceExecutor = ForkJoinPool.commonPool();
 		}
 		this.bus = (this.redis != null && builder.invalidationChannel != null)
-				? new InvalidationBus(builder.connectionFactory, builder.invalidationChannel,
+				? new InvalidationBus(builder.connectionFactory, this.redis, builder.invalidationChannel,
 						builder.heartbeatInterval, new CacheInvalidationHandler())
 				: null;
+		this.maintenance = (this.redis != null) ? startMaintenance(builder.heartbeatInterval) : null;
 		this.infrastructure = new Infrastructure(this.redis, this.bus, this.codec, this.keyPrefix, this.executor,
 				this.ticker, this.localMaintenanceExecutor, builder.clock, builder.random);
 		Set<String> initial = new LinkedHashSet<>(builder.caches.keySet());
@@ -250,13 +255,49 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	 * been missed meanwhile, so every in-process tier is emptied and every namespace version
 	 * re-read (or, if more writes missed Redis than could be remembered, every cache cleared).
 	 */
-	private void redisRecovered(boolean overflowed) {
+	private void redisRecovered() {
 		for (TieredCache cache : this.caches.values()) {
-			if (overflowed) {
-				cache.clear();
-			}
 			cache.flushLocalAfterOutage();
+			cache.maintainNamespace();
 		}
+	}
+
+	/**
+	 * Every {@code period}, each cache re-reads its namespace version and applies the
+	 * writes that missed Redis.
+	 */
+	private ScheduledExecutorService startMaintenance(Duration period) {
+		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((runnable) -> {
+			Thread thread = new Thread(runnable, "tiered-cache-namespaces");
+			thread.setDaemon(true);
+			return thread;
+		});
+		scheduler.scheduleWithFixedDelay(this::maintainNamespaces, period.toNanos(), period.toNanos(),
+				TimeUnit.NANOSECONDS);
+		return scheduler;
+	}
+
+	private void maintainNamespaces() {
+		for (TieredCache cache : this.caches.values()) {
+			try {
+				cache.maintainNamespace();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("tiered-cache: maintaining the namespace of cache '" + cache.getName() + "' failed", ex);
+			}
+		}
+	}
+
+	/**
+	 * Return how many writes missed Redis and wait to be applied there, over all caches.
+	 * @return the count
+	 */
+	public long getPendingWrites() {
+		long pending = 0;
+		for (TieredCache cache : this.caches.values()) {
+			pending += cache.pendingWrites();
+		}
+		return pending;
 	}
 
 	/**
@@ -277,6 +318,9 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 	@Override
 	public void destroy() {
+		if (this.maintenance != null) {
+			this.maintenance.shutdownNow();
+		}
 		if (this.bus != null) {
 			this.bus.close();
 		}
@@ -295,7 +339,7 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 					Thread thread = new Thread(runnable, "tiered-cache-" + count.incrementAndGet());
 					thread.setDaemon(true);
 					return thread;
-				}, new ThreadPoolExecutor.CallerRunsPolicy());
+				}, new ThreadPoolExecutor.AbortPolicy());
 		return executor;
 	}
 
@@ -313,10 +357,10 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		}
 
 		@Override
-		public void namespaceBumped(String cacheName, long version) {
+		public void namespaceChanged(String cacheName) {
 			TieredCache cache = TieredCacheManager.this.caches.get(cacheName);
 			if (cache != null) {
-				cache.clearedElsewhere(version);
+				cache.clearedElsewhere();
 			}
 		}
 

@@ -19,12 +19,12 @@ import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import io.github.tieredcache.redis.RedisTier;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.core.task.SyncTaskExecutor;
-import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
@@ -50,7 +50,15 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
  * Writes are queued and sent by one thread: whatever accumulates while a message is being
  * sent goes into the next one, so a burst of writes becomes a few messages without any
  * added delay. A message that cannot be published is dropped and counted; the gap it
- * leaves in the sequence makes every receiver empty its in-process tiers.
+ * leaves in the sequence makes every receiver empty its in-process tiers. Messages are
+ * published through the {@link RedisTier}, so a hung {@code PUBLISH} waits no longer than
+ * the cache's command timeout. If Redis answers but refuses {@code PUBLISH} (an ACL without
+ * pub/sub, a proxy), no other instance hears of this one's writes: the bus then counts as
+ * {@link State#SILENT} and the in-process tiers are bypassed, with an error in the log.
+ * <p>
+ * The sequence numbers of other instances are forgotten once an instance has been silent
+ * for {@value #FORGET_AFTER_INTERVALS} heartbeat intervals, so memory stays bounded however
+ * many instances come and go.
  * <p>
  * Thread-safe.
  */
@@ -62,7 +70,12 @@ public final class InvalidationBus implements AutoCloseable {
 
 	private static final int MAX_QUEUED = 100_000;
 
-	private final RedisConnectionFactory connectionFactory;
+	/**
+	 * Heartbeat intervals after which a silent instance's sequence is forgotten.
+	 */
+	static final int FORGET_AFTER_INTERVALS = 20;
+
+	private final RedisTier redis;
 
 	private final String channel;
 
@@ -80,7 +93,7 @@ public final class InvalidationBus implements AutoCloseable {
 
 	private final AtomicLong sequence = new AtomicLong();
 
-	private final Map<String, Long> lastSequenceByOrigin = new ConcurrentHashMap<>();
+	private final Map<String, Peer> peers = new ConcurrentHashMap<>();
 
 	private final List<Observer> observers = new CopyOnWriteArrayList<>();
 
@@ -106,14 +119,15 @@ public final class InvalidationBus implements AutoCloseable {
 
 	/**
 	 * Create a bus and start it: subscribe, send heartbeats, watch them.
-	 * @param connectionFactory the connection factory
+	 * @param connectionFactory the connection factory, for the subscription
+	 * @param redis the command path messages are published through
 	 * @param channel the channel name
 	 * @param heartbeatInterval the staleness bound the watchdog keeps
 	 * @param handler applies what the bus receives
 	 */
-	public InvalidationBus(RedisConnectionFactory connectionFactory, String channel, Duration heartbeatInterval,
-			InvalidationHandler handler) {
-		this.connectionFactory = connectionFactory;
+	public InvalidationBus(RedisConnectionFactory connectionFactory, RedisTier redis, String channel,
+			Duration heartbeatInterval, InvalidationHandler handler) {
+		this.redis = redis;
 		this.channel = channel;
 		this.channelBytes = channel.getBytes(StandardCharsets.UTF_8);
 		this.intervalNanos = heartbeatInterval.toNanos();
@@ -215,7 +229,7 @@ public final class InvalidationBus implements AutoCloseable {
 	 * @param cacheName the cache
 	 * @param version the new version
 	 */
-	public void namespaceChanged(String cacheName, long version) {
+	public void namespaceChanged(String cacheName, String version) {
 		enqueue(new Pending(cacheName, null, version));
 	}
 
@@ -253,13 +267,13 @@ public final class InvalidationBus implements AutoCloseable {
 
 	private void publish(List<Pending> batch) {
 		Map<String, List<String>> keysByCache = new LinkedHashMap<>();
-		Map<String, Long> namespaceByCache = new LinkedHashMap<>();
+		Map<String, String> namespaceByCache = new LinkedHashMap<>();
 		for (Pending pending : batch) {
 			if (pending.key != null) {
 				keysByCache.computeIfAbsent(pending.cache, (cache) -> new ArrayList<>()).add(pending.key);
 			}
 			if (pending.namespace != null) {
-				namespaceByCache.merge(pending.cache, pending.namespace, Math::max);
+				namespaceByCache.put(pending.cache, pending.namespace);
 			}
 		}
 		List<InvalidationMessage.Entry> entries = new ArrayList<>();
@@ -267,33 +281,45 @@ public final class InvalidationBus implements AutoCloseable {
 		namespaceByCache.forEach((cache, version) -> entries.add(new InvalidationMessage.Entry(cache, null, version)));
 		InvalidationMessage message = new InvalidationMessage(this.instanceId, this.sequence.incrementAndGet(),
 				entries);
-		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			connection.publish(this.channelBytes, this.json.writeValueAsBytes(message));
+		long receivers = this.redis.publish(this.channelBytes, this.json.writeValueAsBytes(message));
+		if (receivers >= 0) {
 			this.lastPublishedNanos = System.nanoTime();
 			this.statistics.sent.increment();
+			return;
 		}
-		catch (RuntimeException ex) {
-			if (!this.running) {
-				return;
-			}
-			this.statistics.failedPublishes.increment();
-			synchronized (this.healthLock) {
-				if (this.state != State.OUTAGE) {
-					State previous = this.state;
-					this.state = State.OUTAGE;
-					logger.warn("tiered-cache: Redis does not take invalidations (" + ex.getMessage()
-							+ "); in-process tiers serve what they hold until it is back, then are emptied");
-					if (previous != State.HEALTHY) {
-						this.handler.serveLocalTiersDuringOutage();
+		if (!this.running) {
+			return;
+		}
+		this.statistics.failedPublishes.increment();
+		if (!batch.isEmpty()) {
+			this.statistics.dropped.add(batch.size());
+		}
+		synchronized (this.healthLock) {
+			if (receivers == RedisTier.REFUSED || this.redis.isAvailable()) {
+				// Redis answers other commands: the others may write through it unheard
+				if (this.state != State.SILENT) {
+					this.state = State.SILENT;
+					this.statistics.silences.increment();
+					if (receivers == RedisTier.REFUSED) {
+						logger.error("tiered-cache: Redis answers but refuses PUBLISH on channel '" + this.channel
+								+ "' (check the ACL or proxy: the cache needs pub/sub); other instances cannot hear"
+								+ " of this one's writes, so in-process tiers are bypassed until it publishes again");
 					}
+					else {
+						logger.warn("tiered-cache: could not publish on invalidation channel '" + this.channel
+								+ "' while Redis answers; in-process tiers are bypassed until it publishes again");
+					}
+					this.handler.bypassLocalTiers();
 				}
 			}
-			if (!batch.isEmpty()) {
-				this.statistics.dropped.add(batch.size());
-			}
-			if (logger.isDebugEnabled() || this.statistics.failedPublishes.sum() == 1) {
-				logger.warn("tiered-cache: could not publish invalidations (" + batch.size()
-						+ " dropped; receivers will notice the gap): " + ex.getMessage());
+			else if (this.state != State.OUTAGE) {
+				State previous = this.state;
+				this.state = State.OUTAGE;
+				logger.warn("tiered-cache: Redis does not take invalidations; in-process tiers serve what they hold"
+						+ " until it is back, then are emptied");
+				if (previous != State.HEALTHY) {
+					this.handler.serveLocalTiersDuringOutage();
+				}
 			}
 		}
 	}
@@ -313,7 +339,8 @@ public final class InvalidationBus implements AutoCloseable {
 				return;
 			}
 			this.statistics.received.increment();
-			Long previous = this.lastSequenceByOrigin.put(message.origin(), message.sequence());
+			Peer peer = this.peers.put(message.origin(), new Peer(message.sequence(), System.nanoTime()));
+			Long previous = (peer != null) ? peer.sequence : null;
 			boolean gap = (previous != null) ? message.sequence() != previous + 1 : message.sequence() != 1;
 			if (gap && this.state == State.HEALTHY) {
 				lost("from " + message.origin() + " (sequence " + previous + " then " + message.sequence() + ")");
@@ -326,7 +353,7 @@ public final class InvalidationBus implements AutoCloseable {
 					}
 				}
 				if (entry.namespace() != null) {
-					this.handler.namespaceBumped(entry.cache(), entry.namespace());
+					this.handler.namespaceChanged(entry.cache());
 				}
 			}
 		}
@@ -360,6 +387,7 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	private void checkHeartbeat() {
+		forgetSilentPeers();
 		synchronized (this.healthLock) {
 			long now = System.nanoTime();
 			boolean silent = now - this.lastOwnReceivedNanos > this.intervalNanos;
@@ -377,6 +405,19 @@ public final class InvalidationBus implements AutoCloseable {
 		}
 	}
 
+	private void forgetSilentPeers() {
+		long now = System.nanoTime();
+		this.peers.values().removeIf((peer) -> now - peer.seenNanos > FORGET_AFTER_INTERVALS * this.intervalNanos);
+	}
+
+	/**
+	 * Return how many other instances this one has heard from recently.
+	 * @return the number of peers remembered
+	 */
+	public int peerCount() {
+		return this.peers.size();
+	}
+
 	@Override
 	public void close() {
 		this.running = false;
@@ -390,7 +431,10 @@ public final class InvalidationBus implements AutoCloseable {
 		}
 	}
 
-	private record Pending(String cache, @Nullable String key, @Nullable Long namespace) {
+	private record Pending(String cache, @Nullable String key, @Nullable String namespace) {
+	}
+
+	private record Peer(long sequence, long seenNanos) {
 	}
 
 	/**

@@ -17,11 +17,12 @@ public interface InvalidationHandler {
 	void keysInvalidated(String cacheName, List<String> encodedKeys);
 
 	/**
-	 * Another instance cleared a cache: it now uses this namespace version.
+	 * Another instance cleared a cache: empty its in-process tier and read its namespace
+	 * version from Redis again (the message only says that it changed; the version is
+	 * never taken from a message).
 	 * @param cacheName the cache
-	 * @param version the new namespace version
 	 */
-	void namespaceBumped(String cacheName, long version);
+	void namespaceChanged(String cacheName);
 
 	/**
 	 * Messages were lost but the bus works: empty the in-process tiers and forget the

@@ -79,6 +79,30 @@ public final class LocalTier {
 	}
 
 	/**
+	 * Store a written value, unless another write or an eviction of the key happened since
+	 * the write began (the two may have reached Redis in either order: the key is then
+	 * removed instead, so that the next read asks Redis). Invalidates fills in flight.
+	 * @param key the local key
+	 * @param value the value written
+	 * @param ttl how long it lives, at most the tier's TTL
+	 * @param stamp the {@link FillGuard#stamp()} taken before the write began
+	 * @return whether the value was installed
+	 */
+	public boolean write(Object key, Object value, Duration ttl, long stamp) {
+		boolean[] installed = new boolean[1];
+		this.cache.asMap().compute(key, (k, current) -> {
+			boolean raced = this.guard.invalidatedSince(k, stamp);
+			this.guard.invalidated(k);
+			if (raced) {
+				return null;
+			}
+			installed[0] = true;
+			return wrap(value, ttl);
+		});
+		return installed[0];
+	}
+
+	/**
 	 * Install a value read from Redis or loaded, unless the key was invalidated since the
 	 * read or load began. The check and the install are atomic with respect to
 	 * {@link #remove(Object)} of the same key.

@@ -13,8 +13,8 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * Opens after a number of failures in a row; while open no command is sent and a
- * background probe runs every {@code probeInterval}; when a probe succeeds and the
- * recovery action has run, the breaker closes.
+ * background probe runs every {@code probeInterval}; when a probe succeeds the breaker
+ * closes and then runs the recovery action.
  * <p>
  * Thread-safe. {@link #allowRequest()} is a volatile read.
  */
@@ -28,7 +28,7 @@ final class CircuitBreaker implements AutoCloseable {
 
 	private final BooleanSupplier probe;
 
-	private final BooleanSupplier recovery;
+	private final Runnable recovered;
 
 	private final AtomicInteger consecutiveFailures = new AtomicInteger();
 
@@ -36,11 +36,11 @@ final class CircuitBreaker implements AutoCloseable {
 
 	private final ScheduledExecutorService prober;
 
-	CircuitBreaker(int failureThreshold, Duration probeInterval, BooleanSupplier probe, BooleanSupplier recovery) {
+	CircuitBreaker(int failureThreshold, Duration probeInterval, BooleanSupplier probe, Runnable recovered) {
 		this.failureThreshold = failureThreshold;
 		this.probeIntervalNanos = probeInterval.toNanos();
 		this.probe = probe;
-		this.recovery = recovery;
+		this.recovered = recovered;
 		this.prober = Executors.newSingleThreadScheduledExecutor((runnable) -> {
 			Thread thread = new Thread(runnable, "tiered-cache-redis-probe");
 			thread.setDaemon(true);
@@ -79,9 +79,11 @@ final class CircuitBreaker implements AutoCloseable {
 
 	private void runProbe() {
 		try {
-			if (this.probe.getAsBoolean() && this.recovery.getAsBoolean()) {
+			if (this.probe.getAsBoolean()) {
 				this.consecutiveFailures.set(0);
 				this.open.set(false);
+				// after closing, so that what the recovery does reaches Redis
+				this.recovered.run();
 				return;
 			}
 		}
@@ -89,15 +91,6 @@ final class CircuitBreaker implements AutoCloseable {
 			logger.debug("Redis probe failed", ex);
 		}
 		scheduleProbe();
-	}
-
-	void runInBackground(Runnable task) {
-		try {
-			this.prober.execute(task);
-		}
-		catch (java.util.concurrent.RejectedExecutionException ex) {
-			// closed
-		}
 	}
 
 	@Override

@@ -1,20 +1,17 @@
 package io.github.tieredcache.redis;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
@@ -52,11 +49,15 @@ import org.springframework.util.ClassUtils;
  * <li>after {@code failureThreshold} failures in a row a {@link CircuitBreaker} opens: no
  * command is sent, a background probe pings Redis, and when it answers the breaker closes;
  * </li>
- * <li>a write or deletion that did not reach Redis is remembered and replayed as a deletion
- * when Redis is back, so that no instance reads from Redis what was overwritten or evicted
- * meanwhile; past {@value #MAX_REMEMBERED} remembered keys the {@link RecoveryListener} is
- * told to clear every cache instead.</li>
+ <li>the connection is set up in the background: a caller waits for it at most the
+ * command timeout, so that no call waits longer than twice the command timeout, even on a
+ * Redis that accepts connections but does not answer;</li>
+ * <li>an error reply (Redis answered, but refused the command) is a failed command but does
+ * not count towards the breaker.</li>
  * </ul>
+ * Writes that fail are reported to the caller, which remembers them (see the caches'
+ * namespaces); when the breaker closes again the {@link RecoveryListener} is told, after
+ * commands flow again.
  * Thread-safe.
  */
 public final class RedisTier implements AutoCloseable {
@@ -67,9 +68,16 @@ public final class RedisTier implements AutoCloseable {
 	public static final Duration WARNING_INTERVAL = Duration.ofSeconds(30);
 
 	/**
-	 * Most keys remembered for deletion while Redis is unreachable.
+	 * What {@link #publish(byte[], byte[])} returns when Redis refused the command.
 	 */
-	public static final int MAX_REMEMBERED = 100_000;
+	public static final long REFUSED = -2;
+
+	/**
+	 * What {@link #publish(byte[], byte[])} returns when Redis did not answer.
+	 */
+	public static final long NOT_SENT = -1;
+
+	private static final Long REFUSED_REPLY = REFUSED;
 
 	private static final Log logger = LogFactory.getLog(RedisTier.class);
 
@@ -85,6 +93,14 @@ public final class RedisTier implements AutoCloseable {
 		.getBytes(StandardCharsets.US_ASCII);
 
 	private static final byte[] ABSENT = new byte[0];
+
+	private static final byte[] SET_IF_ABSENT = ("local p = redis.call('GET', KEYS[1]) if p then return p end "
+			+ "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return false")
+		.getBytes(StandardCharsets.US_ASCII);
+
+	private static final byte[] GET_OR_CREATE = ("local p = redis.call('GET', KEYS[1]) if p then return p end "
+			+ "redis.call('SET', KEYS[1], ARGV[1]) return ARGV[1]")
+		.getBytes(StandardCharsets.US_ASCII);
 
 	private final RedisConnectionFactory connectionFactory;
 
@@ -102,15 +118,11 @@ public final class RedisTier implements AutoCloseable {
 
 	private final LongAdder unreported = new LongAdder();
 
-	private final Set<ByteBuffer> rememberedDeletes = ConcurrentHashMap.newKeySet();
+	private final boolean sharedNativeConnection;
 
-	private final Set<ByteBuffer> rememberedIncrements = ConcurrentHashMap.newKeySet();
+	private final AtomicReference<@Nullable CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>>> connection = new AtomicReference<>();
 
-	private final AtomicBoolean rememberedOverflow = new AtomicBoolean();
-
-	private final AtomicBoolean replayScheduled = new AtomicBoolean();
-
-	private volatile RecoveryListener recoveryListener = (overflowed) -> {
+	private volatile RecoveryListener recoveryListener = () -> {
 	};
 
 	/**
@@ -136,6 +148,7 @@ public final class RedisTier implements AutoCloseable {
 		this.ticker = ticker;
 		this.timeoutNanos = commandTimeout.toNanos();
 		this.breaker = new CircuitBreaker(failureThreshold, probeInterval, this::probe, this::recovered);
+		this.sharedNativeConnection = lettucePresent && LettuceShared.isShared(connectionFactory);
 	}
 
 	/**
@@ -187,10 +200,11 @@ public final class RedisTier implements AutoCloseable {
 	 * single node).
 	 * @param entries the keys and values
 	 * @param ttls the time to live of each entry, in the same order
+	 * @return whether Redis acknowledged every write
 	 */
-	public void setAll(List<Map.Entry<byte[], byte[]>> entries, List<Duration> ttls) {
+	public boolean setAll(List<Map.Entry<byte[], byte[]>> entries, List<Duration> ttls) {
 		if (entries.isEmpty()) {
-			return;
+			return true;
 		}
 		Boolean done = execute("SET (batch)", (redis) -> {
 			List<RedisFuture<String>> sent = new ArrayList<>(entries.size());
@@ -207,13 +221,11 @@ public final class RedisTier implements AutoCloseable {
 			}
 			return Boolean.TRUE;
 		}, Boolean.FALSE);
-		if (!Boolean.TRUE.equals(done)) {
-			entries.forEach((entry) -> rememberDelete(entry.getKey()));
-		}
+		return Boolean.TRUE.equals(done);
 	}
 
 	/**
-	 * {@code SET key value PX ttl}; remembered for deletion if it fails.
+	 * {@code SET key value PX ttl}.
 	 * @param key the key
 	 * @param value the value
 	 * @param ttl the time to live
@@ -225,33 +237,91 @@ public final class RedisTier implements AutoCloseable {
 					.equals(connection.stringCommands()
 						.set(key, value, Expiration.milliseconds(ttl.toMillis()), SetOption.upsert())) ? "OK" : null,
 				null);
-		if (done == null) {
-			rememberDelete(key);
-			return false;
-		}
-		return true;
+		return done != null;
 	}
 
 	/**
-	 * {@code SET key value NX PX ttl GET}: atomically store the value unless the key is
-	 * present (Redis 7 or later).
+	 * Store a value unless the key is present, atomically, and return what was present (one
+	 * Lua script on one key: any Redis version with scripting, one slot on a cluster).
 	 * @param key the key
 	 * @param value the value
 	 * @param ttl the time to live
 	 * @return the outcome
 	 */
 	public SetIfAbsentResult setIfAbsent(byte[] key, byte[] value, Duration ttl) {
-		SetIfAbsentResult result = execute("SET NX GET",
-				(redis) -> new Mapped<>(redis.setGet(key, value, SetArgs.Builder.nx().px(ttl.toMillis())),
-						RedisTier::setIfAbsentResult),
-				(connection) -> setIfAbsentResult(connection.stringCommands()
-					.setGet(key, value, Expiration.milliseconds(ttl.toMillis()), SetOption.ifAbsent())),
-				null);
-		return (result != null) ? result : SetIfAbsentResult.FAILED;
+		byte[] millis = String.valueOf(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
+		byte[] failed = new byte[0];
+		byte[] previous = execute("EVAL (set if absent)",
+				(redis) -> new Mapped<>(
+						redis.<byte[]>eval(SET_IF_ABSENT, ScriptOutputType.VALUE, new byte[][] { key }, value, millis),
+						(found) -> (found != null) ? found : ABSENT),
+				(connection) -> {
+					byte[] found = connection.scriptingCommands()
+						.eval(SET_IF_ABSENT, ReturnType.VALUE, 1, key, value, millis);
+					return (found != null) ? found : ABSENT;
+				}, failed);
+		if (previous == failed || previous == null) {
+			return SetIfAbsentResult.FAILED;
+		}
+		return (previous == ABSENT) ? SetIfAbsentResult.STORED : SetIfAbsentResult.present(previous);
 	}
 
-	private static SetIfAbsentResult setIfAbsentResult(byte @Nullable [] previous) {
-		return (previous != null) ? SetIfAbsentResult.present(previous) : SetIfAbsentResult.STORED;
+	/**
+	 * Return the value of a key, storing the given one (without expiry) first if the key is
+	 * absent; atomic.
+	 * @param key the key
+	 * @param value the value to store if the key is absent
+	 * @return the value now stored, or {@code null} if the command failed
+	 */
+	public byte @Nullable [] getOrCreate(byte[] key, byte[] value) {
+		return execute("EVAL (get or create)",
+				(redis) -> redis.<byte[]>eval(GET_OR_CREATE, ScriptOutputType.VALUE, new byte[][] { key }, value),
+				(connection) -> connection.scriptingCommands().eval(GET_OR_CREATE, ReturnType.VALUE, 1, key, value),
+				null);
+	}
+
+	/**
+	 * {@code SET key value}, without expiry.
+	 * @param key the key
+	 * @param value the value
+	 * @return whether Redis acknowledged the write
+	 */
+	public boolean setPersistent(byte[] key, byte[] value) {
+		String done = execute("SET", (redis) -> redis.set(key, value),
+				(connection) -> Boolean.TRUE.equals(connection.stringCommands().set(key, value)) ? "OK" : null, null);
+		return done != null;
+	}
+
+	/**
+	 * {@code PUBLISH channel message}.
+	 * @param channel the channel
+	 * @param message the message
+	 * @return how many subscribers received it; {@link #REFUSED} if Redis answered with an
+	 * error, {@link #NOT_SENT} if it did not answer (or the breaker is open)
+	 */
+	public long publish(byte[] channel, byte[] message) {
+		Long receivers = execute("PUBLISH", (redis) -> redis.publish(channel, message),
+				(connection) -> connection.publish(channel, message), (Long) NOT_SENT, REFUSED_REPLY);
+		return (receivers != null) ? receivers : NOT_SENT;
+	}
+
+	/**
+	 * {@code INCR key} and {@code PEXPIRE key ttl}, sent together.
+	 * @param key the key
+	 * @param ttl the counter's time to live
+	 * @return the incremented counter, or {@code -1} if the command failed
+	 */
+	public long increment(byte[] key, Duration ttl) {
+		Long value = execute("INCR", (redis) -> {
+			RedisFuture<Long> incremented = redis.incr(key);
+			redis.pexpire(key, ttl.toMillis());
+			return incremented;
+		}, (connection) -> {
+			Long incremented = connection.stringCommands().incr(key);
+			connection.keyCommands().pExpire(key, ttl.toMillis());
+			return incremented;
+		}, null);
+		return (value != null) ? value : -1;
 	}
 
 	/**
@@ -288,57 +358,14 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * {@code UNLINK key}; remembered and replayed when Redis is back if it fails.
+	 * {@code UNLINK key}.
 	 * @param key the key
-	 * @return whether the key was present; {@code false} too if the command failed
+	 * @return whether the key was present, or {@code null} if the command failed
 	 */
-	public boolean delete(byte[] key) {
+	public @Nullable Boolean delete(byte[] key) {
 		Long removed = execute("UNLINK", (redis) -> redis.unlink(key),
 				(connection) -> connection.keyCommands().unlink(key), null);
-		if (removed == null) {
-			rememberDelete(key);
-			return false;
-		}
-		return removed > 0;
-	}
-
-	/**
-	 * {@code GET key} of a counter.
-	 * @param key the key
-	 * @return the counter, {@code 0} if absent, or {@code -1} if the command failed or the
-	 * value is not a number
-	 */
-	public long getCounter(byte[] key) {
-		byte[] failed = new byte[0];
-		byte[] bytes = execute("GET", (redis) -> new Mapped<>(redis.get(key), (value) -> (value != null) ? value : ABSENT),
-				(connection) -> {
-					byte[] value = connection.stringCommands().get(key);
-					return (value != null) ? value : ABSENT;
-				}, failed);
-		if (bytes == failed || bytes == null) {
-			return -1;
-		}
-		try {
-			return (bytes == ABSENT) ? 0 : Long.parseLong(new String(bytes, StandardCharsets.US_ASCII));
-		}
-		catch (NumberFormatException ex) {
-			return -1;
-		}
-	}
-
-	/**
-	 * {@code INCR key}; remembered and replayed when Redis is back if it fails.
-	 * @param key the key
-	 * @return the incremented counter, or {@code -1} if the command failed
-	 */
-	public long increment(byte[] key) {
-		Long value = execute("INCR", (redis) -> redis.incr(key), (connection) -> connection.stringCommands().incr(key),
-				null);
-		if (value == null) {
-			this.rememberedIncrements.add(ByteBuffer.wrap(key));
-			return -1;
-		}
-		return value;
+		return (removed != null) ? removed > 0 : null;
 	}
 
 	/**
@@ -442,27 +469,9 @@ public final class RedisTier implements AutoCloseable {
 		return this.shortCircuited.sum();
 	}
 
-	/**
-	 * Return how many keys wait to be deleted when Redis is back.
-	 * @return the count
-	 */
-	public int remembered() {
-		return this.rememberedDeletes.size() + this.rememberedIncrements.size();
-	}
-
 	@Override
 	public void close() {
 		this.breaker.close();
-	}
-
-	private void rememberDelete(byte[] key) {
-		if (this.rememberedDeletes.size() < MAX_REMEMBERED) {
-			this.rememberedDeletes.add(ByteBuffer.wrap(key));
-		}
-		else if (this.rememberedOverflow.compareAndSet(false, true)) {
-			logger.error("tiered-cache: more than " + MAX_REMEMBERED + " writes missed Redis; every cache will be"
-					+ " cleared when it is back");
-		}
 	}
 
 	private boolean probe() {
@@ -470,78 +479,59 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * Replays what missed Redis, then tells the listener; called by the breaker's probe thread
-	 * before it closes. Returns false (the breaker stays open) if the replay fails.
+	 * Called by the breaker once it has closed again after an outage.
 	 */
-	private boolean recovered() {
-		if (!replayRemembered()) {
-			return false;
-		}
-		logger.info("tiered-cache: Redis is back; missed writes replayed, caches use Redis again");
-		this.recoveryListener.redisRecovered(this.rememberedOverflow.getAndSet(false));
-		return true;
+	private void recovered() {
+		logger.info("tiered-cache: Redis is back; caches use Redis again");
+		this.recoveryListener.redisRecovered();
 	}
 
-	/**
-	 * Replay, in the background, what missed Redis while the breaker stayed closed (a
-	 * command that timed out, say).
-	 */
-	private void replayLater() {
-		if ((!this.rememberedDeletes.isEmpty() || !this.rememberedIncrements.isEmpty())
-				&& this.replayScheduled.compareAndSet(false, true)) {
-			this.breaker.runInBackground(() -> {
-				this.replayScheduled.set(false);
-				replayRemembered();
-			});
-		}
-	}
-
-	private boolean replayRemembered() {
-		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			List<byte[]> batch = new ArrayList<>(500);
-			Iterator<ByteBuffer> deletes = this.rememberedDeletes.iterator();
-			while (deletes.hasNext()) {
-				batch.add(deletes.next().array());
-				if (batch.size() == 500 || !deletes.hasNext()) {
-					for (byte[] key : batch) {
-						connection.keyCommands().unlink(key);
-						this.rememberedDeletes.remove(ByteBuffer.wrap(key));
-					}
-					batch.clear();
-				}
-			}
-			for (ByteBuffer counter : this.rememberedIncrements) {
-				connection.stringCommands().incr(counter.array());
-				this.rememberedIncrements.remove(counter);
-			}
-		}
-		catch (RuntimeException ex) {
-			logger.warn("tiered-cache: replaying writes that missed Redis failed; will retry: " + ex.getMessage());
-			return false;
-		}
-		return true;
+	private <T> @Nullable T execute(String command,
+			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends java.util.concurrent.Future<T>> async,
+			Function<RedisConnection, @Nullable T> sync, @Nullable T onFailure) {
+		return execute(command, async, sync, onFailure, onFailure);
 	}
 
 	@SuppressWarnings("unchecked")
 	private <T> @Nullable T execute(String command,
 			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends java.util.concurrent.Future<T>> async,
-			Function<RedisConnection, @Nullable T> sync, @Nullable T onFailure) {
+			Function<RedisConnection, @Nullable T> sync, @Nullable T onFailure, @Nullable T onRefused) {
 		if (!this.breaker.allowRequest()) {
 			this.shortCircuited.increment();
 			return onFailure;
 		}
-		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			Object nativeConnection = lettucePresent ? connection.getNativeConnection() : null;
-			T result = (lettucePresent && nativeConnection instanceof RedisClusterAsyncCommands<?, ?> redis)
-					? async.apply((RedisClusterAsyncCommands<byte[], byte[]>) redis)
-						.get(this.timeoutNanos, TimeUnit.NANOSECONDS)
-					: sync.apply(connection);
+		long deadline = this.ticker.read() + this.timeoutNanos;
+		try {
+			T result;
+			if (this.sharedNativeConnection) {
+				RedisClusterAsyncCommands<byte[], byte[]> redis = sharedConnection();
+				result = async.apply(redis).get(Math.max(1, deadline - this.ticker.read()), TimeUnit.NANOSECONDS);
+			}
+			else {
+				try (RedisConnection connection = this.connectionFactory.getConnection()) {
+					Object nativeConnection = lettucePresent ? connection.getNativeConnection() : null;
+					result = (lettucePresent && nativeConnection instanceof RedisClusterAsyncCommands<?, ?> redis)
+							? async.apply((RedisClusterAsyncCommands<byte[], byte[]>) redis)
+								.get(this.timeoutNanos, TimeUnit.NANOSECONDS)
+							: sync.apply(connection);
+				}
+			}
 			this.breaker.recordSuccess();
-			replayLater();
 			return result;
 		}
 		catch (ExecutionException ex) {
-			return failed(command, (ex.getCause() instanceof Exception cause) ? cause : ex, onFailure);
+			Throwable cause = ex.getCause();
+			if (lettucePresent && LettuceShared.isErrorReply(cause)) {
+				// Redis answered: the command is refused, Redis is not down
+				this.breaker.recordSuccess();
+				this.failures.increment();
+				warn(command, (Exception) cause);
+				return onRefused;
+			}
+			if (lettucePresent && LettuceShared.isClosed(cause)) {
+				this.connection.set(null);
+			}
+			return failed(command, (cause instanceof Exception exception) ? exception : ex, onFailure);
 		}
 		catch (TimeoutException ex) {
 			return failed(command, new TimeoutException("no answer within " + Duration.ofNanos(this.timeoutNanos)),
@@ -553,6 +543,47 @@ public final class RedisTier implements AutoCloseable {
 		}
 		catch (RuntimeException ex) {
 			return failed(command, ex, onFailure);
+		}
+	}
+
+	/**
+	 * Return the application's shared Lettuce connection, set up on a background thread the
+	 * first time (and again after it was closed), so that a caller never waits for a
+	 * connection longer than its command's deadline.
+	 */
+	private RedisClusterAsyncCommands<byte[], byte[]> sharedConnection()
+			throws InterruptedException, ExecutionException, TimeoutException {
+		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> current = this.connection.get();
+		if (current == null || current.isCompletedExceptionally()) {
+			CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> next = new CompletableFuture<>();
+			if (this.connection.compareAndSet(current, next)) {
+				Thread connector = new Thread(() -> connect(next), "tiered-cache-redis-connect");
+				connector.setDaemon(true);
+				connector.start();
+				current = next;
+			}
+			else {
+				current = this.connection.get();
+				if (current == null) {
+					throw new TimeoutException("connection being set up");
+				}
+			}
+		}
+		return current.get(this.timeoutNanos, TimeUnit.NANOSECONDS);
+	}
+
+	@SuppressWarnings("unchecked")
+	private void connect(CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> future) {
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			if (connection.getNativeConnection() instanceof RedisClusterAsyncCommands<?, ?> redis) {
+				future.complete((RedisClusterAsyncCommands<byte[], byte[]>) redis);
+			}
+			else {
+				future.completeExceptionally(new IllegalStateException("not a Lettuce connection"));
+			}
+		}
+		catch (RuntimeException ex) {
+			future.completeExceptionally(ex);
 		}
 	}
 
@@ -585,11 +616,10 @@ public final class RedisTier implements AutoCloseable {
 	public interface RecoveryListener {
 
 		/**
-		 * Redis is back and the writes that missed it were replayed.
-		 * @param overflowed whether more writes missed Redis than could be remembered, so
-		 * that every cache must be cleared
+		 * Redis is back: the breaker is closed and commands flow again. Called on the
+		 * breaker's probe thread.
 		 */
-		void redisRecovered(boolean overflowed);
+		void redisRecovered();
 
 	}
 
@@ -601,9 +631,15 @@ public final class RedisTier implements AutoCloseable {
 	 */
 	public record SetIfAbsentResult(Outcome outcome, byte @Nullable [] previous) {
 
-		static final SetIfAbsentResult STORED = new SetIfAbsentResult(Outcome.STORED, null);
+		/**
+		 * The value was stored.
+		 */
+		public static final SetIfAbsentResult STORED = new SetIfAbsentResult(Outcome.STORED, null);
 
-		static final SetIfAbsentResult FAILED = new SetIfAbsentResult(Outcome.FAILED, null);
+		/**
+		 * The command failed.
+		 */
+		public static final SetIfAbsentResult FAILED = new SetIfAbsentResult(Outcome.FAILED, null);
 
 		static SetIfAbsentResult present(byte[] previous) {
 			return new SetIfAbsentResult(Outcome.PRESENT, previous);

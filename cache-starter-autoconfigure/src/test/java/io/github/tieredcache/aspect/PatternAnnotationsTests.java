@@ -62,8 +62,19 @@ class PatternAnnotationsTests {
 	}
 
 	private String redisKey(String cache, String encodedKey) {
-		return this.prefix + ":" + cache + ":v0:" + encodedKey;
+		return dataKey(cache, encodedKey);
 	}
+
+	/**
+	 * The data key of a cache's key under its current namespace version (creating the
+	 * version as a cache would if none exists yet).
+	 */
+	private String dataKey(String cache, String encodedKey) {
+		String versionKey = this.prefix + ":" + cache + ":ns";
+		this.redis.command("SET", versionKey, "t0", "NX");
+		return this.prefix + ":" + cache + ":v" + this.redis.command("GET", versionKey) + ":" + encodedKey;
+	}
+
 
 	private long pttl(String key) {
 		return Long.parseLong(this.redis.command("PTTL", key).substring(1));

@@ -44,7 +44,7 @@ class RedisTopologiesTests {
 					TieredCache cache = manager.getCache("products");
 					cache.put(1L, "lamp");
 					assertThat(cache.get(1L, String.class)).isEqualTo("lamp");
-					assertThat(sentinel.master().command("GET", this.prefix + ":products:v0:#long:1"))
+					assertThat(sentinel.master().command("GET", cache.currentRedisKeyPrefix() + "#long:1"))
 						.isEqualTo("\u0001\"lamp\"");
 				});
 		}

@@ -63,7 +63,8 @@ class TieredCacheAutoConfigurationTests {
 			assertThat(catalog.find(7L)).isEqualTo("product-7");
 			assertThat(catalog.find(7L)).isEqualTo("product-7");
 			assertThat(catalog.calls()).isEqualTo(1);
-			assertThat(this.redis.command("GET", this.prefix + ":products:v0:#long:7"))
+			assertThat(this.redis.command("GET",
+					context.getBean(TieredCacheManager.class).getCache("products").currentRedisKeyPrefix() + "#long:7"))
 				.isEqualTo("\u0001\"product-7\"");
 		});
 	}

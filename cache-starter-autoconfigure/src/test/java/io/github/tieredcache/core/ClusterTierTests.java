@@ -69,17 +69,18 @@ class ClusterTierTests {
 		for (int i = 0; i < 200; i++) {
 			cache.put("k" + i, "v" + i);
 		}
+		String keys = cache.currentRedisKeyPrefix() + "*";
 		List<Long> perMaster = new ArrayList<>();
 		for (RedisServer node : this.cluster.nodes()) {
 			if (node.command("INFO", "replication").contains("role:master")) {
-				perMaster.add(scanCount(node, this.prefix + ":spread:v0:*"));
+				perMaster.add(scanCount(node, keys));
 			}
 		}
 		assertThat(perMaster).hasSize(3).allSatisfy((count) -> assertThat(count).isPositive());
 		assertThat(perMaster.stream().mapToLong(Long::longValue).sum()).isEqualTo(200);
 		cache.clear();
 		assertThat(cache.get("k1")).isNull();
-		await().atMost(10, TimeUnit.SECONDS).until(() -> keysOnMasters(this.prefix + ":spread:v0:*") == 0);
+		await().atMost(10, TimeUnit.SECONDS).until(() -> keysOnMasters(keys) == 0);
 	}
 
 	@Test

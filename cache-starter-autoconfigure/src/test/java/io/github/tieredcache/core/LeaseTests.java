@@ -54,8 +54,19 @@ class LeaseTests {
 	}
 
 	private String redisKey(String key) {
-		return this.prefix + ":products:v0:" + key;
+		return dataKey("products", key);
 	}
+
+	/**
+	 * The data key of a cache's key under its current namespace version (creating the
+	 * version as a cache would if none exists yet).
+	 */
+	private String dataKey(String cache, String encodedKey) {
+		String versionKey = this.prefix + ":" + cache + ":ns";
+		this.redis.command("SET", versionKey, "t0", "NX");
+		return this.prefix + ":" + cache + ":v" + this.redis.command("GET", versionKey) + ":" + encodedKey;
+	}
+
 
 	/**
 	 * 200 callers miss one cold key together, 50 on each of 4 instances: the loader runs

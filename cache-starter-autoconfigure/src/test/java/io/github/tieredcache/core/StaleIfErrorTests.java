@@ -91,7 +91,7 @@ class StaleIfErrorTests {
 		TieredCache cache = instance(Duration.ZERO);
 		cache.get("k", () -> "v1");
 		// without stale-if-error an entry just expires in Redis; emulate it
-		RedisServer.shared().command("DEL", this.prefix + ":prices:v0:k");
+		RedisServer.shared().command("DEL", cache.currentRedisKeyPrefix() + "k");
 		assertThatExceptionOfType(ValueRetrievalException.class)
 			.isThrownBy(() -> instance(Duration.ZERO).get("k", StaleIfErrorTests::failing));
 	}
@@ -103,7 +103,7 @@ class StaleIfErrorTests {
 		this.clock.advance(Duration.ofSeconds(11));
 		assertThat(cache.get("k", StaleIfErrorTests::failing)).isEqualTo("v1");
 		// Redis drops the entry after ttl + stale-if-error of real time; emulate it
-		RedisServer.shared().command("DEL", this.prefix + ":prices:v0:k");
+		RedisServer.shared().command("DEL", cache.currentRedisKeyPrefix() + "k");
 		this.clock.advance(Duration.ofSeconds(2));
 		assertThat(cache.get("k")).isNull();
 		assertThatExceptionOfType(ValueRetrievalException.class)

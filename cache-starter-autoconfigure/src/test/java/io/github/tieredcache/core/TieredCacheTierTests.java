@@ -54,6 +54,10 @@ class TieredCacheTierTests {
 			.build();
 	}
 
+	private String keyPrefix() {
+		return this.instanceA.getCache("products").currentRedisKeyPrefix();
+	}
+
 	@AfterEach
 	void tearDown() {
 		this.connectionFactory.destroy();
@@ -62,7 +66,7 @@ class TieredCacheTierTests {
 	@Test
 	void valuesAreStoredUnderTheDocumentedKeyScheme() {
 		this.instanceA.getCache("products").put(42L, "lamp");
-		String key = this.prefix + ":products:v0:#long:42";
+		String key = keyPrefix() + "#long:42";
 		assertThat(this.redis.command("EXISTS", key)).isEqualTo(":1");
 		assertThat(this.redis.command("GET", key)).isEqualTo("\u0001\"lamp\"");
 		long ttl = Long.parseLong(this.redis.command("PTTL", key).substring(1));
@@ -96,7 +100,7 @@ class TieredCacheTierTests {
 	void loadWritesRedisThenTheLocalTier() {
 		TieredCache cache = this.instanceA.getCache("products");
 		assertThat(cache.get("k", () -> "loaded")).isEqualTo("loaded");
-		assertThat(this.redis.command("GET", this.prefix + ":products:v0:k")).isEqualTo("\u0001\"loaded\"");
+		assertThat(this.redis.command("GET", keyPrefix() + "k")).isEqualTo("\u0001\"loaded\"");
 		assertThat(this.instanceB.getCache("products").get("k", () -> "not called")).isEqualTo("loaded");
 	}
 
@@ -105,14 +109,16 @@ class TieredCacheTierTests {
 		TieredCache cache = this.instanceA.getCache("products");
 		cache.put("a", "1");
 		cache.put("b", "2");
-		assertThat(cache.currentRedisKeyPrefix()).isEqualTo(this.prefix + ":products:v0:");
+		String before = cache.currentRedisKeyPrefix();
+		String token = this.redis.command("GET", this.prefix + ":products:ns");
+		assertThat(before).isEqualTo(this.prefix + ":products:v" + token + ":");
 		cache.clear();
-		assertThat(this.redis.command("GET", this.prefix + ":products:ns")).isEqualTo("1");
-		assertThat(cache.currentRedisKeyPrefix()).isEqualTo(this.prefix + ":products:v1:");
+		String after = cache.currentRedisKeyPrefix();
+		assertThat(after).isNotEqualTo(before)
+			.isEqualTo(this.prefix + ":products:v" + this.redis.command("GET", this.prefix + ":products:ns") + ":");
 		assertThat(cache.get("a")).isNull();
 		await().atMost(10, TimeUnit.SECONDS)
-			.until(() -> this.redis.command("EXISTS", this.prefix + ":products:v0:a", this.prefix + ":products:v0:b")
-				.equals(":0"));
+			.until(() -> this.redis.command("EXISTS", before + "a", before + "b").equals(":0"));
 		cache.put("a", "3");
 		// a cache that starts after the bump learns the current namespace from Redis
 		assertThat(manager().getCache("products").get("a", String.class)).isEqualTo("3");
@@ -121,7 +127,7 @@ class TieredCacheTierTests {
 	@Test
 	void corruptBytesReadAsAMissAndAreDeleted() {
 		TieredCache cache = this.instanceA.getCache("products");
-		String key = this.prefix + ":products:v0:k";
+		String key = keyPrefix() + "k";
 		this.redis.command("SET", key, "\u0001{not json");
 		assertThat(cache.get("k")).isNull();
 		assertThat(cache.getStatistics().undecodable()).isEqualTo(1);
@@ -133,7 +139,7 @@ class TieredCacheTierTests {
 	void truncatedAndUnknownFormatsReadAsAMiss() {
 		TieredCache cache = this.instanceA.getCache("products");
 		cache.put("k", new AbstractTieredCacheConformanceTests.Product(1, "lamp", List.of("a")));
-		String key = this.prefix + ":products:v0:k";
+		String key = keyPrefix() + "k";
 		String valid = this.redis.command("GET", key);
 		this.redis.command("SET", key, valid.substring(0, valid.length() / 2));
 		assertThat(this.instanceB.getCache("products").get("k")).isNull();
@@ -147,7 +153,7 @@ class TieredCacheTierTests {
 	@Test
 	void plantedPayloadNamingAnUnlistedTypeIsNeverInstantiated() {
 		TieredCache cache = this.instanceA.getCache("products");
-		String key = this.prefix + ":products:v0:k";
+		String key = keyPrefix() + "k";
 		this.redis.command("SET", key,
 				"\u0001{\"@class\":\"io.github.tieredcache.testsupport.Gadget\",\"command\":\"rm -rf /\"}");
 		assertThat(cache.get("k")).isNull();
@@ -164,7 +170,7 @@ class TieredCacheTierTests {
 		cache.put("k", "old");
 		cache.put("k", URI.create("https://example.com"));
 		assertThat(cache.getStatistics().unencodable()).isEqualTo(1);
-		assertThat(this.redis.command("EXISTS", this.prefix + ":products:v0:k")).isEqualTo(":0");
+		assertThat(this.redis.command("EXISTS", keyPrefix() + "k")).isEqualTo(":0");
 		assertThat(cache.get("k")).isNotNull();
 	}
 

@@ -86,7 +86,7 @@ class ClusterCoherenceTests {
 				TieredCache a = managerA.getCache("products");
 				TieredCache b = managerB.getCache("products");
 				a.put("k", "v1");
-				String redisKey = this.prefix + ":products:v0:k";
+				String redisKey = a.currentRedisKeyPrefix() + "k";
 				RedisServer master = cluster.masterOf(redisKey);
 				master.kill();
 				// during the failover every read answers, from a tier or the loader
@@ -110,7 +110,7 @@ class ClusterCoherenceTests {
 						assertThat(cluster.masterOf(redisKey).command("GET", redisKey)).isEqualTo("\u0001\"v2\"");
 					});
 				await().atMost(Duration.ofSeconds(30))
-					.untilAsserted(() -> assertThat(b.get("k", String.class)).isEqualTo("v2"));
+					.untilAsserted(() -> assertThat(b.get("k", String.class)).as(() -> "A " + a.currentRedisKeyPrefix() + " B " + b.currentRedisKeyPrefix() + " ns@" + cluster.masterOf(this.prefix + ":products:ns").command("GET", this.prefix + ":products:ns")).isEqualTo("v2"));
 				await().atMost(Duration.ofSeconds(30)).until(() -> managerB.getInvalidationBus().isHealthy());
 				int loadsAfterFailover = loads.get();
 				assertThat(b.get("k", () -> "loaded")).isEqualTo("v2");

@@ -134,7 +134,7 @@ class InvalidationBusTests {
 		await().atMost(BOUND).untilAsserted(() -> assertThat(b.get("other")).isNull());
 		a.put("other", "o2");
 		await().atMost(BOUND).untilAsserted(() -> assertThat(b.get("other", String.class)).isEqualTo("o2"));
-		assertThat(b.currentRedisKeyPrefix()).isEqualTo(a.currentRedisKeyPrefix()).endsWith(":v1:");
+		assertThat(b.currentRedisKeyPrefix()).isEqualTo(a.currentRedisKeyPrefix());
 	}
 
 	@Test
@@ -240,7 +240,7 @@ class InvalidationBusTests {
 		release.countDown();
 		assertThat(load.get(10, TimeUnit.SECONDS)).isEqualTo("loaded-before-the-write");
 		assertThat(a.get("k", String.class)).isEqualTo("written");
-		assertThat(redisGet(this.prefix + ":products:v0:k")).isEqualTo("\u0001\"written\"");
+		assertThat(redisGet(a.currentRedisKeyPrefix() + "k")).isEqualTo("\u0001\"written\"");
 	}
 
 	/**
@@ -306,7 +306,7 @@ class InvalidationBusTests {
 		a.put("k", "v2");
 		TieredCache late = instance().getCache("products");
 		assertThat(late.get("k", String.class)).isEqualTo("v2");
-		assertThat(late.currentRedisKeyPrefix()).endsWith(":v2:");
+		assertThat(late.currentRedisKeyPrefix()).isEqualTo(a.currentRedisKeyPrefix());
 	}
 
 }

@@ -86,7 +86,7 @@ class InvalidationFaultTests {
 	}
 
 	private String valueInRedis() {
-		return this.redis.command("GET", this.prefix + ":products:v0:k");
+		return this.redis.command("GET", this.a.currentRedisKeyPrefix() + "k");
 	}
 
 	@Test

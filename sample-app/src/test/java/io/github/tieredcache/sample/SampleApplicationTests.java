@@ -44,13 +44,17 @@ class SampleApplicationTests {
 		registry.add("spring.data.redis.port", redis::port);
 	}
 
+	private static String productKey(long id) {
+		return "catalog:products:v" + redis.command("GET", "catalog:products:ns") + ":#long:" + id;
+	}
+
 	@Test
 	void cacheAsideThenWriteThroughThenInvalidate() {
 		long before = this.products.queries();
 		Product lamp = this.catalog.find(1L).orElseThrow();
 		assertThat(this.catalog.find(1L)).contains(lamp);
 		assertThat(this.products.queries() - before).isEqualTo(1);
-		assertThat(redis.command("EXISTS", "catalog:products:v0:#long:1")).isEqualTo(":1");
+		assertThat(redis.command("EXISTS", productKey(1))).isEqualTo(":1");
 
 		Product cheaper = this.catalog.changePrice(1L, new BigDecimal("19.90"));
 		assertThat(cheaper.price()).isEqualByComparingTo("19.90");
@@ -59,7 +63,7 @@ class SampleApplicationTests {
 		assertThat(this.products.queries()).as("the write put the new value in the cache").isEqualTo(afterWrite);
 
 		this.catalog.delete(1L);
-		assertThat(redis.command("EXISTS", "catalog:products:v0:#long:1")).isEqualTo(":0");
+		assertThat(redis.command("EXISTS", productKey(1))).isEqualTo(":0");
 		assertThat(this.catalog.find(1L)).isEmpty();
 	}
 

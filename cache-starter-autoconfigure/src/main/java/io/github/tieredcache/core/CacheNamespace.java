@@ -1,0 +1,333 @@
+package io.github.tieredcache.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.github.tieredcache.redis.RedisTier;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The namespace of one cache in Redis: the version its keys live under, and the writes
+ * that still have to be applied there.
+ * <p>
+ * A version is a random token, stored without expiry at {@code <prefix>:<cache>:ns}; data
+ * keys are {@code <prefix>:<cache>:v<token>:<key>}. {@link #renew() Clearing} stores a new
+ * token; a lost token (deleted, evicted, {@code FLUSHALL}, a restart without persistence) is
+ * replaced by a new one the next time any instance reads it, which empties the cache, never
+ * brings an old version back: tokens are never reused and only ever compared for equality,
+ * so neither a lower nor a forged version can pin an instance. Every instance re-reads the
+ * token at least once per {@link #validate() validation} (the manager's maintenance
+ * period), and whenever it is told the token changed.
+ * <p>
+ * Writes that could not be applied in Redis (the version was unknown, the command failed)
+ * are remembered as keys to delete, and so are this instance's writes since the version was
+ * last confirmed (they may have gone to a version that had already been replaced, while
+ * another instance filled the new one from an older read). Until they are applied, reads of
+ * those keys skip Redis. A clear that could not be applied is remembered too; until it is,
+ * the version counts as unknown. Past {@value #MAX_REMEMBERED} remembered keys a clear is
+ * remembered instead.
+ * <p>
+ * Thread-safe.
+ */
+final class CacheNamespace {
+
+	/**
+	 * Most keys remembered per cache before a clear is remembered instead.
+	 */
+	static final int MAX_REMEMBERED = 100_000;
+
+	private static final Log logger = LogFactory.getLog(CacheNamespace.class);
+
+	private final String cacheName;
+
+	private final RedisTier redis;
+
+	private final String keyBase;
+
+	private final byte[] versionKey;
+
+	private final AtomicReference<@Nullable Version> current = new AtomicReference<>();
+
+	private volatile @Nullable String lastToken;
+
+	private final Set<String> missed = ConcurrentHashMap.newKeySet();
+
+	private final AtomicReference<Set<String>> recent = new AtomicReference<>(ConcurrentHashMap.newKeySet());
+
+	private final AtomicBoolean clearPending = new AtomicBoolean();
+
+	/**
+	 * Create the namespace of a cache.
+	 * @param cacheName the cache name
+	 * @param keyPrefix the manager's key prefix
+	 * @param redis the Redis tier
+	 */
+	CacheNamespace(String cacheName, String keyPrefix, RedisTier redis) {
+		this.cacheName = cacheName;
+		this.redis = redis;
+		this.keyBase = keyPrefix + ":" + segment(cacheName) + ":";
+		this.versionKey = (this.keyBase + "ns").getBytes(StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Return a cache name as one key segment: {@code %} and {@code :} percent-encoded, so
+	 * that no cache name can produce another cache's keys or an internal key.
+	 * @param cacheName the cache name
+	 * @return the segment
+	 */
+	static String segment(String cacheName) {
+		if (cacheName.indexOf(':') < 0 && cacheName.indexOf('%') < 0) {
+			return cacheName;
+		}
+		return cacheName.replace("%", "%25").replace(":", "%3A");
+	}
+
+	/**
+	 * Return the Redis key holding the version token.
+	 * @return the key
+	 */
+	byte[] versionKey() {
+		return this.versionKey;
+	}
+
+	/**
+	 * Return the current version, reading it from Redis (and creating it there if absent)
+	 * when it is not known.
+	 * @return the version, or {@code null} if Redis cannot tell it now or a clear of this
+	 * instance still has to be applied
+	 */
+	@Nullable Version current() {
+		if (this.clearPending.get()) {
+			return null;
+		}
+		Version version = this.current.get();
+		return (version != null) ? version : resolve(null);
+	}
+
+	/**
+	 * Return the version if it is known, without asking Redis.
+	 * @return the version, or {@code null}
+	 */
+	@Nullable Version known() {
+		return this.clearPending.get() ? null : this.current.get();
+	}
+
+	/**
+	 * Re-read the version from Redis.
+	 * @return whether it changed since this instance last knew it
+	 */
+	boolean validate() {
+		Version seen = this.current.get();
+		String before = this.lastToken;
+		Set<String> confirmed = this.recent.getAndSet(ConcurrentHashMap.newKeySet());
+		Version now = resolve(seen);
+		if (now == null) {
+			// not confirmed: keep them for the next validation
+			this.recent.get().addAll(confirmed);
+			return false;
+		}
+		boolean changed = before != null && !before.equals(now.token);
+		if (changed) {
+			rememberAll(confirmed);
+		}
+		return changed;
+	}
+
+	private @Nullable Version resolve(@Nullable Version seen) {
+		byte[] token = this.redis.getOrCreate(this.versionKey, newToken().getBytes(StandardCharsets.UTF_8));
+		if (token == null) {
+			return null;
+		}
+		String value = new String(token, StandardCharsets.UTF_8);
+		if (seen != null && seen.token.equals(value)) {
+			return seen;
+		}
+		Version version = new Version(value, this.keyBase);
+		if (!this.current.compareAndSet(seen, version)) {
+			// a clear of this instance got there first
+			return this.current.get();
+		}
+		String before = this.lastToken;
+		this.lastToken = value;
+		if (before != null && !before.equals(value)) {
+			// written under a version another instance had replaced: they may hide behind
+			// values it filled from older reads
+			rememberAll(this.recent.getAndSet(ConcurrentHashMap.newKeySet()));
+			logger.info("tiered-cache: cache '" + this.cacheName + "' moved to namespace version " + value);
+		}
+		return version;
+	}
+
+	/**
+	 * Forget the version (another instance announced a new one): the next operation reads
+	 * it from Redis.
+	 */
+	void forget() {
+		this.current.set(null);
+	}
+
+	/**
+	 * Store a new version in Redis: every key of the old one is gone at once.
+	 * @return the new version, or {@code null} if Redis did not take it (the clear is then
+	 * remembered)
+	 */
+	@Nullable Version renew() {
+		String token = newToken();
+		if (!this.redis.setPersistent(this.versionKey, token.getBytes(StandardCharsets.UTF_8))) {
+			rememberClear();
+			return null;
+		}
+		Version version = new Version(token, this.keyBase);
+		this.current.set(version);
+		this.lastToken = token;
+		this.clearPending.set(false);
+		this.missed.clear();
+		this.recent.set(ConcurrentHashMap.newKeySet());
+		return version;
+	}
+
+	/**
+	 * Record a write of this instance that reached Redis under the current version.
+	 * @param encodedKey the encoded key
+	 */
+	void written(String encodedKey) {
+		this.missed.remove(encodedKey);
+		Set<String> keys = this.recent.get();
+		if (keys.size() < MAX_REMEMBERED) {
+			keys.add(encodedKey);
+		}
+		else {
+			rememberClear();
+		}
+	}
+
+	/**
+	 * Remember a write or eviction that did not reach Redis: the key is deleted under the
+	 * current version when Redis answers again.
+	 * @param encodedKey the encoded key
+	 */
+	void remember(String encodedKey) {
+		if (this.missed.size() < MAX_REMEMBERED) {
+			this.missed.add(encodedKey);
+		}
+		else {
+			rememberClear();
+		}
+	}
+
+	private void rememberAll(Set<String> encodedKeys) {
+		encodedKeys.forEach(this::remember);
+	}
+
+	/**
+	 * Remember a clear that did not reach Redis.
+	 */
+	void rememberClear() {
+		if (this.clearPending.compareAndSet(false, true)) {
+			logger.warn("tiered-cache: cache '" + this.cacheName + "' will be cleared when Redis answers again;"
+					+ " until then it does not read from Redis");
+		}
+	}
+
+	/**
+	 * Return whether a key has a remembered write, so that reads must not trust Redis for
+	 * it yet.
+	 * @param encodedKey the encoded key
+	 * @return whether the key waits to be deleted
+	 */
+	boolean isPending(String encodedKey) {
+		return !this.missed.isEmpty() && this.missed.contains(encodedKey);
+	}
+
+	/**
+	 * Return whether anything waits to be applied.
+	 * @return whether a clear or keys are remembered
+	 */
+	boolean hasPending() {
+		return this.clearPending.get() || !this.missed.isEmpty();
+	}
+
+	/**
+	 * Return whether a clear waits to be applied.
+	 * @return whether a clear is remembered
+	 */
+	boolean isClearPending() {
+		return this.clearPending.get();
+	}
+
+	/**
+	 * Return the remembered keys, to delete; each is forgotten by
+	 * {@link #applied(String)}.
+	 * @return an iterator over the remembered keys
+	 */
+	Iterator<String> pending() {
+		return this.missed.iterator();
+	}
+
+	/**
+	 * Forget a remembered key once deleted.
+	 * @param encodedKey the encoded key
+	 */
+	void applied(String encodedKey) {
+		this.missed.remove(encodedKey);
+	}
+
+	/**
+	 * Return how many keys wait to be deleted.
+	 * @return the count
+	 */
+	int pendingCount() {
+		return this.missed.size();
+	}
+
+	private static String newToken() {
+		return Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+	}
+
+	/**
+	 * One version of a namespace: the prefix of its data and refresh keys.
+	 */
+	static final class Version {
+
+		final String token;
+
+		final byte[] keyPrefix;
+
+		private final byte[] refreshPrefix;
+
+		Version(String token, String keyBase) {
+			this.token = token;
+			this.keyPrefix = (keyBase + "v" + token + ":").getBytes(StandardCharsets.UTF_8);
+			this.refreshPrefix = (keyBase + "r" + token + ":").getBytes(StandardCharsets.UTF_8);
+		}
+
+		byte[] redisKey(String encoded) {
+			return concat(this.keyPrefix, encoded);
+		}
+
+		/**
+		 * The key of the early-refresh lease of a key: its own segment ({@code r<token>}),
+		 * so that it is no data key.
+		 */
+		byte[] refreshKey(String encoded) {
+			return concat(this.refreshPrefix, encoded);
+		}
+
+		private static byte[] concat(byte[] prefix, String encoded) {
+			byte[] key = encoded.getBytes(StandardCharsets.UTF_8);
+			byte[] full = Arrays.copyOf(prefix, prefix.length + key.length);
+			System.arraycopy(key, 0, full, prefix.length, key.length);
+			return full;
+		}
+
+	}
+
+}
