@@ -7,9 +7,10 @@ import io.github.tieredcache.testsupport.RedisServer;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,10 +40,6 @@ class SampleApplicationTests {
 	@Autowired
 	private org.springframework.jdbc.core.simple.JdbcClient jdbc;
 
-	@DynamicPropertySource
-	static void redisProperties(DynamicPropertyRegistry registry) {
-		registry.add("spring.data.redis.port", redis::port);
-	}
 
 	private static String productKey(long id) {
 		return "catalog:products:v" + redis.command("GET", "catalog:products:ns") + ":#long:" + id;
@@ -107,6 +104,16 @@ class SampleApplicationTests {
 		assertThat(this.products.queries() - before).isEqualTo(1);
 		assertThat(this.categories.names(List.of(1L, 2L, 3L))).hasSize(3);
 		assertThat(this.products.queries() - before).isEqualTo(1);
+	}
+
+	@TestConfiguration(proxyBeanMethods = false)
+	static class RedisConnection {
+
+		@Bean
+		DataRedisConnectionDetails redisConnectionDetails() {
+			return redis.connectionDetails();
+		}
+
 	}
 
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -171,6 +172,26 @@ public final class RedisCluster implements AutoCloseable {
 		factory.afterPropertiesSet();
 		factory.start();
 		return factory;
+	}
+
+	/**
+	 * Return this cluster as Spring Boot's connection details, to declare as a bean in a test
+	 * configuration (with {@code spring.data.redis.lettuce.cluster.refresh.*} set as the test
+	 * needs).
+	 * @return the connection details listing every node
+	 */
+	public DataRedisConnectionDetails connectionDetails() {
+		List<DataRedisConnectionDetails.Node> nodes = this.nodes.stream()
+			.map((node) -> new DataRedisConnectionDetails.Node(node.host(), node.port()))
+			.toList();
+		return new DataRedisConnectionDetails() {
+
+			@Override
+			public Cluster getCluster() {
+				return () -> nodes;
+			}
+
+		};
 	}
 
 	private RedisServer anyLiveNode() {

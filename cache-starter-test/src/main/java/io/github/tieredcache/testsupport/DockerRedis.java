@@ -4,6 +4,8 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.DockerImageName;
 
+import org.springframework.util.ClassUtils;
+
 /**
  * A Testcontainers Redis, used by {@link RedisServer} only where {@code redis-server} is
  * not installed and a Docker engine is available.
@@ -17,6 +19,10 @@ final class DockerRedis implements AutoCloseable {
 	}
 
 	static boolean isAvailable() {
+		// Testcontainers is an optional dependency of cache-starter-test
+		if (!ClassUtils.isPresent("org.testcontainers.DockerClientFactory", DockerRedis.class.getClassLoader())) {
+			return false;
+		}
 		try {
 			return DockerClientFactory.instance().isDockerAvailable();
 		}

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -131,6 +132,24 @@ public final class RedisServer implements AutoCloseable {
 	}
 
 	/**
+	 * Return this server as Spring Boot's connection details, to declare as a bean in a test
+	 * configuration: Boot's Redis auto-configuration then connects to this server, whatever
+	 * {@code spring.data.redis.*} says. The details read the host and port when asked, so
+	 * they stay right across a {@link #restart()}.
+	 * @return the connection details of a standalone server
+	 */
+	public DataRedisConnectionDetails connectionDetails() {
+		return new DataRedisConnectionDetails() {
+
+			@Override
+			public Standalone getStandalone() {
+				return Standalone.of(host(), port());
+			}
+
+		};
+	}
+
+	/**
 	 * Run a command and return Redis's reply in the RESP text form (for example
 	 * {@code "+OK"}, {@code ":1"} or the bulk string itself).
 	 * @param arguments the command and its arguments
@@ -220,6 +239,21 @@ public final class RedisServer implements AutoCloseable {
 		Process running = requireProcess();
 		running.destroyForcibly();
 		waitFor(running);
+	}
+
+	/**
+	 * Close the connections of one type on the server side with {@code CLIENT KILL TYPE}, as
+	 * a network failure or a proxy would: the clients see their connections drop while the
+	 * server keeps running.
+	 * @param type {@code normal}, {@code pubsub}, {@code master} or {@code replica}
+	 * @return how many connections were closed
+	 */
+	public int killClients(String type) {
+		String reply = command("CLIENT", "KILL", "TYPE", type);
+		if (!reply.startsWith(":")) {
+			throw new IllegalStateException("CLIENT KILL TYPE " + type + " failed: " + reply);
+		}
+		return Integer.parseInt(reply.substring(1));
 	}
 
 	/**

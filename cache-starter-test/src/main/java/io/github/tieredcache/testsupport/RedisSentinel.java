@@ -6,6 +6,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
+
 /**
  * A real Sentinel set-up for tests: a master {@link RedisServer} and one
  * {@code redis-server --sentinel} process monitoring it as {@value #MASTER_NAME}.
@@ -78,6 +82,50 @@ public final class RedisSentinel implements AutoCloseable {
 
 	public int port() {
 		return this.port;
+	}
+
+	/**
+	 * Return this set-up as Spring Boot's connection details, to declare as a bean in a test
+	 * configuration: clients ask the sentinel for {@value #MASTER_NAME}'s address.
+	 * @return the connection details naming the sentinel and the master
+	 */
+	public DataRedisConnectionDetails connectionDetails() {
+		List<DataRedisConnectionDetails.Node> nodes = List.of(new DataRedisConnectionDetails.Node("127.0.0.1", this.port));
+		return new DataRedisConnectionDetails() {
+
+			@Override
+			public Sentinel getSentinel() {
+				return new Sentinel() {
+
+					@Override
+					public int getDatabase() {
+						return 0;
+					}
+
+					@Override
+					public String getMaster() {
+						return MASTER_NAME;
+					}
+
+					@Override
+					public List<Node> getNodes() {
+						return nodes;
+					}
+
+					@Override
+					public @Nullable String getUsername() {
+						return null;
+					}
+
+					@Override
+					public @Nullable String getPassword() {
+						return null;
+					}
+
+				};
+			}
+
+		};
 	}
 
 	@Override
