@@ -1,0 +1,267 @@
+package io.github.tieredcache.core;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import io.github.tieredcache.invalidation.InvalidationBus;
+import io.github.tieredcache.testsupport.RedisServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Namespaces under real faults of a Redis process of the test's own: writes, evictions and
+ * clears made while the version cannot be read, the version key deleted or flushed, a
+ * forged announcement, {@code PUBLISH} refused, a hung Redis met by a cold connection.
+ * After each, every instance serves from one version, and none serves a value that was
+ * overwritten, evicted or cleared, within {@link #BOUND} (2 × heartbeat + 1 s) of Redis
+ * answering again.
+ */
+class NamespaceFaultTests {
+
+	private static final Duration HEARTBEAT = Duration.ofMillis(400);
+
+	private static final Duration BOUND = HEARTBEAT.multipliedBy(2).plusSeconds(1);
+
+	private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(250);
+
+	private final String prefix = "ns-" + UUID.randomUUID();
+
+	private final List<LettuceConnectionFactory> connections = new ArrayList<>();
+
+	private final List<TieredCacheManager> managers = new ArrayList<>();
+
+	private RedisServer redis;
+
+	@BeforeEach
+	void start() {
+		this.redis = RedisServer.start();
+	}
+
+	@AfterEach
+	void stop() {
+		this.managers.forEach(TieredCacheManager::destroy);
+		this.connections.forEach(LettuceConnectionFactory::destroy);
+		this.redis.close();
+	}
+
+	private TieredCache instance() {
+		return instance(true);
+	}
+
+	private TieredCache instance(boolean awaitHealthyBus) {
+		LettuceConnectionFactory connection = this.redis.connectionFactory();
+		this.connections.add(connection);
+		TieredCacheManager manager = TieredCacheManager.builder()
+			.redis(connection)
+			.keyPrefix(this.prefix)
+			.redisCommandTimeout(COMMAND_TIMEOUT)
+			.circuitBreaker(3, Duration.ofMillis(100))
+			.invalidation(this.prefix + ":invalidation", HEARTBEAT)
+			.cache("products", CacheSettings.builder().localTtl(Duration.ofMinutes(1)).build())
+			.build();
+		this.managers.add(manager);
+		if (awaitHealthyBus) {
+			await().atMost(Duration.ofSeconds(10)).until(() -> manager.getInvalidationBus().isHealthy());
+		}
+		return manager.getCache("products");
+	}
+
+	private static void cacheInL1(TieredCache cache, String key, String value) {
+		await().atMost(BOUND).untilAsserted(() -> {
+			long hits = cache.getStatistics().localHits();
+			assertThat(cache.get(key, String.class)).isEqualTo(value);
+			assertThat(cache.getStatistics().localHits()).isGreaterThan(hits);
+		});
+	}
+
+	/**
+	 * Asserts that within the bound every instance serves the expected value or a miss for
+	 * the key, never the old one, and then keeps doing so.
+	 */
+	private static void convergesWithout(List<TieredCache> instances, String key, String old) {
+		await().atMost(BOUND).untilAsserted(() -> {
+			for (TieredCache cache : instances) {
+				assertThat(cache.get(key, String.class)).isNotEqualTo(old);
+			}
+		});
+		for (int i = 0; i < 20; i++) {
+			for (TieredCache cache : instances) {
+				assertThat(cache.get(key, String.class)).isNotEqualTo(old);
+			}
+		}
+	}
+
+	private static void oneVersion(List<TieredCache> instances) {
+		await().atMost(BOUND).untilAsserted(() -> {
+			Set<String> prefixes = instances.stream()
+				.map(TieredCache::currentRedisKeyPrefix)
+				.collect(Collectors.toSet());
+			assertThat(prefixes).hasSize(1).doesNotContainNull();
+		});
+	}
+
+	@Test
+	void writeOfAnInstanceStartedDuringAnOutageIsAppliedWhenRedisAnswers() {
+		TieredCache a = instance();
+		TieredCache b = instance();
+		a.put("k", "v1");
+		cacheInL1(b, "k", "v1");
+		this.redis.pause();
+		try {
+			TieredCache late = instance(false);
+			late.put("k", "v2");
+			late.evict("gone");
+			assertThat(late.currentRedisKeyPrefix()).as("version unknown").isNull();
+		}
+		finally {
+			this.redis.resume();
+		}
+		convergesWithout(List.of(a, b), "k", "v1");
+	}
+
+	@Test
+	void evictionWhileTheVersionCannotBeReadIsApplied() {
+		TieredCache a = instance();
+		TieredCache b = instance();
+		a.put("k", "v1");
+		cacheInL1(b, "k", "v1");
+		this.redis.pause();
+		try {
+			TieredCache late = instance(false);
+			late.evict("k");
+		}
+		finally {
+			this.redis.resume();
+		}
+		convergesWithout(List.of(a, b), "k", "v1");
+	}
+
+	@Test
+	void clearThatMissedRedisIsAppliedAndHeardByEveryInstance() {
+		TieredCache a = instance();
+		TieredCache b = instance();
+		a.put("k", "v1");
+		cacheInL1(b, "k", "v1");
+		String before = a.currentRedisKeyPrefix();
+		this.redis.pause();
+		try {
+			a.clear();
+		}
+		finally {
+			this.redis.resume();
+		}
+		convergesWithout(List.of(a, b), "k", "v1");
+		oneVersion(List.of(a, b));
+		assertThat(a.currentRedisKeyPrefix()).isNotEqualTo(before);
+	}
+
+	@Test
+	void deletedVersionKeyFourInstancesConvergeOnOneVersion() {
+		List<TieredCache> instances = List.of(instance(), instance(), instance(), instance());
+		instances.get(0).put("k", "v1");
+		instances.forEach((cache) -> cacheInL1(cache, "k", "v1"));
+		this.redis.command("DEL", this.prefix + ":products:ns");
+		instances.get(1).put("k", "v2");
+		oneVersion(instances);
+		convergesWithout(instances, "k", "v1");
+		// a clear after the loss moves everyone again, and nothing written since is swept
+		instances.get(2).clear();
+		instances.get(3).put("after", "x");
+		oneVersion(instances);
+		await().atMost(BOUND).untilAsserted(() -> {
+			for (TieredCache cache : instances) {
+				assertThat(cache.get("after", String.class)).isEqualTo("x");
+			}
+		});
+	}
+
+	@Test
+	void flushAllFourInstancesConvergeOnOneVersion() {
+		List<TieredCache> instances = List.of(instance(), instance(), instance(), instance());
+		instances.get(0).put("k", "v1");
+		instances.forEach((cache) -> cacheInL1(cache, "k", "v1"));
+		this.redis.command("FLUSHALL");
+		instances.get(3).put("k", "v2");
+		oneVersion(instances);
+		convergesWithout(instances, "k", "v1");
+	}
+
+	@Test
+	void forgedAnnouncementCannotPinAnInstanceToAVersion() {
+		TieredCache a = instance();
+		TieredCache b = instance();
+		a.put("k", "v1");
+		String forged = "{\"origin\":\"intruder\",\"sequence\":1,\"entries\":[{\"cache\":\"products\",\"keys\":null,"
+				+ "\"namespace\":\"9223372036854775807\"}]}";
+		this.redis.command("PUBLISH", this.prefix + ":invalidation", forged);
+		oneVersion(List.of(a, b));
+		assertThat(b.currentRedisKeyPrefix()).doesNotContain("9223372036854775807");
+		a.clear();
+		a.put("k", "v2");
+		oneVersion(List.of(a, b));
+		await().atMost(BOUND).untilAsserted(() -> assertThat(b.get("k", String.class)).isEqualTo("v2"));
+	}
+
+	@Test
+	void refusedPublishBypassesTheInProcessTier() {
+		TieredCache a = instance();
+		TieredCache b = instance();
+		a.put("k", "v1");
+		cacheInL1(b, "k", "v1");
+		InvalidationBus busB = this.managers.get(1).getInvalidationBus();
+		this.redis.command("ACL", "SETUSER", "default", "-publish");
+		try {
+			await().atMost(BOUND).until(() -> busB.getState() == InvalidationBus.State.SILENT);
+			assertThat(b.isLocalTierServing()).isFalse();
+			assertThat(this.managers.get(1).isRedisAvailable()).as("an error reply is no outage").isTrue();
+		}
+		finally {
+			this.redis.command("ACL", "SETUSER", "default", "+publish");
+		}
+		await().atMost(BOUND).until(busB::isHealthy);
+		assertThat(b.isLocalTierServing()).isTrue();
+	}
+
+	@Test
+	void coldInstanceOnAHungRedisAnswersWithinFourCommandTimeouts() {
+		this.redis.pause();
+		try {
+			TieredCache cold = instance(false);
+			long started = System.nanoTime();
+			assertThat(cold.get("k", () -> "loaded")).isEqualTo("loaded");
+			Duration read = Duration.ofNanos(System.nanoTime() - started);
+			started = System.nanoTime();
+			cold.put("k", "written");
+			Duration write = Duration.ofNanos(System.nanoTime() - started);
+			assertThat(read).isLessThan(COMMAND_TIMEOUT.multipliedBy(4));
+			assertThat(write).isLessThan(COMMAND_TIMEOUT.multipliedBy(4));
+		}
+		finally {
+			this.redis.resume();
+		}
+	}
+
+	@Test
+	void internalKeysAreNoDataKeys() {
+		CacheNamespace.Version version = new CacheNamespace.Version("t1", this.prefix + ":products:");
+		assertThat(new String(version.refreshKey("k"), StandardCharsets.UTF_8))
+			.isNotEqualTo(new String(version.redisKey("k:refresh"), StandardCharsets.UTF_8))
+			.isEqualTo(this.prefix + ":products:rt1:k");
+		// a cache named like another cache's version cannot reach that cache's keys
+		assertThat(CacheNamespace.segment("products:vt1")).isEqualTo("products%3Avt1");
+		assertThat(CacheNamespace.segment("a%3Ab")).isEqualTo("a%253Ab");
+		assertThat(CacheNamespace.segment("a:b")).isNotEqualTo(CacheNamespace.segment("a%3Ab"));
+	}
+
+}
