@@ -61,7 +61,7 @@ public class WriteBehindBenchmarks {
 		this.redis = RedisServer.start();
 		this.context = new SpringApplicationBuilder(Application.class).web(WebApplicationType.NONE)
 			.properties("spring.data.redis.port=" + this.redis.port(), "tiered-cache.key-prefix=bench-wb",
-					"tiered-cache.serialization.allowed-packages=io.github.tieredcache",
+					"tiered-cache.serialization.allowed-packages=io.github.tieredcache.**",
 					"tiered-cache.write-behind.batch-size=1000", "tiered-cache.write-behind.flush-interval=100ms",
 					"logging.level.root=warn")
 			.run();

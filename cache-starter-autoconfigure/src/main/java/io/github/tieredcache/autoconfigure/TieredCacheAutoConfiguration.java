@@ -71,16 +71,22 @@ public final class TieredCacheAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ValueCodec tieredCacheValueCodec(TieredCacheProperties properties, BeanFactory beanFactory) {
+	ValueCodec tieredCacheValueCodec(TieredCacheProperties properties, BeanFactory beanFactory,
+			ObjectProvider<JsonMapper.Builder> jsonMapperBuilder) {
 		List<String> packages = new ArrayList<>(properties.getSerialization().getAllowedPackages());
 		if (packages.isEmpty() && AutoConfigurationPackages.has(beanFactory)) {
-			packages.addAll(AutoConfigurationPackages.get(beanFactory));
+			// the @SpringBootApplication package scans its sub-packages, so the default does too
+			AutoConfigurationPackages.get(beanFactory)
+				.stream()
+				.filter((name) -> !name.isEmpty())
+				.forEach((name) -> packages.add(name + ".**"));
 		}
 		if (packages.isEmpty()) {
-			logger.warn("tiered-cache: no application package known; only java.* types can be read from Redis."
-					+ " Set 'tiered-cache.serialization.allowed-packages'");
+			logger.warn("tiered-cache: no application package known; only the platform types of JacksonValueCodec"
+					+ " can be read from Redis. Set 'tiered-cache.serialization.allowed-packages'");
 		}
-		return new JacksonValueCodec(packages);
+		// Boot's builder (spring.jackson.*, JsonMapperBuilderCustomizer beans); the codec applies its allow-list last
+		return new JacksonValueCodec(jsonMapperBuilder.getIfAvailable(JsonMapper::builder), packages);
 	}
 
 	@Bean

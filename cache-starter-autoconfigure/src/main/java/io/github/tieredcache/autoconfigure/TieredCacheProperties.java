@@ -507,9 +507,12 @@ public class TieredCacheProperties {
 	public static class Serialization {
 
 		/**
-		 * Packages (with their sub-packages) whose types may be read back from Redis, in
-		 * addition to java.lang, java.util, java.time and java.math. Defaults to the
-		 * application's auto-configuration packages (those of @SpringBootApplication).
+		 * Packages whose classes, records and enums may be read back from Redis, besides
+		 * the platform value types (boxed primitives, String, BigDecimal, BigInteger, UUID,
+		 * Locale, Currency, Date, java.time values, java.util collections and maps). An
+		 * entry matches its package only; end it with '.**' to include sub-packages
+		 * ('com.example.**'). java, javax, jdk, sun and com.sun packages cannot be listed.
+		 * Defaults to the packages of @SpringBootApplication, with their sub-packages.
 		 */
 		private List<String> allowedPackages = new ArrayList<>();
 

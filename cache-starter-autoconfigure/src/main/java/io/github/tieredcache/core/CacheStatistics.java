@@ -2,6 +2,8 @@ package io.github.tieredcache.core;
 
 import java.util.concurrent.atomic.LongAdder;
 
+import io.github.tieredcache.core.ValueCodecException.Reason;
+
 /**
  * Counters of one {@link TieredCache}, cumulative since start-up. Thread-safe; reading
  * them is cheap, and metrics binders poll them.
@@ -22,6 +24,10 @@ public final class CacheStatistics {
 
 	final LongAdder unencodable = new LongAdder();
 
+	private final LongAdder[] undecodableByReason = adders();
+
+	private final LongAdder[] unencodableByReason = adders();
+
 	final LongAdder leaseWaits = new LongAdder();
 
 	final LongAdder rejectedFills = new LongAdder();
@@ -33,6 +39,24 @@ public final class CacheStatistics {
 	final LongAdder saturated = new LongAdder();
 
 	CacheStatistics() {
+	}
+
+	private static LongAdder[] adders() {
+		LongAdder[] adders = new LongAdder[Reason.values().length];
+		for (int i = 0; i < adders.length; i++) {
+			adders[i] = new LongAdder();
+		}
+		return adders;
+	}
+
+	void recordUndecodable(Reason reason) {
+		this.undecodable.increment();
+		this.undecodableByReason[reason.ordinal()].increment();
+	}
+
+	void recordUnencodable(Reason reason) {
+		this.unencodable.increment();
+		this.unencodableByReason[reason.ordinal()].increment();
 	}
 
 	/**
@@ -76,12 +100,33 @@ public final class CacheStatistics {
 	}
 
 	/**
-	 * Return Redis entries that could not be decoded (corrupt, or naming a type that is
-	 * not allowed) and were treated as misses.
-	 * @return the count
+	 * Return Redis entries that could not be decoded, whatever the reason (corrupt, naming
+	 * a type that is not allowed, not fitting their type), and were treated as misses and
+	 * deleted.
+	 * @return the count, the sum of {@link #undecodable(Reason)} over every reason
 	 */
 	public long undecodable() {
 		return this.undecodable.sum();
+	}
+
+	/**
+	 * Return Redis entries that could not be decoded for one reason.
+	 * @param reason the reason the codec gave
+	 * @return the count
+	 */
+	public long undecodable(Reason reason) {
+		return this.undecodableByReason[reason.ordinal()].sum();
+	}
+
+	/**
+	 * Return Redis entries refused because they name a type outside the codec's
+	 * allow-list: {@code undecodable(Reason.TYPE_NOT_ALLOWED)}. Outside an attack or a
+	 * misconfiguration (a type dropped from the allow-list, instances sharing Redis with
+	 * different lists) this stays at zero, so it is worth an alert.
+	 * @return the count
+	 */
+	public long rejectedTypes() {
+		return undecodable(Reason.TYPE_NOT_ALLOWED);
 	}
 
 	/**
@@ -118,11 +163,24 @@ public final class CacheStatistics {
 	}
 
 	/**
-	 * Return values that could not be encoded and so were kept out of Redis.
-	 * @return the count
+	 * Return values that could not be encoded, whatever the reason, and so were kept out
+	 * of Redis (the in-process tier still holds them).
+	 * @return the count, the sum of {@link #unencodable(Reason)} over every reason
 	 */
 	public long unencodable() {
 		return this.unencodable.sum();
+	}
+
+	/**
+	 * Return values that could not be encoded for one reason:
+	 * {@link Reason#TYPE_NOT_ALLOWED} for a value of, or holding a value of, a type outside
+	 * the allow-list; {@link Reason#UNREADABLE_TYPE} for one that could be written but not
+	 * read back.
+	 * @param reason the reason the codec gave
+	 * @return the count
+	 */
+	public long unencodable(Reason reason) {
+		return this.unencodableByReason[reason.ordinal()].sum();
 	}
 
 	/**
@@ -130,7 +188,7 @@ public final class CacheStatistics {
 	 * executor was saturated (a lookup then counts as a miss; a sweep is left to the TTL).
 	 * @return the count
 	 */
-	public long getSaturated() {
+	public long saturated() {
 		return this.saturated.sum();
 	}
 

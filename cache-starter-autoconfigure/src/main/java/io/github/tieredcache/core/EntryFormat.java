@@ -86,7 +86,7 @@ final class EntryFormat {
 			return new Timed(value, expiresAt, loadMillis);
 		}
 		if (bytes.length < 2 || bytes[0] != VALUE_MARKER) {
-			throw new ValueCodecException("Unknown or truncated entry format", null);
+			throw new ValueCodecException(ValueCodecException.Reason.CORRUPT, "Unknown or truncated entry format", null);
 		}
 		return this.codec.decode(Arrays.copyOfRange(bytes, 1, bytes.length));
 	}

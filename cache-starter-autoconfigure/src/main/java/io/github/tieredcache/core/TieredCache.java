@@ -1140,7 +1140,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return this.format.encode(stored);
 		}
 		catch (ValueCodecException ex) {
-			this.statistics.unencodable.increment();
+			this.statistics.recordUnencodable(ex.getReason());
 			log(this.encodeFailureLogged, "Value not stored in Redis for cache '" + this.name + "'", ex);
 			return null;
 		}
@@ -1158,7 +1158,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return this.format.decode(bytes);
 		}
 		catch (ValueCodecException ex) {
-			this.statistics.undecodable.increment();
+			this.statistics.recordUndecodable(ex.getReason());
 			log(this.decodeFailureLogged, "Entry '" + new String(redisKey, StandardCharsets.UTF_8)
 					+ "' of cache '" + this.name + "' cannot be decoded; treating it as a miss and deleting it", ex);
 			RedisTier redis = this.redis;

@@ -49,7 +49,7 @@ class PatternAnnotationsTests {
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, TieredCacheAutoConfiguration.class))
 		.withPropertyValues("spring.data.redis.port=" + this.redis.port(), "tiered-cache.key-prefix=" + this.prefix,
-				"tiered-cache.serialization.allowed-packages=io.github.tieredcache", "catalog.price-ttl=45s")
+				"tiered-cache.serialization.allowed-packages=io.github.tieredcache.**", "catalog.price-ttl=45s")
 		.withUserConfiguration(ServicesConfiguration.class);
 
 	private void run(ContextConsumer<AssertableApplicationContext> test) {

@@ -39,7 +39,7 @@ class TransactionalPatternsTests {
 		.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, TieredCacheAutoConfiguration.class))
 		.withPropertyValues("spring.data.redis.port=" + this.redis.port(),
 				"tiered-cache.key-prefix=tx-" + UUID.randomUUID(),
-				"tiered-cache.serialization.allowed-packages=io.github.tieredcache")
+				"tiered-cache.serialization.allowed-packages=io.github.tieredcache.**")
 		.withUserConfiguration(DatabaseConfiguration.class);
 
 	@Test

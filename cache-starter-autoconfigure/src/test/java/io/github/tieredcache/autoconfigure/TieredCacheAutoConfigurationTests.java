@@ -136,7 +136,7 @@ class TieredCacheAutoConfigurationTests {
 	void allowedPackagesDefaultToTheAutoConfigurationPackages() {
 		this.runner.withUserConfiguration(PackageConfiguration.class).run((context) -> {
 			JacksonValueCodec codec = (JacksonValueCodec) context.getBean(ValueCodec.class);
-			assertThat(codec.getAllowedPackages()).contains("io.github.tieredcache.autoconfigure", "java.util");
+			assertThat(codec.getAllowedPackages()).containsExactly("io.github.tieredcache.autoconfigure.**");
 		});
 		this.runner.withUserConfiguration(PackageConfiguration.class)
 			.withPropertyValues("tiered-cache.serialization.allowed-packages=com.example.shop")

@@ -59,7 +59,7 @@ abstract class AbstractTieredCacheConformanceTests {
 		this.manager = TieredCacheManager.builder()
 			.redis(this.connectionFactory)
 			.keyPrefix(prefix)
-			.valueCodec(new JacksonValueCodec(List.of("io.github.tieredcache")))
+			.valueCodec(new JacksonValueCodec(List.of("io.github.tieredcache.**")))
 			.cache("values", settings().build())
 			.cache("nulls", settings().cacheNullValues(true).build())
 			.build();

@@ -47,7 +47,7 @@ public class CrashTestApplication {
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(CrashTestApplication.class)
 			.web(WebApplicationType.NONE)
 			.properties("spring.data.redis.port=" + args[1], "tiered-cache.key-prefix=" + args[2],
-					"crash.database=" + args[3], "tiered-cache.serialization.allowed-packages=io.github",
+					"crash.database=" + args[3], "tiered-cache.serialization.allowed-packages=io.github.**",
 					"tiered-cache.invalidation.enabled=false", "tiered-cache.write-behind.batch-size=500",
 					"tiered-cache.write-behind.flush-interval=100ms",
 					"tiered-cache.write-behind.claim-idle-time=1s", "logging.level.root=warn")

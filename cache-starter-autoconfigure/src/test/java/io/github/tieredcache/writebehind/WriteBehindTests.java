@@ -38,7 +38,7 @@ class WriteBehindTests {
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, TieredCacheAutoConfiguration.class))
 		.withPropertyValues("spring.data.redis.port=" + RedisServer.shared().port(),
-				"tiered-cache.key-prefix=" + this.prefix, "tiered-cache.serialization.allowed-packages=io.github",
+				"tiered-cache.key-prefix=" + this.prefix, "tiered-cache.serialization.allowed-packages=io.github.**",
 				"tiered-cache.write-behind.retry-backoff=50ms")
 		.withUserConfiguration(InventoryConfiguration.class);
 
