@@ -329,9 +329,11 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			stored = timed(toStored(loaded.value()), loaded.millis(), options);
 		}
 		catch (RuntimeException | Error ex) {
-			if (staleEntry != null) {
-				// put the stale entry back for the other instances' stale-if-error
-				redis.replaceLease(redisKey, lease, staleEntry, this.settings.staleIfError());
+			long left = (staleEntry != null) ? staleMillisLeft(staleEntry) : 0;
+			if (staleEntry != null && left > 0) {
+				// put the stale entry back for the other instances' stale-if-error, for what is
+				// left of its window only
+				redis.replaceLease(redisKey, lease, staleEntry, Duration.ofMillis(left));
 			}
 			else {
 				redis.releaseLease(redisKey, lease);
@@ -350,6 +352,19 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			this.statistics.rejectedFills.increment();
 		}
 		return stored;
+	}
+
+	private long staleMillisLeft(byte[] staleEntry) {
+		try {
+			Object stored = this.format.decode(staleEntry);
+			if (stored instanceof Timed timed) {
+				return timed.staleDeadline(this.settings.staleIfError().toMillis()) - this.clock.millis();
+			}
+		}
+		catch (ValueCodecException ex) {
+			// unreadable: nothing to put back
+		}
+		return 0;
 	}
 
 	private static Object toStored(@Nullable Object value) {
@@ -381,9 +396,16 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	/**
 	 * The loader failed and a stale entry exists: serve it, and keep serving it from the
-	 * in-process tier for a short while before the next load attempt.
+	 * in-process tier for a short while before the next load attempt — never past the end of
+	 * its stale-if-error window, which re-serving does not extend.
+	 * @throws ValueRetrievalException the load's failure, once the window has ended
 	 */
 	private Object serveStale(Object localKey, Timed stale, ValueRetrievalException failure) {
+		long now = this.clock.millis();
+		long deadline = stale.staleDeadline(this.settings.staleIfError().toMillis());
+		if (now >= deadline) {
+			throw failure;
+		}
 		this.statistics.staleServed.increment();
 		if (this.staleServedLogged.compareAndSet(false, true)) {
 			logger.warn("Cache '" + this.name + "' serves a stale entry because its loader failed (logged once; see"
@@ -391,9 +413,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		Duration retry = (this.settings.staleIfError().compareTo(STALE_RETRY_INTERVAL) < 0)
 				? this.settings.staleIfError() : STALE_RETRY_INTERVAL;
-		Timed retryLater = new Timed(stale.value(), this.clock.millis() + retry.toMillis(), stale.loadMillis());
+		long until = Math.min(now + retry.toMillis(), deadline);
+		Timed retryLater = new Timed(stale.value(), until, stale.loadMillis(), deadline);
 		if (this.local != null && this.localUsable) {
-			this.local.fill(localKey, retryLater, retry, this.guard.stamp());
+			this.local.fill(localKey, retryLater, Duration.ofMillis(Math.max(1, until - now)), this.guard.stamp());
 		}
 		return retryLater;
 	}

@@ -1,5 +1,6 @@
 package io.github.tieredcache.autoconfigure;
 
+import io.github.tieredcache.core.TieredCache;
 import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.invalidation.InvalidationBus;
 import io.github.tieredcache.testsupport.RedisServer;
@@ -48,7 +49,8 @@ class TestSupportTests {
 		assertThat(bus.getState()).isEqualTo(InvalidationBus.State.HEALTHY);
 		Cache products = this.cacheManager.getCache("products");
 		products.put(1L, "lamp");
-		assertThat(redis.command("EXISTS", "test-support:products:v0:#long:1")).isEqualTo(":1");
+		assertThat(redis.command("EXISTS", ((TieredCache) products).currentRedisKeyPrefix() + "#long:1"))
+			.isEqualTo(":1");
 	}
 
 	@Test

@@ -61,7 +61,7 @@ class HostilePayloadTests {
 	@ParameterizedTest
 	@FieldSource("io.github.tieredcache.testsupport.HostilePayloads#JSON")
 	void plantedEntryIsAMissWithoutSideEffects(String payload) {
-		String key = this.prefix + ":products:v0:k";
+		String key = this.cache.currentRedisKeyPrefix() + "k";
 		this.redis.command("SET", key, "\u0001" + payload);
 		SideEffects before = SideEffects.capture();
 		assertThat(this.cache.get("k")).isNull();
@@ -77,7 +77,7 @@ class HostilePayloadTests {
 
 	@Test
 	void corruptEntryIsCountedApartFromRejectedTypes() {
-		this.redis.command("SET", this.prefix + ":products:v0:k", "\u0001{not json");
+		this.redis.command("SET", this.cache.currentRedisKeyPrefix() + "k", "\u0001{not json");
 		assertThat(this.cache.get("k")).isNull();
 		assertThat(this.cache.getStatistics().undecodable(ValueCodecException.Reason.CORRUPT)).isEqualTo(1);
 		assertThat(this.cache.getStatistics().rejectedTypes()).isZero();
@@ -90,7 +90,7 @@ class HostilePayloadTests {
 		this.cache.put("k2", new JacksonValueCodecTests.Link("away", URI.create("https://example.org")));
 		assertThat(this.cache.getStatistics().unencodable()).isEqualTo(2);
 		assertThat(this.cache.getStatistics().unencodable(ValueCodecException.Reason.TYPE_NOT_ALLOWED)).isEqualTo(2);
-		assertThat(this.redis.command("EXISTS", this.prefix + ":products:v0:k")).isEqualTo(":0");
+		assertThat(this.redis.command("EXISTS", this.cache.currentRedisKeyPrefix() + "k")).isEqualTo(":0");
 		assertThat(this.cache.get("k")).isNotNull();
 		String warning = "Values of " + JacksonValueCodecTests.Link.class.getName() + " cannot be cached";
 		assertThat(output.getOut().split(Pattern.quote(warning + ": Type java.net.URI"), -1)).hasSize(3);

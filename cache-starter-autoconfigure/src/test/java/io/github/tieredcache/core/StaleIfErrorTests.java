@@ -87,6 +87,22 @@ class StaleIfErrorTests {
 	}
 
 	@Test
+	void repeatedFailuresNeverServeAStaleValuePastItsWindow() {
+		TieredCache a = instance(Duration.ofSeconds(5));
+		assertThat(a.get("k", () -> "v1")).isEqualTo("v1");
+		// ttl 10 s + stale-if-error 5 s: served stale at 11, 12, 13, 14 s, each failure retried
+		for (int second = 11; second < 15; second++) {
+			this.clock.advance(Duration.ofSeconds((second == 11) ? 11 : 1));
+			assertThat(a.get("k", StaleIfErrorTests::failing)).as("at %d s", second).isEqualTo("v1");
+		}
+		this.clock.advance(Duration.ofMillis(1500));
+		assertThatExceptionOfType(ValueRetrievalException.class).as("in-process copy")
+			.isThrownBy(() -> a.get("k", StaleIfErrorTests::failing));
+		assertThatExceptionOfType(ValueRetrievalException.class).as("Redis copy, another instance")
+			.isThrownBy(() -> instance(Duration.ofSeconds(5)).get("k", StaleIfErrorTests::failing));
+	}
+
+	@Test
 	void withoutStaleIfErrorTheFailureReachesTheCaller() {
 		TieredCache cache = instance(Duration.ZERO);
 		cache.get("k", () -> "v1");
