@@ -86,6 +86,29 @@ public final class RedisServer implements AutoCloseable {
 	}
 
 	/**
+	 * Start a replica of a running server ({@code --replicaof}) on a free port, and wait
+	 * until its link to the primary is up, so that {@code WAIT} on the primary counts it.
+	 * @param primary the primary
+	 * @param extraArguments further {@code redis-server} arguments
+	 * @return the running replica
+	 */
+	public static RedisServer replicaOf(RedisServer primary, String... extraArguments) {
+		List<String> arguments = new ArrayList<>(List.of("--replicaof", primary.host(), String.valueOf(primary.port())));
+		arguments.addAll(List.of(extraArguments));
+		RedisServer replica = start(arguments.toArray(new String[0]));
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+		while (!replica.command("INFO", "replication").contains("master_link_status:up")) {
+			if (System.nanoTime() - deadline > 0) {
+				replica.close();
+				throw new IllegalStateException("Replica on port " + replica.port() + " did not connect to "
+						+ primary.port() + "; see " + replica.directory().resolve("redis.log"));
+			}
+			Thread.onSpinWait();
+		}
+		return replica;
+	}
+
+	/**
 	 * Return a handle on a Redis-protocol server this class did not start (a sentinel, say),
 	 * good for {@link #command(String...)} only.
 	 * @param port the server's loopback port
