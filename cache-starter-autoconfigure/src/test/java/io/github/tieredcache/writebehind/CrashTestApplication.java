@@ -55,7 +55,8 @@ public class CrashTestApplication {
 					"tiered-cache.invalidation.enabled=false", "tiered-cache.write-behind.batch-size=500",
 					"tiered-cache.write-behind.flush-interval=100ms",
 					"tiered-cache.write-behind.claim-idle-time=1s", "logging.level.root=warn")
-			.run();
+			// trailing --name=value arguments override these
+			.run(java.util.Arrays.stream(args).filter((arg) -> arg.startsWith("--")).toArray(String[]::new));
 		BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
 		if (args[0].equals("write")) {
 			Stock stock = context.getBean(Stock.class);

@@ -68,9 +68,11 @@ class WriteBehindCrashTests {
 			.sql("CREATE TABLE IF NOT EXISTS stock (sku VARCHAR(100) PRIMARY KEY, quantity INT)")
 			.update();
 		// both instances run a flusher; the second writes every key again once the first has
-		// returned from its last call and died
-		Process first = start("write", redis, prefix, database, String.valueOf(KEYS));
-		Process second = start("rewrite", redis, prefix, database, String.valueOf(KEYS));
+		// returned from its last call and died, and has time to write them all before the
+		// first's lease lapses and what the first had read is claimed
+		String claimIdleTime = "--tiered-cache.write-behind.claim-idle-time=10s";
+		Process first = start("write", redis, prefix, database, String.valueOf(KEYS), claimIdleTime);
+		Process second = start("rewrite", redis, prefix, database, String.valueOf(KEYS), claimIdleTime);
 		try {
 			assertThat(answer(second, Duration.ofMinutes(2))).isEqualTo("ready");
 			assertThat(answer(first, Duration.ofMinutes(5))).isEqualTo("done");
@@ -79,6 +81,9 @@ class WriteBehindCrashTests {
 			second.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
 			second.getOutputStream().flush();
 			assertThat(answer(second, Duration.ofMinutes(5))).isEqualTo("done");
+			// killed once it has written the backlog, including what it claimed from the first
+			await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+				.until(() -> backlog(redis, prefix) == 0);
 			second.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 			System.out.println("write-behind crash test: backlog at the second SIGKILL " + backlog(redis, prefix));
 		}
