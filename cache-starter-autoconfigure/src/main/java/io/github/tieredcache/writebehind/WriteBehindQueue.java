@@ -95,8 +95,15 @@ public final class WriteBehindQueue {
 	static String companion(String stream, String suffix) {
 		int open = stream.indexOf('{');
 		int close = (open >= 0) ? stream.indexOf('}', open + 1) : -1;
-		boolean tagged = open >= 0 && close > open + 1;
-		return tagged ? stream + ":" + suffix : "{" + stream + "}:" + suffix;
+		if (open >= 0 && close > open + 1) {
+			return stream + ":" + suffix;
+		}
+		if (stream.indexOf('}') >= 0) {
+			// wrapping it in braces would end the tag early
+			throw new IllegalArgumentException("Write-behind stream '" + stream + "' has a '}' but no hash tag; "
+					+ "give 'tiered-cache.write-behind.stream' a hash tag such as '{orders}:write-behind'");
+		}
+		return "{" + stream + "}:" + suffix;
 	}
 
 	/**

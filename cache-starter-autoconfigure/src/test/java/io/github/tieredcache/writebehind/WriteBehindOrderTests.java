@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.github.tieredcache.annotation.WriteBehind;
 import io.github.tieredcache.autoconfigure.TieredCacheAutoConfiguration;
 import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.testsupport.RedisCluster;
 import io.github.tieredcache.testsupport.RedisServer;
 import org.junit.jupiter.api.Test;
 
@@ -184,6 +185,8 @@ class WriteBehindOrderTests {
 			ledger.poison("k", 1);
 			ledger.set("k", 1);
 			await().atMost(Duration.ofSeconds(10)).until(() -> service.getFlusher().deadLettered() == 1);
+			assertThat(service.getFlusher().lastErrorCount()).as("last errors of dead-lettered keys are dropped")
+				.isZero();
 			ledger.set("k", 2);
 			await().atMost(Duration.ofSeconds(10)).until(() -> Integer.valueOf(2).equals(ledger.valueInDatabase("k")));
 			ledger.cure();
@@ -269,6 +272,45 @@ class WriteBehindOrderTests {
 				assertThat(holder.history("k")).containsExactly(1, 2);
 			}));
 		}
+	}
+
+	@Test
+	void orderingScriptsRunOnRedisCluster() {
+		RedisCluster cluster = RedisCluster.shared();
+		String nodes = cluster.nodes()
+			.stream()
+			.map((node) -> "127.0.0.1:" + node.port())
+			.collect(java.util.stream.Collectors.joining(","));
+		new ApplicationContextRunner()
+			.withConfiguration(
+					AutoConfigurations.of(DataRedisAutoConfiguration.class, TieredCacheAutoConfiguration.class))
+			.withPropertyValues("spring.data.redis.cluster.nodes=" + nodes, "tiered-cache.key-prefix=" + this.prefix,
+					"tiered-cache.serialization.allowed-packages=io.github", "tiered-cache.invalidation.enabled=false",
+					"tiered-cache.write-behind.flush-interval=50ms", "tiered-cache.write-behind.max-pending=2",
+					"ledger.database=" + this.database)
+			.withUserConfiguration(LedgerConfiguration.class)
+			.run((context) -> {
+				Ledger ledger = context.getBean(Ledger.class);
+				ledger.block("blocker");
+				ledger.set("blocker", 0);
+				await().atMost(Duration.ofSeconds(10)).until(() -> ledger.blockedWrites() == 1);
+				ledger.set("k", 1);
+				// written through, fenced: the queued write of 1 becomes a no-op
+				ledger.set("k", 2);
+				ledger.unblock();
+				awaitDrained(context);
+				assertThat(ledger.history("k")).containsExactly(2);
+				assertThat(context.getBean(WriteBehindService.class).getQueue().writtenUpTo("stock:k")).isNotNull();
+			});
+	}
+
+	@Test
+	void companionKeysShareTheStreamsSlot() {
+		assertThat(WriteBehindQueue.companion("app:write-behind", "lease")).isEqualTo("{app:write-behind}:lease");
+		assertThat(WriteBehindQueue.companion("{app}:write-behind", "lease")).isEqualTo("{app}:write-behind:lease");
+		assertThatExceptionOfType(IllegalArgumentException.class)
+			.isThrownBy(() -> WriteBehindQueue.companion("app{}:write-behind", "lease"))
+			.withMessageContaining("tiered-cache.write-behind.stream");
 	}
 
 	@Test
