@@ -16,6 +16,7 @@ import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.cache.Cache;
 import org.springframework.cache.interceptor.SimpleKeyGenerator;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -45,6 +46,8 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 
 	private final Supplier<@Nullable WriteBehindService> writeBehind;
 
+	private final @Nullable BeanFactory beanFactory;
+
 	/**
 	 * Create an interceptor.
 	 * @param cacheManager supplies the cache manager on the first intercepted call (so that
@@ -65,8 +68,25 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 	 */
 	public TieredCacheInterceptor(Supplier<TieredCacheManager> cacheManager,
 			@Nullable StringValueResolver placeholders, Supplier<@Nullable WriteBehindService> writeBehind) {
+		this(cacheManager, placeholders, writeBehind, null);
+	}
+
+	/**
+	 * Create an interceptor that also applies {@code @WriteBehind}, finding batch writers
+	 * for calls written through without a write-behind service.
+	 * @param cacheManager supplies the cache manager on the first intercepted call
+	 * @param placeholders resolves {@code ${…}} in TTL attributes, or {@code null}
+	 * @param writeBehind supplies the write-behind service, or {@code null} where there is
+	 * none (without Redis: {@code @WriteBehind} then writes through)
+	 * @param beanFactory where batch writers are found when there is no write-behind
+	 * service, or {@code null}
+	 */
+	public TieredCacheInterceptor(Supplier<TieredCacheManager> cacheManager,
+			@Nullable StringValueResolver placeholders, Supplier<@Nullable WriteBehindService> writeBehind,
+			@Nullable BeanFactory beanFactory) {
 		this.cacheManagerSupplier = cacheManager;
 		this.writeBehind = writeBehind;
+		this.beanFactory = beanFactory;
 		this.operationSource = new CacheOperationSource(placeholders);
 	}
 
@@ -133,13 +153,18 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 		Object key = key(deferred.key(), target, args, null);
 		Object value = deferred.value().evaluate(target, args, null);
 		Object content = (value instanceof Optional<?> optional) ? optional.orElse(null) : value;
-		cache.put(key, content);
 		WriteBehindService service = this.writeBehind.get();
-		if (service == null || !service.record(target, method, args,
-				deferred.cacheName() + ":" + CacheKeyEncoder.encode(key), key, content, deferred.batchWriter())) {
-			// no durable queue for it: write through now rather than lose it
-			return invocation.proceed();
+		if (service != null) {
+			service.write(target, method, args, deferred.cacheName() + ":" + CacheKeyEncoder.encode(key), key, content,
+					deferred.batchWriter(), invocation::proceed);
 		}
+		else {
+			// no durable queue for it: write through now rather than lose it
+			WriteBehindService.writeThrough(this.beanFactory, deferred.batchWriter(), key, content,
+					invocation::proceed);
+		}
+		// only once the call is queued or written: a rejected call leaves the cache unchanged
+		cache.put(key, content);
 		return null;
 	}
 

@@ -175,11 +175,11 @@ public final class TieredCacheAutoConfiguration {
 		@Bean
 		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 		static TieredCacheAdvisor tieredCacheAdvisor(ObjectProvider<TieredCacheManager> cacheManager,
-				ObjectProvider<WriteBehindService> writeBehind, Environment environment) {
+				ObjectProvider<WriteBehindService> writeBehind, Environment environment, BeanFactory beanFactory) {
 			int order = environment.getProperty("tiered-cache.aspect-order", Integer.class,
 					TieredCacheProperties.DEFAULT_ASPECT_ORDER);
 			return new TieredCacheAdvisor(new TieredCacheInterceptor(cacheManager::getObject,
-					environment::resolveRequiredPlaceholders, writeBehind::getIfAvailable), order);
+					environment::resolveRequiredPlaceholders, writeBehind::getIfAvailable, beanFactory), order);
 		}
 
 	}
@@ -272,6 +272,8 @@ public final class TieredCacheAutoConfiguration {
 						settings.getBatchSize() + "/" + settings.getMaxAttempts() + "/" + settings.getMaxPending(),
 						"batch-size, max-attempts and max-pending must be at least 1");
 			}
+			requirePositive("tiered-cache.write-behind.claim-idle-time", settings.getClaimIdleTime());
+			requirePositive("tiered-cache.write-behind.block-timeout", settings.getBlockTimeout());
 			String stream = (settings.getStream() != null) ? settings.getStream()
 					: keyPrefix(properties, environment) + ":write-behind";
 			WriteBehindQueue queue = new WriteBehindQueue(connectionFactory, stream,
@@ -280,7 +282,7 @@ public final class TieredCacheAutoConfiguration {
 					new WriteBehindFlusher.Settings(settings.getBatchSize(), settings.getFlushInterval(),
 							settings.getClaimIdleTime(), settings.getMaxAttempts(), settings.getRetryBackoff(),
 							settings.getShutdownTimeout()),
-					valueCodec, beanFactory, settings.getMaxPending(), settings.getOverflow());
+					valueCodec, beanFactory, settings.getMaxPending(), settings.getOverflow(), settings.getBlockTimeout());
 		}
 
 		@Bean

@@ -261,8 +261,9 @@ public class TieredCacheProperties {
 		private Duration flushInterval = Duration.ofSeconds(1);
 
 		/**
-		 * How long an entry read by another instance stays unacknowledged before this one
-		 * claims it (that instance is presumed dead).
+		 * How long the active flusher's lease lasts unless renewed (every third of it): once
+		 * it lapses, another instance takes over and claims what the former read and did not
+		 * acknowledge. Also the longest a direct write keeps its key marked.
 		 */
 		private Duration claimIdleTime = Duration.ofSeconds(30);
 
@@ -289,13 +290,20 @@ public class TieredCacheProperties {
 		private WriteBehindService.Overflow overflow = WriteBehindService.Overflow.WRITE_THROUGH;
 
 		/**
+		 * How long a @WriteBehind call waits for room past 'max-pending' with 'overflow:
+		 * block' before it fails (leaving the cache unchanged).
+		 */
+		private Duration blockTimeout = Duration.ofSeconds(30);
+
+		/**
 		 * How long shutdown keeps writing what this instance holds.
 		 */
 		private Duration shutdownTimeout = Duration.ofSeconds(10);
 
 		/**
-		 * Replicas each queued write waits for (Redis WAIT) before the call returns; 0 for
-		 * none.
+		 * Replicas each queued write waits for (Redis WAIT, for half the Redis command
+		 * timeout) before the call returns; 0 for none. A call confirmed by fewer fails and
+		 * is not queued.
 		 */
 		private int waitReplicas;
 
@@ -377,6 +385,14 @@ public class TieredCacheProperties {
 
 		public void setShutdownTimeout(Duration shutdownTimeout) {
 			this.shutdownTimeout = shutdownTimeout;
+		}
+
+		public Duration getBlockTimeout() {
+			return this.blockTimeout;
+		}
+
+		public void setBlockTimeout(Duration blockTimeout) {
+			this.blockTimeout = blockTimeout;
 		}
 
 		public int getWaitReplicas() {

@@ -2,33 +2,47 @@ package io.github.tieredcache.writebehind;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 import io.lettuce.core.models.stream.PendingMessage;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Runs the deferred writes of the {@link WriteBehindQueue}, on every instance.
+ * Runs the deferred writes of the {@link WriteBehindQueue}.
  * <p>
- * Each round it reads up to {@code batchSize} new entries, claims the pending entries that
- * are due (its own failed ones after an exponential backoff; those of a dead instance after
- * {@code claimIdleTime}), coalesces them per key (last write wins; keys in the order of
- * their last writes), runs one method call per key or one batch-writer call per writer, and
- * acknowledges an entry only after its write succeeded. An entry delivered
- * {@code maxAttempts} times goes to the dead-letter stream with its last error, counted and
- * logged. Unless a round found a full batch, the next one waits {@code flushInterval}: writes
- * to one key within that window reach the database once.
+ * Every instance runs a flusher, but only one per stream is active at a time: the one that
+ * holds the stream's lease in Redis, renewed every third of {@code claimIdleTime} by a
+ * heartbeat while it lives (even in the middle of a long database write). The others stand
+ * by and take the lease over when it lapses; the new holder then claims every entry the
+ * former one had read and not acknowledged.
+ * <p>
+ * Each round the active flusher reads up to {@code batchSize} new entries and claims the
+ * pending entries that are due (its own failed ones after an exponential backoff; a former
+ * holder's at once), coalesces them all per key (the newest ordering id wins; keys in the
+ * order of their last writes), and asks Redis, atomically with the lease, which of the
+ * newest entries to write: an entry at or below its key's high-water mark (the newest
+ * ordering id already written, or fenced by a direct write) is acknowledged without being
+ * written. It runs one method call per key or one batch-writer call per writer, raises the
+ * keys' high-water marks, and acknowledges every entry of a key (the superseded ones too)
+ * only after the write succeeded. An entry delivered {@code maxAttempts} times goes to the
+ * dead-letter stream with its last error, counted and logged. Unless a round found a full
+ * batch, the next one waits {@code flushInterval}: writes to one key within that window
+ * reach the database once.
  * <p>
  * Delivery is at least once: an instance that dies between a write and its acknowledgement
- * leaves the entry pending, and another instance writes it again.
+ * leaves the entry pending, and the next holder of the lease writes it again (unless a newer
+ * write of the key is in the database by then).
  */
 public final class WriteBehindFlusher implements AutoCloseable {
 
@@ -38,6 +52,12 @@ public final class WriteBehindFlusher implements AutoCloseable {
 
 	private static final Duration WARNING_INTERVAL = Duration.ofSeconds(30);
 
+	/**
+	 * Most keys whose last write error is kept (for the dead-letter entry), least recently
+	 * failed first out.
+	 */
+	static final int MAX_LAST_ERRORS = 10_000;
+
 	private final WriteBehindQueue queue;
 
 	private final WriteTarget target;
@@ -46,7 +66,15 @@ public final class WriteBehindFlusher implements AutoCloseable {
 
 	private final String consumer = "flusher-" + UUID.randomUUID();
 
-	private final Map<String, String> lastErrors = new ConcurrentHashMap<>();
+	private final Map<String, String> lastErrors = Collections
+		.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+
+			@Override
+			protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+				return size() > MAX_LAST_ERRORS;
+			}
+
+		});
 
 	private final LongAdder written = new LongAdder();
 
@@ -58,9 +86,13 @@ public final class WriteBehindFlusher implements AutoCloseable {
 
 	private volatile boolean running;
 
+	private volatile boolean active;
+
 	private long lastWarning = System.nanoTime() - WARNING_INTERVAL.toNanos() - 1;
 
-	private volatile Thread thread;
+	private volatile @Nullable Thread thread;
+
+	private volatile @Nullable Thread heartbeat;
 
 	/**
 	 * Create a flusher; {@link #start()} starts it.
@@ -75,7 +107,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	}
 
 	/**
-	 * Create the consumer group if needed and start flushing on a daemon thread.
+	 * Create the consumer group if needed and start flushing (or standing by) on a daemon
+	 * thread, and renewing the lease on another.
 	 */
 	public synchronized void start() {
 		if (this.running) {
@@ -89,12 +122,17 @@ public final class WriteBehindFlusher implements AutoCloseable {
 		Thread flusher = new Thread(this::loop, "tiered-cache-write-behind");
 		flusher.setDaemon(true);
 		this.thread = flusher;
+		Thread lease = new Thread(() -> renewWhile(flusher), "tiered-cache-write-behind-lease");
+		lease.setDaemon(true);
+		this.heartbeat = lease;
 		flusher.start();
+		lease.start();
 	}
 
 	/**
 	 * Stop, then write what this instance holds (its pending entries and any new ones) for
-	 * at most the shutdown timeout. What is left stays in Redis for another instance.
+	 * at most the shutdown timeout, and give up the lease. What is left stays in Redis for
+	 * another instance.
 	 */
 	@Override
 	public synchronized void close() {
@@ -112,6 +150,10 @@ public final class WriteBehindFlusher implements AutoCloseable {
 				Thread.currentThread().interrupt();
 			}
 		}
+		Thread lease = this.heartbeat;
+		if (lease != null) {
+			LockSupport.unpark(lease);
+		}
 	}
 
 	/**
@@ -124,6 +166,23 @@ public final class WriteBehindFlusher implements AutoCloseable {
 
 	void queued() {
 		this.backlog++;
+	}
+
+	/**
+	 * Return whether this flusher holds the lease (is the one writing), as of its last round
+	 * or renewal.
+	 * @return whether it is the active flusher
+	 */
+	public boolean isActive() {
+		return this.active;
+	}
+
+	/**
+	 * Return how long the lease lasts unless renewed, which is also how long a direct write
+	 * keeps its key marked.
+	 */
+	Duration leaseDuration() {
+		return this.settings.claimIdleTime();
 	}
 
 	/**
@@ -150,6 +209,26 @@ public final class WriteBehindFlusher implements AutoCloseable {
 		return this.deadLettered.sum();
 	}
 
+	int lastErrorCount() {
+		return this.lastErrors.size();
+	}
+
+	private void renewWhile(Thread flusher) {
+		long period = Math.max(1, this.settings.claimIdleTime().toNanos() / 3);
+		while (flusher.isAlive()) {
+			if (this.active) {
+				try {
+					this.active = this.queue.acquireLease(this.consumer, this.settings.claimIdleTime()) > 0;
+				}
+				catch (RuntimeException ex) {
+					// the next round's begin finds out whether the lease held
+					logger.debug("Could not renew the write-behind lease", ex);
+				}
+			}
+			LockSupport.parkNanos(period);
+		}
+	}
+
 	private void loop() {
 		boolean groupReady = false;
 		long deadline = Long.MAX_VALUE;
@@ -158,7 +237,7 @@ public final class WriteBehindFlusher implements AutoCloseable {
 				deadline = System.nanoTime() + this.settings.shutdownTimeout().toNanos();
 			}
 			if (System.nanoTime() - deadline > 0) {
-				leaveGroup();
+				leave();
 				return;
 			}
 			Round round = Round.IDLE;
@@ -167,14 +246,22 @@ public final class WriteBehindFlusher implements AutoCloseable {
 					this.queue.createGroup();
 					groupReady = true;
 				}
-				round = round(!this.running);
+				long lease = this.queue.acquireLease(this.consumer, this.settings.claimIdleTime());
+				if (lease == 2 && logger.isInfoEnabled()) {
+					logger.info("tiered-cache: this instance is now the active write-behind flusher of '"
+							+ this.queue.getStream() + "'");
+				}
+				this.active = lease > 0;
+				if (this.active) {
+					round = round(!this.running);
+				}
 				this.backlog = this.queue.backlog();
 			}
 			catch (RuntimeException ex) {
 				warn(ex);
 			}
-			if (!this.running && round == Round.IDLE) {
-				leaveGroup();
+			if (!this.running && (round == Round.IDLE || !this.active)) {
+				leave();
 				return;
 			}
 			// a full batch means a backlog: carry on at once; otherwise wait out the window
@@ -184,12 +271,17 @@ public final class WriteBehindFlusher implements AutoCloseable {
 		}
 	}
 
-	private void leaveGroup() {
+	private void leave() {
 		try {
+			if (this.active) {
+				this.active = false;
+				// a standby takes over at its next round rather than when the lease lapses
+				this.queue.releaseLease(this.consumer);
+			}
 			this.queue.removeConsumerIfIdle(this.consumer);
 		}
 		catch (RuntimeException ex) {
-			logger.debug("Could not remove the write-behind consumer", ex);
+			logger.debug("Could not leave the write-behind group", ex);
 		}
 	}
 
@@ -203,34 +295,28 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	}
 
 	/**
-	 * One round: new entries, then due pending ones. While draining at shutdown, this
-	 * instance's own pending entries are due at once.
+	 * One round of the active flusher: new entries and the pending ones that are due,
+	 * coalesced together. While draining at shutdown, this instance's own pending entries
+	 * are due at once.
 	 * @return how much the round found
 	 */
 	Round round(boolean draining) {
-		boolean worked = false;
 		List<QueuedWrite> fresh = this.queue.readNew(this.consumer, this.settings.batchSize());
-		if (!fresh.isEmpty()) {
-			process(fresh);
-			worked = true;
-		}
+		Set<String> freshIds = new HashSet<>();
+		fresh.forEach((write) -> freshIds.add(write.id()));
 		List<PendingMessage> due = new ArrayList<>();
-		long minIdle = Long.MAX_VALUE;
 		for (PendingMessage pending : this.queue.pending(this.settings.batchSize())) {
-			long required = requiredIdle(pending, draining);
-			if (pending.getMsSinceLastDelivery() >= required) {
+			if (!freshIds.contains(pending.getId()) && isDue(pending, draining)) {
 				due.add(pending);
-				minIdle = Math.min(minIdle, required);
 			}
 		}
-		if (!due.isEmpty()) {
-			List<QueuedWrite> claimed = this.queue.claim(this.consumer, minIdle, due);
-			if (!claimed.isEmpty()) {
-				process(claimed);
-				worked = true;
-			}
+		List<QueuedWrite> writes = new ArrayList<>(fresh);
+		writes.addAll(this.queue.claim(this.consumer, 0, due));
+		if (writes.isEmpty()) {
+			return Round.IDLE;
 		}
-		return (fresh.size() >= this.settings.batchSize()) ? Round.FULL : worked ? Round.SOME : Round.IDLE;
+		process(writes);
+		return (fresh.size() >= this.settings.batchSize()) ? Round.FULL : Round.SOME;
 	}
 
 	enum Round {
@@ -239,46 +325,26 @@ public final class WriteBehindFlusher implements AutoCloseable {
 
 	}
 
-	private long requiredIdle(PendingMessage pending, boolean draining) {
-		boolean own = this.consumer.equals(pending.getConsumer());
-		if (own && draining) {
-			return 0;
+	private boolean isDue(PendingMessage pending, boolean draining) {
+		if (!this.consumer.equals(pending.getConsumer())) {
+			// only the lease holder reads: another consumer's entries are a former holder's
+			return true;
+		}
+		if (draining) {
+			return true;
 		}
 		long backoff = Math.min(MAX_BACKOFF.toMillis(),
 				this.settings.retryBackoff().toMillis() << Math.min(20, Math.max(0, pending.getRedeliveryCount() - 1)));
-		return own ? backoff : Math.max(this.settings.claimIdleTime().toMillis(), backoff);
+		return pending.getMsSinceLastDelivery() >= backoff;
 	}
 
 	private void process(List<QueuedWrite> writes) {
-		List<QueuedWrite> written = new ArrayList<>();
-		try {
-			process(writes, written);
-		}
-		finally {
-			// one acknowledgement for the round; a crash before it means the writes run again
-			acknowledge(written);
-		}
-	}
-
-	private void process(List<QueuedWrite> writes, List<QueuedWrite> written) {
-		List<QueuedWrite> live = new ArrayList<>();
-		for (QueuedWrite write : writes) {
-			if (write.deliveries() > this.settings.maxAttempts()) {
-				String error = this.lastErrors.getOrDefault(write.coalescingKey(),
-						"failed " + this.settings.maxAttempts() + " attempts");
-				this.queue.deadLetter(write, error);
-				this.deadLettered.increment();
-				logger.error("tiered-cache: write-behind entry for '" + write.coalescingKey() + "' failed "
-						+ this.settings.maxAttempts() + " attempts and went to the dead-letter stream: " + error);
-			}
-			else {
-				live.add(write);
-			}
-		}
-		live.sort(Comparator.comparing(QueuedWrite::id, WriteBehindFlusher::compareIds));
-		// per key, every entry (to acknowledge) and the last one (to write); keys ordered by last write
+		List<QueuedWrite> sorted = new ArrayList<>(writes);
+		sorted.sort(Comparator.comparing(QueuedWrite::orderingId, WriteBehindFlusher::compareIds)
+			.thenComparing(QueuedWrite::id, WriteBehindFlusher::compareIds));
+		// per key, every entry (to acknowledge) and the newest (to write); keys ordered by last write
 		Map<String, List<QueuedWrite>> byKey = new LinkedHashMap<>();
-		for (QueuedWrite write : live) {
+		for (QueuedWrite write : sorted) {
 			List<QueuedWrite> entries = byKey.remove(write.coalescingKey());
 			if (entries == null) {
 				entries = new ArrayList<>();
@@ -286,64 +352,138 @@ public final class WriteBehindFlusher implements AutoCloseable {
 			entries.add(write);
 			byKey.put(write.coalescingKey(), entries);
 		}
-		Map<String, List<List<QueuedWrite>>> byWriter = new LinkedHashMap<>();
-		for (List<QueuedWrite> entries : byKey.values()) {
-			QueuedWrite last = entries.get(entries.size() - 1);
-			String writer = last.text(WriteBehindQueue.WRITER);
-			if (writer.isEmpty()) {
-				write(entries, () -> this.target.run(last), written);
-			}
-			else {
-				byWriter.computeIfAbsent(writer, (name) -> new ArrayList<>()).add(entries);
-			}
+		List<Key> keys = new ArrayList<>(byKey.size());
+		byKey.values().forEach((entries) -> keys.add(new Key(entries)));
+		List<WriteBehindQueue.Verdict> verdicts = this.queue.begin(this.consumer,
+				keys.stream().map(Key::newest).toList());
+		if (verdicts == null) {
+			// lost the lease: the new holder claims these
+			this.active = false;
+			return;
 		}
-		byWriter.forEach((writer, keys) -> writeBatch(writer, keys, written));
+		Outcome outcome = new Outcome();
+		try {
+			Map<String, List<Key>> byWriter = new LinkedHashMap<>();
+			for (int i = 0; i < keys.size(); i++) {
+				Key key = keys.get(i);
+				switch (verdicts.get(i)) {
+					case STALE -> {
+						outcome.acknowledge.addAll(key.entries());
+						this.lastErrors.remove(key.name());
+					}
+					case CANCELLED -> outcome.acknowledge.add(key.newest());
+					case BUSY -> {
+						// left pending for a later round
+					}
+					case WRITE -> {
+						if (key.newest().deliveries() > this.settings.maxAttempts()) {
+							deadLetter(key, outcome);
+						}
+						else if (key.newest().writer().isEmpty()) {
+							write(key, () -> this.target.run(key.newest()), outcome);
+						}
+						else {
+							byWriter.computeIfAbsent(key.newest().writer(), (name) -> new ArrayList<>()).add(key);
+						}
+					}
+				}
+			}
+			byWriter.forEach((writer, batch) -> writeBatch(writer, batch, outcome));
+		}
+		finally {
+			// one round trip for the marks and one acknowledgement for the round; a crash
+			// before them means the writes run again
+			this.queue.finish(this.consumer, outcome.written, true);
+			this.queue.finish(this.consumer, outcome.released, false);
+			this.queue.acknowledge(outcome.acknowledge.stream().map(QueuedWrite::id).toList());
+		}
 	}
 
-	private void writeBatch(String writer, List<List<QueuedWrite>> keys, List<QueuedWrite> written) {
-		List<QueuedWrite> lasts = keys.stream().map((entries) -> entries.get(entries.size() - 1)).toList();
+	private void deadLetter(Key key, Outcome outcome) {
+		QueuedWrite newest = key.newest();
+		String error = this.lastErrors.getOrDefault(key.name(), "failed " + this.settings.maxAttempts() + " attempts");
+		this.lastErrors.remove(key.name());
+		// the dead letter stands for the key's newest write; the older ones are superseded
+		this.queue.deadLetter(newest, error);
+		outcome.released.add(newest);
+		outcome.acknowledge.addAll(key.entries().subList(0, key.entries().size() - 1));
+		this.deadLettered.increment();
+		logger.error("tiered-cache: write-behind entry for '" + key.name() + "' failed " + this.settings.maxAttempts()
+				+ " attempts and went to the dead-letter stream: " + error);
+	}
+
+	private void writeBatch(String writer, List<Key> keys, Outcome outcome) {
+		List<QueuedWrite> newest = keys.stream().map(Key::newest).toList();
 		try {
-			this.target.runBatch(writer, lasts);
-			this.written.add(lasts.size());
-			keys.forEach(written::addAll);
+			this.target.runBatch(writer, newest);
+			this.written.add(newest.size());
+			keys.forEach((key) -> succeeded(key, outcome));
 		}
 		catch (Exception ex) {
 			if (keys.size() == 1) {
-				failed(keys.get(0), ex);
+				failed(keys.get(0), ex, outcome);
 				return;
 			}
 			// isolate the key that fails from the others
-			for (List<QueuedWrite> entries : keys) {
-				QueuedWrite last = entries.get(entries.size() - 1);
-				write(entries, () -> this.target.runBatch(writer, List.of(last)), written);
+			for (Key key : keys) {
+				write(key, () -> this.target.runBatch(writer, List.of(key.newest())), outcome);
 			}
 		}
 	}
 
-	private void write(List<QueuedWrite> entries, WriteBehindReplay.ThrowingRunnable write,
-			List<QueuedWrite> written) {
+	private void write(Key key, WriteBehindReplay.ThrowingRunnable write, Outcome outcome) {
 		try {
 			write.run();
 			this.written.increment();
-			written.addAll(entries);
+			succeeded(key, outcome);
 		}
 		catch (Exception ex) {
-			failed(entries, ex);
+			failed(key, ex, outcome);
 		}
 	}
 
-	private void acknowledge(List<QueuedWrite> entries) {
-		this.queue.acknowledge(entries.stream().map(QueuedWrite::id).toList());
-		entries.forEach((entry) -> this.lastErrors.remove(entry.coalescingKey()));
+	private void succeeded(Key key, Outcome outcome) {
+		outcome.written.add(key.newest());
+		outcome.acknowledge.addAll(key.entries());
+		this.lastErrors.remove(key.name());
 	}
 
-	private void failed(List<QueuedWrite> entries, Exception ex) {
+	private void failed(Key key, Exception ex, Outcome outcome) {
 		this.failed.increment();
-		String key = entries.get(0).coalescingKey();
-		this.lastErrors.put(key, ex.getClass().getName() + ": " + ex.getMessage());
+		outcome.released.add(key.newest());
+		this.lastErrors.put(key.name(), ex.getClass().getName() + ": " + ex.getMessage());
 		if (logger.isDebugEnabled()) {
-			logger.debug("tiered-cache: write-behind of '" + key + "' failed; it will be retried", ex);
+			logger.debug("tiered-cache: write-behind of '" + key.name() + "' failed; it will be retried", ex);
 		}
+	}
+
+	/**
+	 * The entries of one key in a round, oldest first.
+	 */
+	private record Key(List<QueuedWrite> entries) {
+
+		QueuedWrite newest() {
+			return this.entries.get(this.entries.size() - 1);
+		}
+
+		String name() {
+			return newest().coalescingKey();
+		}
+
+	}
+
+	/**
+	 * What a round did: the newest entries written (their keys' high-water marks rise), those
+	 * whose in-progress mark is released without a write, and the entries to acknowledge.
+	 */
+	private static final class Outcome {
+
+		final List<QueuedWrite> written = new ArrayList<>();
+
+		final List<QueuedWrite> released = new ArrayList<>();
+
+		final List<QueuedWrite> acknowledge = new ArrayList<>();
+
 	}
 
 	static int compareIds(String a, String b) {
@@ -380,8 +520,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	 *
 	 * @param batchSize most entries read per round
 	 * @param flushInterval how long an idle flusher waits between rounds
-	 * @param claimIdleTime how long another instance's entry stays pending before it is
-	 * claimed
+	 * @param claimIdleTime how long the active flusher's lease lasts unless renewed: a
+	 * standby takes over (and claims what the former holder read) once it lapses
 	 * @param maxAttempts deliveries before an entry goes to the dead-letter stream
 	 * @param retryBackoff wait before the first retry, doubling for each further one
 	 * @param shutdownTimeout how long shutdown keeps writing what this instance holds

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -15,12 +16,15 @@ import java.util.function.Function;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.models.stream.PendingMessage;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.connection.RedisConnection;
@@ -38,21 +42,7 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
  */
 public final class WriteBehindQueue {
 
-	static final byte[] KEY = bytes("key");
-
-	static final byte[] BEAN = bytes("bean");
-
-	static final byte[] METHOD = bytes("method");
-
-	static final byte[] ARGUMENTS = bytes("args");
-
-	static final byte[] WRITER = bytes("writer");
-
-	static final byte[] CACHE_KEY = bytes("cacheKey");
-
-	static final byte[] VALUE = bytes("value");
-
-	static final byte[] ERROR = bytes("error");
+	private static final Log logger = LogFactory.getLog(WriteBehindQueue.class);
 
 	private final RedisConnectionFactory connectionFactory;
 
@@ -62,9 +52,19 @@ public final class WriteBehindQueue {
 
 	private final byte[] group;
 
+	private final byte[] lease;
+
+	private final byte[] written;
+
+	private final byte[] writing;
+
+	private final byte[] unconfirmed;
+
 	private final long timeoutNanos;
 
 	private final int waitReplicas;
+
+	private final Map<String, String> digests = new ConcurrentHashMap<>();
 
 	/**
 	 * Create a queue.
@@ -79,8 +79,31 @@ public final class WriteBehindQueue {
 		this.stream = bytes(stream);
 		this.deadLetters = bytes(stream + ":dead");
 		this.group = bytes("flushers");
+		this.lease = bytes(companion(stream, "lease"));
+		this.written = bytes(companion(stream, "written"));
+		this.writing = bytes(companion(stream, "writing"));
+		this.unconfirmed = bytes(companion(stream, "unconfirmed"));
 		this.timeoutNanos = commandTimeout.toNanos();
 		this.waitReplicas = waitReplicas;
+	}
+
+	/**
+	 * Return the key of a companion of the stream, in the stream's hash-tag slot: {@code
+	 * <stream>:<suffix>} when the stream's name has a hash tag, else {@code
+	 * {<stream>}:<suffix>} (the slot of a name without a hash tag is that of the whole name).
+	 */
+	static String companion(String stream, String suffix) {
+		int open = stream.indexOf('{');
+		int close = (open >= 0) ? stream.indexOf('}', open + 1) : -1;
+		if (open >= 0 && close > open + 1) {
+			return stream + ":" + suffix;
+		}
+		if (stream.indexOf('}') >= 0) {
+			// wrapping it in braces would end the tag early
+			throw new IllegalArgumentException("Write-behind stream '" + stream + "' has a '}' but no hash tag; "
+					+ "give 'tiered-cache.write-behind.stream' a hash tag such as '{orders}:write-behind'");
+		}
+		return "{" + stream + "}:" + suffix;
 	}
 
 	/**
@@ -107,17 +130,156 @@ public final class WriteBehindQueue {
 	}
 
 	/**
-	 * Append an entry and wait for Redis to acknowledge it.
+	 * Append an entry and wait for Redis to acknowledge it and, with {@code wait-replicas},
+	 * for the replicas to confirm it. An entry the replicas did not confirm is removed
+	 * before this throws; until confirmed, no flusher writes it.
 	 * @param fields the entry
+	 * @param unconfirmedFor how long an unconfirmed entry is kept before a flusher drops it
+	 * (its appender is then presumed dead, its call never returned)
 	 * @return the entry id
+	 * @throws NotReplicated if fewer replicas than asked confirmed the entry
 	 * @throws WriteBehindException if Redis did not acknowledge it
 	 */
-	String append(Map<byte[], byte[]> fields) {
-		String id = call((redis) -> redis.xadd(this.stream, fields));
-		if (this.waitReplicas > 0) {
-			call((redis) -> redis.waitForReplication(this.waitReplicas, TimeUnit.NANOSECONDS.toMillis(this.timeoutNanos)));
+	String append(Map<byte[], byte[]> fields, Duration unconfirmedFor) {
+		if (this.waitReplicas <= 0) {
+			return call((redis) -> redis.xadd(this.stream, fields));
+		}
+		List<byte[]> arguments = new ArrayList<>();
+		arguments.add(bytes(String.valueOf(unconfirmedFor.toMillis())));
+		fields.forEach((field, value) -> {
+			arguments.add(field);
+			arguments.add(value);
+		});
+		String id = string(script(WriteOrder.APPEND_UNCONFIRMED, ScriptOutputType.VALUE,
+				new byte[][] { this.stream, this.unconfirmed }, arguments.toArray(new byte[0][])));
+		long replicas;
+		try {
+			// WAIT's own timeout must end before the client gives up on the command
+			replicas = call((redis) -> redis.waitForReplication(this.waitReplicas,
+					Math.max(1, TimeUnit.NANOSECONDS.toMillis(this.timeoutNanos) / 2)));
+		}
+		catch (WriteBehindException ex) {
+			cancelQuietly(id);
+			throw ex;
+		}
+		if (replicas < this.waitReplicas) {
+			cancelQuietly(id);
+			throw new NotReplicated("Write-behind entry confirmed by " + replicas + " of " + this.waitReplicas
+					+ " replicas ('tiered-cache.write-behind.wait-replicas') within "
+					+ Duration.ofNanos(this.timeoutNanos / 2) + "; the call is not queued");
+		}
+		long confirmed;
+		try {
+			confirmed = call((redis) -> redis.zrem(this.unconfirmed, bytes(id)));
+		}
+		catch (WriteBehindException ex) {
+			cancelQuietly(id);
+			throw ex;
+		}
+		if (confirmed == 0) {
+			throw new WriteBehindException("Write-behind entry " + id + " stayed unconfirmed for longer than "
+					+ unconfirmedFor + " and was dropped", null);
 		}
 		return id;
+	}
+
+	private void cancelQuietly(String id) {
+		try {
+			script(WriteOrder.CANCEL, ScriptOutputType.INTEGER, new byte[][] { this.stream, this.unconfirmed },
+					bytes(id));
+		}
+		catch (WriteBehindException ex) {
+			// an unconfirmed entry is dropped by the flusher once its time is up
+			logger.debug("Could not cancel write-behind entry " + id, ex);
+		}
+	}
+
+	/**
+	 * Take or renew the lease that makes one flusher per stream the active one.
+	 * @param consumer the flusher
+	 * @param duration how long the lease lasts unless renewed
+	 * @return 1 when renewed, 2 when newly taken, 0 when another flusher holds it
+	 */
+	long acquireLease(String consumer, Duration duration) {
+		return script(WriteOrder.ACQUIRE, ScriptOutputType.INTEGER, new byte[][] { this.lease }, bytes(consumer),
+				bytes(String.valueOf(duration.toMillis())));
+	}
+
+	void releaseLease(String consumer) {
+		script(WriteOrder.RELEASE, ScriptOutputType.INTEGER, new byte[][] { this.lease }, bytes(consumer));
+	}
+
+	/**
+	 * Decide, atomically with the lease, which of the newest entries of their keys to write.
+	 * @param consumer the flusher, which must hold the lease
+	 * @param newest the newest entry of each key
+	 * @return one verdict per entry, or {@code null} if the flusher lost the lease
+	 */
+	@Nullable List<Verdict> begin(String consumer, List<QueuedWrite> newest) {
+		List<byte[]> arguments = new ArrayList<>();
+		arguments.add(bytes(consumer));
+		for (QueuedWrite write : newest) {
+			arguments.add(bytes(write.coalescingKey()));
+			arguments.add(bytes(write.orderingId()));
+			arguments.add(bytes(write.id()));
+		}
+		Object reply = script(WriteOrder.BEGIN, ScriptOutputType.MULTI,
+				new byte[][] { this.stream, this.lease, this.written, this.writing, this.unconfirmed },
+				arguments.toArray(new byte[0][]));
+		if (!(reply instanceof List<?> list) || (list.size() == 1 && "lost".equals(string((byte[]) list.get(0))))) {
+			return null;
+		}
+		List<Verdict> verdicts = new ArrayList<>(list.size());
+		for (Object verdict : list) {
+			verdicts.add(Verdict.valueOf(string((byte[]) verdict).toUpperCase(java.util.Locale.ROOT)));
+		}
+		return verdicts;
+	}
+
+	/**
+	 * End the writes {@link #begin} allowed: on success raise each key's high-water mark to
+	 * the ordering id written; either way clear the in-progress markers.
+	 */
+	void finish(String consumer, List<QueuedWrite> newest, boolean success) {
+		if (newest.isEmpty()) {
+			return;
+		}
+		List<byte[]> arguments = new ArrayList<>();
+		arguments.add(bytes(consumer));
+		arguments.add(bytes(success ? "1" : "0"));
+		for (QueuedWrite write : newest) {
+			arguments.add(bytes(write.coalescingKey()));
+			arguments.add(bytes(write.orderingId()));
+		}
+		script(WriteOrder.FINISH, ScriptOutputType.INTEGER, new byte[][] { this.written, this.writing },
+				arguments.toArray(new byte[0][]));
+	}
+
+	/**
+	 * Mark a direct write of a key, once no other write of it is in progress.
+	 * @return the fence (the id of the stream's last entry), or {@code null} while another
+	 * write of the key is in progress
+	 */
+	@Nullable String lockDirect(String coalescingKey, String token, Duration duration) {
+		Object fence = script(WriteOrder.LOCK_DIRECT, ScriptOutputType.VALUE,
+				new byte[][] { this.stream, this.lease, this.writing }, bytes(coalescingKey), bytes(token),
+				bytes(String.valueOf(duration.toMillis())));
+		return (fence != null) ? string((byte[]) fence) : null;
+	}
+
+	void unlockDirect(String coalescingKey, String token, String fence, boolean success) {
+		script(WriteOrder.UNLOCK_DIRECT, ScriptOutputType.INTEGER, new byte[][] { this.written, this.writing },
+				bytes(coalescingKey), bytes(token), bytes(fence), bytes(success ? "1" : "0"));
+	}
+
+	/**
+	 * Return the highest ordering id written (or fenced) for a key.
+	 * @param coalescingKey the key
+	 * @return the id, or {@code null} if none is recorded
+	 */
+	@Nullable String writtenUpTo(String coalescingKey) {
+		byte[] id = call((redis) -> redis.hget(this.written, bytes(coalescingKey)));
+		return (id != null) ? string(id) : null;
 	}
 
 	/**
@@ -184,8 +346,7 @@ public final class WriteBehindQueue {
 	}
 
 	void deadLetter(QueuedWrite write, String error) {
-		Map<byte[], byte[]> fields = new LinkedHashMap<>(write.fields());
-		fields.put(ERROR, bytes(error));
+		Map<byte[], byte[]> fields = StreamRecordFormat.deadLetter(write, error);
 		call((redis) -> redis.xadd(this.deadLetters, fields));
 		acknowledge(List.of(write.id()));
 	}
@@ -200,14 +361,17 @@ public final class WriteBehindQueue {
 				Range.create("-", "+"), Limit.from(count)));
 		List<DeadLetter> letters = new ArrayList<>(messages.size());
 		for (StreamMessage<byte[], byte[]> message : messages) {
-			Map<byte[], byte[]> body = QueuedWrite.normalize(message.getBody());
-			letters.add(new DeadLetter(message.getId(), string(body.get(KEY)), string(body.get(ERROR))));
+			Map<byte[], byte[]> body = StreamRecordFormat.normalize(message.getBody());
+			letters.add(new DeadLetter(message.getId(), StreamRecordFormat.coalescingKey(body),
+					StreamRecordFormat.error(body)));
 		}
 		return letters;
 	}
 
 	/**
-	 * Put a dead letter back on the queue, to be written again (with fresh attempts).
+	 * Put a dead letter back on the queue, to be written again (with fresh attempts), unless
+	 * a newer write of its key has reached the database by then: it is ordered by the stream
+	 * id it had when first queued.
 	 * @param id the dead letter's id
 	 * @return whether it was found and re-driven
 	 */
@@ -217,11 +381,35 @@ public final class WriteBehindQueue {
 		if (messages.isEmpty()) {
 			return false;
 		}
-		Map<byte[], byte[]> body = new LinkedHashMap<>(QueuedWrite.normalize(messages.get(0).getBody()));
-		body.keySet().removeIf((field) -> java.util.Arrays.equals(field, ERROR));
+		// it keeps its original stream id as its ordering id: it never overwrites a newer write
+		Map<byte[], byte[]> body = StreamRecordFormat.redriven(messages.get(0).getBody());
 		call((redis) -> redis.xadd(this.stream, body));
 		call((redis) -> redis.xdel(this.deadLetters, id));
 		return true;
+	}
+
+	private static String sha1(String script) {
+		try {
+			return java.util.HexFormat.of()
+				.formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(bytes(script)));
+		}
+		catch (java.security.NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private <T> T script(String script, ScriptOutputType type, byte[][] keys, byte[]... arguments) {
+		String digest = this.digests.computeIfAbsent(script, WriteBehindQueue::sha1);
+		try {
+			return (T) call((redis) -> redis.evalsha(digest, type, keys, arguments));
+		}
+		catch (WriteBehindException ex) {
+			if (!String.valueOf(ex.getMessage()).startsWith("NOSCRIPT")) {
+				throw ex;
+			}
+			return (T) call((redis) -> redis.eval(script, type, keys, arguments));
+		}
 	}
 
 	@SuppressWarnings("unchecked")
@@ -252,12 +440,51 @@ public final class WriteBehindQueue {
 		}
 	}
 
-	static byte[] bytes(String text) {
-		return text.getBytes(StandardCharsets.UTF_8);
+	private static byte[] bytes(String text) {
+		return StreamRecordFormat.bytes(text);
 	}
 
-	static String string(byte @Nullable [] bytes) {
-		return (bytes != null) ? new String(bytes, StandardCharsets.UTF_8) : "";
+	private static String string(byte @Nullable [] bytes) {
+		return StreamRecordFormat.string(bytes);
+	}
+
+	/**
+	 * What {@link #begin} decided for the newest entry of a key.
+	 */
+	enum Verdict {
+
+		/**
+		 * Write it: it is marked as in progress.
+		 */
+		WRITE,
+
+		/**
+		 * A write at or after it is already in the database: acknowledge without writing.
+		 */
+		STALE,
+
+		/**
+		 * Another write of the key is in progress, or the entry is not yet confirmed by its
+		 * replicas: leave it for a later round.
+		 */
+		BUSY,
+
+		/**
+		 * Its call failed (replicas did not confirm it): it is gone; acknowledge it alone.
+		 */
+		CANCELLED
+
+	}
+
+	/**
+	 * Thrown when fewer replicas than {@code wait-replicas} confirmed an append.
+	 */
+	static final class NotReplicated extends WriteBehindException {
+
+		NotReplicated(String message) {
+			super(message, null);
+		}
+
 	}
 
 	/**

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -20,6 +21,7 @@ import org.jspecify.annotations.Nullable;
 
 import io.github.tieredcache.annotation.WriteBehind;
 
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.core.annotation.MergedAnnotations;
 import org.springframework.core.annotation.MergedAnnotations.SearchStrategy;
@@ -38,8 +40,6 @@ public final class WriteBehindService implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(WriteBehindService.class);
 
-	private static final Duration BLOCK_TIMEOUT = Duration.ofSeconds(30);
-
 	private final WriteBehindQueue queue;
 
 	private final WriteBehindFlusher flusher;
@@ -52,6 +52,8 @@ public final class WriteBehindService implements AutoCloseable {
 
 	private final Overflow overflow;
 
+	private final Duration blockTimeout;
+
 	private final Map<Class<?>, String> beanNames = new ConcurrentHashMap<>();
 
 	/**
@@ -62,9 +64,11 @@ public final class WriteBehindService implements AutoCloseable {
 	 * @param beanFactory where deferred calls find their beans and batch writers
 	 * @param maxPending the backlog past which {@code overflow} applies
 	 * @param overflow what a call does past {@code maxPending}
+	 * @param blockTimeout how long a call waits for room with {@link Overflow#BLOCK}
 	 */
 	public WriteBehindService(WriteBehindQueue queue, WriteBehindFlusher.Settings settings, ValueCodec codec,
-			ListableBeanFactory beanFactory, long maxPending, Overflow overflow) {
+			ListableBeanFactory beanFactory, long maxPending, Overflow overflow, Duration blockTimeout) {
+		this.blockTimeout = blockTimeout;
 		this.queue = queue;
 		this.codec = codec;
 		this.beanFactory = beanFactory;
@@ -118,7 +122,16 @@ public final class WriteBehindService implements AutoCloseable {
 	}
 
 	/**
-	 * Record a deferred call durably.
+	 * Queue a {@code @WriteBehind} call durably or, where it cannot be queued, write it
+	 * through now, ordered with the queued writes of its key. The caller updates the cache
+	 * only once this returns: a call this rejects leaves the cache unchanged.
+	 * <p>
+	 * A call is written through (the method body, or the batch writer with the call's key
+	 * and value) when the queue is past {@code max-pending} with the write-through policy
+	 * or Redis does not acknowledge the append. The direct write first marks its key in
+	 * Redis (waiting for a flusher write of the key in progress to end) and, once it
+	 * succeeded, makes every entry of the key queued before it a no-op, so that the flusher
+	 * cannot overwrite it with an older value.
 	 * @param target the target object
 	 * @param method the annotated method
 	 * @param args the call's arguments
@@ -126,37 +139,119 @@ public final class WriteBehindService implements AutoCloseable {
 	 * @param key the cache key, for a batch writer
 	 * @param value the cached value, for a batch writer
 	 * @param batchWriter the batch writer bean name, or empty
-	 * @return {@code true} if the call was queued; {@code false} if the caller must run it
-	 * now (the queue is past {@code max-pending} with the write-through policy, or Redis did
-	 * not acknowledge it)
-	 * @throws WriteBehindException if the queue is full and the policy is to fail
+	 * @param body runs the method itself
+	 * @throws WriteBehindException if the call is rejected: the queue is full and the policy
+	 * is to fail, the block timeout passed, or fewer replicas than {@code wait-replicas}
+	 * confirmed it
+	 * @throws IllegalStateException if there is no unique bean to replay the call on, or no
+	 * batch writer bean of that name
+	 * @throws Throwable what the method or batch writer threw when written through
 	 */
-	public boolean record(Object target, Method method, Object[] args, String coalescingKey, Object key,
-			@Nullable Object value, String batchWriter) {
-		if (!roomInQueue()) {
-			return false;
-		}
-		Map<byte[], byte[]> fields = new LinkedHashMap<>();
-		fields.put(WriteBehindQueue.KEY, WriteBehindQueue.bytes(coalescingKey));
+	public void write(Object target, Method method, Object[] args, String coalescingKey, Object key,
+			@Nullable Object value, String batchWriter, MethodBody body) throws Throwable {
+		Map<byte[], byte[]> fields;
 		if (batchWriter.isEmpty()) {
-			fields.put(WriteBehindQueue.BEAN, WriteBehindQueue.bytes(beanName(target)));
-			fields.put(WriteBehindQueue.METHOD, WriteBehindQueue.bytes(signature(method)));
-			fields.put(WriteBehindQueue.ARGUMENTS, this.codec.encode(new ArrayList<>(Arrays.asList(args))));
+			fields = StreamRecordFormat.methodCall(coalescingKey, beanName(target), signature(method),
+					this.codec.encode(new ArrayList<>(Arrays.asList(args))));
 		}
 		else {
-			fields.put(WriteBehindQueue.WRITER, WriteBehindQueue.bytes(batchWriter));
-			fields.put(WriteBehindQueue.CACHE_KEY, this.codec.encode(key));
-			fields.put(WriteBehindQueue.VALUE, this.codec.encode(new ArrayList<>(Arrays.asList(value))));
+			requireBatchWriter(this.beanFactory, batchWriter);
+			fields = StreamRecordFormat.batchWrite(coalescingKey, batchWriter, this.codec.encode(key),
+					this.codec.encode(new ArrayList<>(Arrays.asList(value))));
 		}
+		if (roomInQueue()) {
+			try {
+				this.queue.append(fields, this.flusher.leaseDuration());
+				this.flusher.queued();
+				return;
+			}
+			catch (WriteBehindQueue.NotReplicated ex) {
+				throw ex;
+			}
+			catch (WriteBehindException ex) {
+				logger.warn("tiered-cache: could not queue a write-behind call (" + ex.getMessage()
+						+ "); writing it through now instead");
+			}
+		}
+		writeThrough(coalescingKey, key, value, batchWriter, body);
+	}
+
+	private void writeThrough(String coalescingKey, Object key, @Nullable Object value, String batchWriter,
+			MethodBody body) throws Throwable {
+		String token = UUID.randomUUID().toString();
+		Duration lease = this.flusher.leaseDuration();
+		String fence = null;
+		long deadline = System.nanoTime() + lease.toNanos();
 		try {
-			this.queue.append(fields);
-			this.flusher.queued();
-			return true;
+			while ((fence = this.queue.lockDirect(coalescingKey, token, lease)) == null
+					&& System.nanoTime() - deadline < 0) {
+				LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+			}
 		}
 		catch (WriteBehindException ex) {
-			logger.warn("tiered-cache: could not queue a write-behind call (" + ex.getMessage()
-					+ "); writing it through now instead");
-			return false;
+			logger.warn("tiered-cache: writing a write-behind call to '" + coalescingKey + "' through without"
+					+ " ordering it after the queued writes of its key (" + ex.getMessage() + ")");
+			unlockQuietly(coalescingKey, token, "0-0", false);
+		}
+		if (fence == null && System.nanoTime() - deadline >= 0) {
+			throw new WriteBehindException("Another write of '" + coalescingKey + "' stayed in progress for "
+					+ lease + "; the call was not written", null);
+		}
+		boolean success = false;
+		try {
+			writeThrough(this.beanFactory, batchWriter, key, value, body);
+			success = true;
+		}
+		finally {
+			if (fence != null) {
+				unlockQuietly(coalescingKey, token, fence, success);
+			}
+		}
+	}
+
+	private void unlockQuietly(String coalescingKey, String token, String fence, boolean success) {
+		try {
+			this.queue.unlockDirect(coalescingKey, token, fence, success);
+		}
+		catch (WriteBehindException ex) {
+			logger.warn("tiered-cache: could not record the direct write of '" + coalescingKey + "' in Redis ("
+					+ ex.getMessage() + "); writes of it queued before may still be written after it");
+		}
+	}
+
+	/**
+	 * Write a {@code @WriteBehind} call through now, where there is no queue: run the
+	 * method body or, for a method with a batch writer, hand the call's key and value to
+	 * the batch writer.
+	 * @param beanFactory where the batch writer is found, or {@code null}
+	 * @param batchWriter the batch writer bean name, or empty
+	 * @param key the cache key
+	 * @param value the cached value
+	 * @param body runs the method itself
+	 * @throws Throwable what the method or batch writer threw
+	 */
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	public static void writeThrough(@Nullable BeanFactory beanFactory, String batchWriter, Object key,
+			@Nullable Object value, MethodBody body) throws Throwable {
+		if (batchWriter.isEmpty()) {
+			body.proceed();
+			return;
+		}
+		if (beanFactory == null) {
+			throw new IllegalStateException("No bean factory to find batch writer '" + batchWriter + "' in");
+		}
+		requireBatchWriter(beanFactory, batchWriter);
+		WriteBehindBatchWriter writer = beanFactory.getBean(batchWriter, WriteBehindBatchWriter.class);
+		Map<Object, Object> entries = new LinkedHashMap<>();
+		entries.put(key, value);
+		writer.writeAll(entries);
+	}
+
+	private static void requireBatchWriter(BeanFactory beanFactory, String batchWriter) {
+		if (!beanFactory.containsBean(batchWriter)
+				|| !beanFactory.isTypeMatch(batchWriter, WriteBehindBatchWriter.class)) {
+			throw new IllegalStateException("@WriteBehind names batch writer '" + batchWriter
+					+ "', but there is no WriteBehindBatchWriter bean of that name");
 		}
 	}
 
@@ -171,11 +266,12 @@ public final class WriteBehindService implements AutoCloseable {
 				throw new WriteBehindException("Write-behind queue holds " + this.flusher.approximateBacklog()
 						+ " entries, past 'tiered-cache.write-behind.max-pending' (" + this.maxPending + ")", null);
 			default:
-				long deadline = System.nanoTime() + BLOCK_TIMEOUT.toNanos();
+				long deadline = System.nanoTime() + this.blockTimeout.toNanos();
 				while (this.flusher.approximateBacklog() >= this.maxPending) {
 					if (System.nanoTime() - deadline > 0) {
-						throw new WriteBehindException("Write-behind queue stayed past 'max-pending' for "
-								+ BLOCK_TIMEOUT, null);
+						throw new WriteBehindException("Write-behind queue stayed past 'max-pending' ("
+								+ this.maxPending + ") for " + this.blockTimeout
+								+ " ('tiered-cache.write-behind.block-timeout')", null);
 					}
 					LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
 				}
@@ -211,7 +307,7 @@ public final class WriteBehindService implements AutoCloseable {
 		WRITE_THROUGH,
 
 		/**
-		 * Wait for the flusher to make room (at most 30 seconds, then fail).
+		 * Wait for the flusher to make room (at most 'block-timeout', then fail).
 		 */
 		BLOCK,
 
@@ -222,14 +318,29 @@ public final class WriteBehindService implements AutoCloseable {
 
 	}
 
+	/**
+	 * Runs the body of an intercepted {@code @WriteBehind} method.
+	 */
+	@FunctionalInterface
+	public interface MethodBody {
+
+		/**
+		 * Run the method.
+		 * @return what it returned
+		 * @throws Throwable what it threw
+		 */
+		@Nullable Object proceed() throws Throwable;
+
+	}
+
 	private final class BeanInvoker implements WriteBehindFlusher.WriteTarget {
 
 		@Override
 		public void run(QueuedWrite write) throws Exception {
-			Object bean = WriteBehindService.this.beanFactory.getBean(write.text(WriteBehindQueue.BEAN));
-			String signature = write.text(WriteBehindQueue.METHOD);
+			Object bean = WriteBehindService.this.beanFactory.getBean(StreamRecordFormat.bean(write.fields()));
+			String signature = StreamRecordFormat.method(write.fields());
 			Method method = resolve(bean.getClass(), signature);
-			List<?> args = (List<?>) WriteBehindService.this.codec.decode(write.field(WriteBehindQueue.ARGUMENTS));
+			List<?> args = (List<?>) WriteBehindService.this.codec.decode(StreamRecordFormat.arguments(write.fields()));
 			WriteBehindReplay.run(() -> {
 				try {
 					ReflectionUtils.makeAccessible(method);
@@ -248,8 +359,8 @@ public final class WriteBehindService implements AutoCloseable {
 					WriteBehindBatchWriter.class);
 			Map<Object, Object> entries = new LinkedHashMap<>();
 			for (QueuedWrite write : writes) {
-				Object key = WriteBehindService.this.codec.decode(write.field(WriteBehindQueue.CACHE_KEY));
-				List<?> value = (List<?>) WriteBehindService.this.codec.decode(write.field(WriteBehindQueue.VALUE));
+				Object key = WriteBehindService.this.codec.decode(StreamRecordFormat.cacheKey(write.fields()));
+				List<?> value = (List<?>) WriteBehindService.this.codec.decode(StreamRecordFormat.value(write.fields()));
 				entries.put(key, value.get(0));
 			}
 			WriteBehindReplay.run(() -> batchWriter.writeAll(entries));

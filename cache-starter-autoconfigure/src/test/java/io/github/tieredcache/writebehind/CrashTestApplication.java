@@ -22,9 +22,13 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 /**
  * An application in a JVM of its own for the write-behind crash test, on a real Redis and an
  * H2 database in a file. {@code write <redis-port> <prefix> <database> <keys>} writes every
- * key twice through {@code @WriteBehind}, answers {@code >> done} once the last call has
- * returned, and waits to be killed. {@code flush <redis-port> <prefix> <database>} only
- * flushes (claiming what the dead instance left), and answers {@code >> ready}.
+ * key twice through {@code @WriteBehind} (values {@code key * 10 + 1}, then
+ * {@code key * 10 + 2}), answers {@code >> done} once the last call has returned, and waits
+ * to be killed. {@code rewrite <redis-port> <prefix> <database> <keys>} answers
+ * {@code >> ready}, waits for a line on standard input, writes every key once more
+ * ({@code key * 10 + 3}, last key first), answers {@code >> done} and waits to be killed.
+ * {@code flush <redis-port> <prefix> <database>} only flushes (taking over what the dead
+ * instances left), and answers {@code >> ready}.
  */
 @Configuration(proxyBeanMethods = false)
 @ImportAutoConfiguration({ DataRedisAutoConfiguration.class, TieredCacheAutoConfiguration.class })
@@ -51,7 +55,9 @@ public class CrashTestApplication {
 					"tiered-cache.invalidation.enabled=false", "tiered-cache.write-behind.batch-size=500",
 					"tiered-cache.write-behind.flush-interval=100ms",
 					"tiered-cache.write-behind.claim-idle-time=1s", "logging.level.root=warn")
-			.run();
+			// trailing --name=value arguments override these
+			.run(java.util.Arrays.stream(args).filter((arg) -> arg.startsWith("--")).toArray(String[]::new));
+		BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
 		if (args[0].equals("write")) {
 			Stock stock = context.getBean(Stock.class);
 			int keys = Integer.parseInt(args[4]);
@@ -62,11 +68,21 @@ public class CrashTestApplication {
 			}
 			System.out.println(">> done");
 		}
+		else if (args[0].equals("rewrite")) {
+			Stock stock = context.getBean(Stock.class);
+			int keys = Integer.parseInt(args[4]);
+			System.out.println(">> ready");
+			input.readLine();
+			for (int key = keys - 1; key >= 0; key--) {
+				stock.set("sku-" + key, key * 10 + 3);
+			}
+			System.out.println(">> done");
+		}
 		else {
 			System.out.println(">> ready");
 		}
 		// wait to be killed (or for standard input to close)
-		new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+		input.readLine();
 		context.close();
 	}
 

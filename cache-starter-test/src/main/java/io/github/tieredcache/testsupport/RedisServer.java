@@ -87,6 +87,34 @@ public final class RedisServer implements AutoCloseable {
 	}
 
 	/**
+	 * Start a replica of a running server ({@code --replicaof}) on a free port, and wait
+	 * until the primary lists it online (after a diskless sync the primary puts a replica
+	 * online only at its first acknowledgement), so that {@code WAIT} on the primary counts
+	 * it at once.
+	 * @param primary the primary
+	 * @param extraArguments further {@code redis-server} arguments
+	 * @return the running replica
+	 */
+	public static RedisServer replicaOf(RedisServer primary, String... extraArguments) {
+		// the primary delays a diskless sync by 5 s by default, waiting for more replicas
+		primary.command("CONFIG", "SET", "repl-diskless-sync-delay", "0");
+		List<String> arguments = new ArrayList<>(List.of("--replicaof", primary.host(), String.valueOf(primary.port())));
+		arguments.addAll(List.of(extraArguments));
+		RedisServer replica = start(arguments.toArray(new String[0]));
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+		String online = "port=" + replica.port() + ",state=online";
+		while (!primary.command("INFO", "replication").contains(online)) {
+			if (System.nanoTime() - deadline > 0) {
+				replica.close();
+				throw new IllegalStateException("Replica on port " + replica.port() + " did not connect to "
+						+ primary.port() + "; see " + replica.directory().resolve("redis.log"));
+			}
+			Thread.onSpinWait();
+		}
+		return replica;
+	}
+
+	/**
 	 * Return a handle on a Redis-protocol server this class did not start (a sentinel, say),
 	 * good for {@link #command(String...)} only.
 	 * @param port the server's loopback port
