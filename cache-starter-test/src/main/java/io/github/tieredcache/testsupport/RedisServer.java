@@ -88,9 +88,7 @@ public final class RedisServer implements AutoCloseable {
 
 	/**
 	 * Start a replica of a running server ({@code --replicaof}) on a free port, and wait
-	 * until the primary lists it online (after a diskless sync the primary puts a replica
-	 * online only at its first acknowledgement), so that {@code WAIT} on the primary counts
-	 * it at once.
+	 * until a {@code WAIT} on the primary counts it.
 	 * @param primary the primary
 	 * @param extraArguments further {@code redis-server} arguments
 	 * @return the running replica
@@ -102,8 +100,10 @@ public final class RedisServer implements AutoCloseable {
 		arguments.addAll(List.of(extraArguments));
 		RedisServer replica = start(arguments.toArray(new String[0]));
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-		String online = "port=" + replica.port() + ",state=online";
-		while (!primary.command("INFO", "replication").contains(online)) {
+		// listed online, a fresh replica may still miss the first WAIT: wait for one it answers
+		List<String> replicated = List.of("+OK", ":1");
+		while (!primary.pipeline(new String[] { "SET", "replica-probe", "1" }, new String[] { "WAIT", "1", "100" })
+			.equals(replicated)) {
 			if (System.nanoTime() - deadline > 0) {
 				replica.close();
 				throw new IllegalStateException("Replica on port " + replica.port() + " did not connect to "
@@ -212,6 +212,37 @@ public final class RedisServer implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Redis command failed: " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Run commands one after the other on one connection (as {@code WAIT} needs: it waits
+	 * for the writes of its own connection).
+	 * @param commands the commands, each a command and its arguments
+	 * @return the replies, as {@link #command(String...)} describes
+	 */
+	public List<String> pipeline(String[]... commands) {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress(host(), this.port), 1000);
+			socket.setSoTimeout(5000);
+			OutputStream out = socket.getOutputStream();
+			InputStream in = socket.getInputStream();
+			List<String> replies = new ArrayList<>();
+			for (String[] command : commands) {
+				out.write(("*" + command.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+				for (String argument : command) {
+					byte[] raw = argument.getBytes(StandardCharsets.UTF_8);
+					out.write(("$" + raw.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+					out.write(raw);
+					out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+				}
+				out.flush();
+				replies.add(readReply(in));
+			}
+			return replies;
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Redis commands failed: " + ex.getMessage(), ex);
 		}
 	}
 
