@@ -175,10 +175,13 @@ class NamespaceFaultTests {
 		instances.get(1).put("k", "v2");
 		oneVersion(instances);
 		convergesWithout(instances, "k", "v1");
-		// a clear after the loss moves everyone again, and nothing written since is swept
+		// a clear after the loss moves everyone again, and nothing written after it is swept
+		String lost = instances.get(0).currentRedisKeyPrefix();
 		instances.get(2).clear();
-		instances.get(3).put("after", "x");
+		await().atMost(BOUND)
+			.untilAsserted(() -> assertThat(instances.get(3).currentRedisKeyPrefix()).isNotEqualTo(lost));
 		oneVersion(instances);
+		instances.get(3).put("after", "x");
 		await().atMost(BOUND).untilAsserted(() -> {
 			for (TieredCache cache : instances) {
 				assertThat(cache.get("after", String.class)).isEqualTo("x");
