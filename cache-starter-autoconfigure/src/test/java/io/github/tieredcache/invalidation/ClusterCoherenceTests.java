@@ -101,19 +101,27 @@ class ClusterCoherenceTests {
 						return info.contains("cluster_state:ok");
 					});
 				});
-				// after the failover the cache writes and reads Redis again, and stays coherent
+				// after the failover the cache writes and reads Redis again, and stays coherent (the
+				// namespace version may have been lost with the master, if not yet replicated: the
+				// cache then starts over empty, never older)
 				await().atMost(Duration.ofSeconds(30))
 					.pollInterval(Duration.ofMillis(200))
 					.ignoreExceptionsInstanceOf(IllegalStateException.class)
 					.untilAsserted(() -> {
 						a.put("k", "v2");
-						assertThat(cluster.masterOf(redisKey).command("GET", redisKey)).isEqualTo("\u0001\"v2\"");
+						String key = a.currentRedisKeyPrefix() + "k";
+						assertThat(cluster.masterOf(key).command("GET", key)).isEqualTo("\u0001\"v2\"");
 					});
-				await().atMost(Duration.ofSeconds(30))
-					.untilAsserted(() -> assertThat(b.get("k", String.class)).as(() -> "A " + a.currentRedisKeyPrefix() + " B " + b.currentRedisKeyPrefix() + " ns@" + cluster.masterOf(this.prefix + ":products:ns").command("GET", this.prefix + ":products:ns")).isEqualTo("v2"));
 				await().atMost(Duration.ofSeconds(30)).until(() -> managerB.getInvalidationBus().isHealthy());
+				await().atMost(Duration.ofSeconds(30))
+					.until(() -> a.currentRedisKeyPrefix() != null
+							&& a.currentRedisKeyPrefix().equals(b.currentRedisKeyPrefix()));
+				assertThat(b.get("k", String.class)).isIn("v2", null);
+				a.put("k", "v3");
+				await().atMost(Duration.ofSeconds(30))
+					.untilAsserted(() -> assertThat(b.get("k", String.class)).isEqualTo("v3"));
 				int loadsAfterFailover = loads.get();
-				assertThat(b.get("k", () -> "loaded")).isEqualTo("v2");
+				assertThat(b.get("k", () -> "loaded")).isEqualTo("v3");
 				assertThat(loads).as("served from the cache, not the loader").hasValue(loadsAfterFailover);
 			}
 			finally {
