@@ -9,6 +9,7 @@ import io.github.tieredcache.aspect.CacheOperations.Invalidate;
 import io.github.tieredcache.aspect.CacheOperations.ReturnKind;
 import io.github.tieredcache.core.CacheKeyEncoder;
 import io.github.tieredcache.core.TieredCache;
+import io.github.tieredcache.core.WriteOptions;
 import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.writebehind.WriteBehindReplay;
 import io.github.tieredcache.writebehind.WriteBehindService;
@@ -187,44 +188,28 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 	private @Nullable Object readPlain(TieredCache cache, Object key, CacheOperations.CacheAside read,
 			MethodInvocation invocation, Object target, Object[] args) throws Throwable {
 		boolean optional = invocation.getMethod().getReturnType() == Optional.class;
-		if (read.unless() == null) {
-			try {
-				return cache.get(key, () -> unwrap(proceedUnchecked(invocation), optional), read.options());
-			}
-			catch (Cache.ValueRetrievalException ex) {
-				throw (ex.getCause() instanceof InvocationFailure failure) ? failure.getCause() : ex;
-			}
+		try {
+			return cache.get(key, () -> unwrap(proceedUnchecked(invocation), optional), options(read, target, args));
 		}
-		Cache.ValueWrapper cached = cache.get(key);
-		if (cached != null) {
-			return cached.get();
+		catch (Cache.ValueRetrievalException ex) {
+			throw (ex.getCause() instanceof InvocationFailure failure) ? failure.getCause() : ex;
 		}
-		Object value = unwrap(invocation.proceed(), optional);
-		if (!read.unless().isTrue(target, args, value)) {
-			cache.put(key, value, read.options());
-		}
-		return value;
 	}
 
 	private CompletableFuture<?> readAsync(TieredCache cache, Object key, CacheOperations.CacheAside read,
 			Supplier<CompletableFuture<Object>> loader, Object target, Object[] args) {
+		return cache.retrieve(key, loader, options(read, target, args));
+	}
+
+	/**
+	 * The read's write options; with {@code unless}, a loaded value it matches goes to the
+	 * caller only (loaded under the same lease as any other, so a load racing a write never
+	 * stores an older value).
+	 */
+	private static WriteOptions options(CacheOperations.CacheAside read, Object target, Object[] args) {
 		CacheExpression unless = read.unless();
-		if (unless == null) {
-			return cache.retrieve(key, loader, read.options());
-		}
-		CompletableFuture<?> cached = cache.retrieve(key);
-		CompletableFuture<?> lookup = (cached != null) ? cached : CompletableFuture.completedFuture(null);
-		return lookup.thenCompose((wrapper) -> {
-			if (wrapper instanceof Cache.ValueWrapper found) {
-				return CompletableFuture.completedFuture(found.get());
-			}
-			return loader.get().thenApply((value) -> {
-				if (!unless.isTrue(target, args, value)) {
-					cache.put(key, value, read.options());
-				}
-				return value;
-			});
-		});
+		return (unless != null) ? read.options().storeIf((value) -> !unless.isTrue(target, args, value))
+				: read.options();
 	}
 
 	@SuppressWarnings("unchecked")

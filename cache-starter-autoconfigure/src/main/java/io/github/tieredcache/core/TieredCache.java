@@ -310,7 +310,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		// the holder is slow or gone: load, and store only where nothing is stored yet
 		Loaded loaded = callLoader(key, valueLoader);
 		Object stored = timed(toStored(loaded.value()), loaded.millis(), options);
-		byte[] bytes = (!isNull(stored) || cachesNull(options)) ? encodeForRedis(stored) : null;
+		byte[] bytes = storable(stored, options) ? encodeForRedis(stored) : null;
 		if (bytes != null && !this.guard.invalidatedSince(localKey, stamp)
 				&& redis.setIfAbsent(redisKey, bytes, redisTtl(stored, options))
 					.outcome() == SetIfAbsentResult.Outcome.STORED) {
@@ -340,7 +340,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			}
 			throw ex;
 		}
-		byte[] bytes = (!isNull(stored) || cachesNull(options)) ? encodeForRedis(stored) : null;
+		byte[] bytes = storable(stored, options) ? encodeForRedis(stored) : null;
 		if (bytes == null) {
 			redis.releaseLease(redisKey, lease);
 		}
@@ -365,6 +365,76 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			// unreadable: nothing to put back
 		}
 		return 0;
+	}
+
+	/**
+	 * Return whether a loaded value is to be stored: a {@code null} only where nulls are
+	 * cached, and only what the options' condition ({@code unless}) accepts.
+	 */
+	private boolean storable(Object stored, WriteOptions options) {
+		Object value = fromStoreValue(stored);
+		return (value != null || cachesNull(options)) && options.stores(value);
+	}
+
+	/**
+	 * A key claimed in Redis for a fill, before its load: a lease the fill replaces only if
+	 * nothing replaced it meanwhile (a write stores its value over it, an eviction or clear
+	 * removes it), so a load that raced a write never stores its older value.
+	 *
+	 * @param encoded the encoded key
+	 * @param redisKey the Redis key
+	 * @param lease the lease set, or {@code null} if another value or lease is there (the
+	 * load's value then goes to the caller only)
+	 */
+	private record Claim(String encoded, byte[] redisKey, byte @Nullable [] lease) {
+	}
+
+	private boolean leasesApply() {
+		return this.redis != null && this.namespace != null && this.settings.lease().enabled();
+	}
+
+	/**
+	 * Claim a key missing from Redis before loading it; {@code null} if Redis cannot be used
+	 * for it now (the fill then writes as it can).
+	 */
+	private @Nullable Claim claim(String encoded) {
+		CacheNamespace.Version ns = leasesApply() ? namespaceFor(encoded) : null;
+		if (ns == null) {
+			return null;
+		}
+		byte[] redisKey = ns.redisKey(encoded);
+		byte[] lease = EntryFormat.newLease();
+		SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
+		return switch (result.outcome()) {
+			case STORED -> new Claim(encoded, redisKey, lease);
+			case PRESENT -> new Claim(encoded, redisKey, null);
+			case FAILED -> null;
+		};
+	}
+
+	/**
+	 * Store a loaded value over its claim: Redis first, atomically replacing the lease, then
+	 * the in-process tier; a claim lost to a write or eviction stores nothing.
+	 */
+	private Object storeClaimed(Object localKey, Claim claim, Loaded loaded, WriteOptions options, long stamp) {
+		Object stored = timed(toStored(loaded.value()), loaded.millis(), options);
+		byte[] lease = claim.lease();
+		if (lease == null) {
+			return stored;
+		}
+		byte[] bytes = (storable(stored, options) && !this.guard.invalidatedSince(localKey, stamp))
+				? encodeForRedis(stored) : null;
+		if (bytes == null) {
+			this.redis.releaseLease(claim.redisKey(), lease);
+		}
+		else if (this.redis.replaceLease(claim.redisKey(), lease, bytes, redisTtl(stored, options))) {
+			fillLocal(localKey, stored, options, stamp);
+			published(claim.encoded());
+		}
+		else {
+			this.statistics.rejectedFills.increment();
+		}
+		return stored;
 	}
 
 	private static Object toStored(@Nullable Object value) {
@@ -474,8 +544,20 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				}
 			}
 			long stamp = this.guard.stamp();
+			byte[] redisKey = (ns != null) ? ns.redisKey(CacheKeyEncoder.encode(key)) : null;
+			byte[] current = (redisKey != null) ? this.redis.get(redisKey) : null;
+			if (redisKey != null && (current == null || EntryFormat.isLease(current))) {
+				// evicted, or being loaded: the next read loads it
+				return;
+			}
 			this.statistics.earlyRefreshes.increment();
-			storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
+			Loaded loaded = callLoader(key, valueLoader);
+			if (redisKey == null) {
+				storeLoaded(localKey, key, loaded, options, stamp);
+				return;
+			}
+			// stored only over the entry the refresh began from: a write meanwhile wins
+			storeClaimed(localKey, new Claim(CacheKeyEncoder.encode(key), redisKey, current), loaded, options, stamp);
 		}
 		catch (RuntimeException ex) {
 			if (logger.isDebugEnabled()) {
@@ -598,6 +680,20 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	private <K, V> Map<K, Object> loadAll(List<K> missing,
 			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options,
 			CacheNamespace.@Nullable Version ns, long stamp) {
+		List<String> encodedKeys = new ArrayList<>(missing.size());
+		List<byte[]> redisKeys = new ArrayList<>(missing.size());
+		if (ns != null) {
+			for (K key : missing) {
+				String encoded = CacheKeyEncoder.encode(key);
+				encodedKeys.add(encoded);
+				redisKeys.add(ns.redisKey(encoded));
+			}
+		}
+		// claim the keys before loading, as single-key loads do, so that a write racing the
+		// batch load wins
+		byte[] lease = (ns != null && leasesApply()) ? EntryFormat.newLease() : null;
+		List<SetIfAbsentResult> claims = (lease != null)
+				? this.redis.setIfAbsentAll(redisKeys, lease, this.settings.lease().ttl()) : null;
 		this.statistics.loads.increment();
 		Set<K> request = new LinkedHashSet<>(missing);
 		Map<? extends K, ? extends V> loaded;
@@ -606,40 +702,74 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		catch (RuntimeException ex) {
 			this.statistics.loadFailures.increment();
+			if (claims != null) {
+				for (int i = 0; i < claims.size(); i++) {
+					if (claims.get(i).outcome() == SetIfAbsentResult.Outcome.STORED) {
+						this.redis.releaseLease(redisKeys.get(i), lease);
+					}
+				}
+			}
 			throw new ValueRetrievalException(request, () -> batchLoader, ex);
 		}
 		Map<K, Object> stored = new LinkedHashMap<>();
-		List<Map.Entry<byte[], byte[]>> redisEntries = new ArrayList<>();
-		List<Duration> redisTtls = new ArrayList<>();
-		List<String> written = new ArrayList<>();
-		for (K key : missing) {
+		List<Map.Entry<byte[], byte[]>> plain = new ArrayList<>();
+		List<Duration> plainTtls = new ArrayList<>();
+		List<String> plainKeys = new ArrayList<>();
+		List<Integer> claimed = new ArrayList<>();
+		List<byte[]> claimedValues = new ArrayList<>();
+		List<Duration> claimedTtls = new ArrayList<>();
+		for (int i = 0; i < missing.size(); i++) {
+			K key = missing.get(i);
 			V value = loaded.get(key);
 			Object localKey = CacheKeyEncoder.localKey(key);
 			Object storeValue = (value != null) ? value : NullValue.INSTANCE;
 			stored.put(key, storeValue);
-			if ((value == null && !cachesNull(options)) || this.guard.invalidatedSince(localKey, stamp)) {
+			boolean store = storable(storeValue, options) && !this.guard.invalidatedSince(localKey, stamp);
+			SetIfAbsentResult.Outcome claim = (claims != null) ? claims.get(i).outcome() : null;
+			if (claim == SetIfAbsentResult.Outcome.PRESENT) {
+				// another value or load is there: this one goes to the caller only
 				continue;
 			}
-			if (this.namespace != null) {
-				String encoded = CacheKeyEncoder.encode(key);
-				if (ns == null) {
-					// filled in-process only; nothing in Redis to correct
-					fillLocal(localKey, storeValue, options, stamp);
-					continue;
+			byte[] bytes = (store && ns != null) ? encodeForRedis(storeValue) : null;
+			if (claim == SetIfAbsentResult.Outcome.STORED) {
+				if (bytes == null) {
+					this.redis.releaseLease(redisKeys.get(i), lease);
 				}
-				byte[] bytes = encodeForRedis(storeValue);
-				if (bytes != null) {
-					redisEntries.add(Map.entry(ns.redisKey(encoded), bytes));
-					redisTtls.add(redisTtl(storeValue, options));
-					written.add(encoded);
+				else {
+					claimed.add(i);
+					claimedValues.add(bytes);
+					claimedTtls.add(redisTtl(storeValue, options));
+				}
+				continue;
+			}
+			if (bytes != null) {
+				plain.add(Map.entry(redisKeys.get(i), bytes));
+				plainTtls.add(redisTtl(storeValue, options));
+				plainKeys.add(encodedKeys.get(i));
+			}
+			if (store) {
+				fillLocal(localKey, storeValue, options, stamp);
+			}
+		}
+		if (this.redis != null && !plain.isEmpty()) {
+			// fills, not writes: one that missed Redis leaves nothing to correct there
+			this.redis.setAll(plain, plainTtls);
+			plainKeys.forEach(this::published);
+		}
+		if (!claimed.isEmpty()) {
+			List<byte[]> keys = claimed.stream().map(redisKeys::get).toList();
+			List<Boolean> filled = this.redis.replaceLeaseAll(keys, java.util.Collections.nCopies(keys.size(), lease),
+					claimedValues, claimedTtls);
+			for (int n = 0; n < claimed.size(); n++) {
+				int i = claimed.get(n);
+				if (filled.get(n)) {
+					fillLocal(CacheKeyEncoder.localKey(missing.get(i)), stored.get(missing.get(i)), options, stamp);
+					published(encodedKeys.get(i));
+				}
+				else {
+					this.statistics.rejectedFills.increment();
 				}
 			}
-			fillLocal(localKey, storeValue, options, stamp);
-		}
-		if (this.redis != null && this.namespace != null) {
-			// fills, not writes: one that missed Redis leaves nothing to correct there
-			this.redis.setAll(redisEntries, redisTtls);
-			written.forEach(this::published);
 		}
 		return stored;
 	}
@@ -705,22 +835,33 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private <T> CompletableFuture<Object> loadAsync(Object localKey, Object key,
 			Supplier<CompletableFuture<T>> valueLoader, WriteOptions options, long stamp) {
-		this.statistics.loads.increment();
-		CompletableFuture<T> loaded;
-		try {
-			loaded = valueLoader.get();
-		}
-		catch (RuntimeException ex) {
-			this.statistics.loadFailures.increment();
-			return CompletableFuture.failedFuture(ex);
-		}
-		return loaded.whenComplete((value, ex) -> {
-			if (ex != null) {
-				this.statistics.loadFailures.increment();
+		CompletableFuture<@Nullable Claim> claimed = leasesApply()
+				? supplyAsync(() -> claim(CacheKeyEncoder.encode(key)), null) : CompletableFuture.completedFuture(null);
+		return claimed.thenCompose((claim) -> {
+			this.statistics.loads.increment();
+			CompletableFuture<T> loaded;
+			try {
+				loaded = valueLoader.get();
 			}
-		}).thenCompose((value) -> supplyAsync(() -> storeLoaded(localKey, key, new Loaded(value, 0), options, stamp),
-				// saturated: the value goes to the caller unstored
-				() -> timed(toStored(value), 0, options)));
+			catch (RuntimeException ex) {
+				loaded = CompletableFuture.failedFuture(ex);
+			}
+			return loaded.whenComplete((value, ex) -> {
+				if (ex != null) {
+					this.statistics.loadFailures.increment();
+					if (claim != null && claim.lease() != null) {
+						supplyAsync(() -> {
+							this.redis.releaseLease(claim.redisKey(), claim.lease());
+							return null;
+						}, null);
+					}
+				}
+			}).thenCompose((value) -> supplyAsync(() -> (claim != null)
+					? storeClaimed(localKey, claim, new Loaded(value, 0), options, stamp)
+					: storeLoaded(localKey, key, new Loaded(value, 0), options, stamp),
+					// saturated: the value goes to the caller unstored (the lease expires)
+					() -> timed(toStored(value), 0, options)));
+		});
 	}
 
 	/**
@@ -977,9 +1118,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * caller only).
 	 */
 	private Object storeLoaded(Object localKey, Object key, Loaded loaded, WriteOptions options, long stamp) {
-		Object value = loaded.value();
-		Object stored = timed(toStored(value), loaded.millis(), options);
-		if ((value == null && !cachesNull(options)) || this.guard.invalidatedSince(localKey, stamp)) {
+		Object stored = timed(toStored(loaded.value()), loaded.millis(), options);
+		if (!storable(stored, options) || this.guard.invalidatedSince(localKey, stamp)) {
 			return stored;
 		}
 		String encoded = writeRemote(key, stored, options, false);

@@ -267,6 +267,88 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
+	 * {@link #setIfAbsent(byte[], byte[], Duration)} for several keys, sent together (one
+	 * round trip on a single node, one per node on a cluster).
+	 * @param keys the keys
+	 * @param value the value to store in each absent key
+	 * @param ttl its time to live
+	 * @return the outcome for each key, in order; all {@code FAILED} if the commands failed
+	 */
+	public List<SetIfAbsentResult> setIfAbsentAll(List<byte[]> keys, byte[] value, Duration ttl) {
+		byte[] millis = String.valueOf(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
+		List<byte[]> replies = executeAll("EVAL (set if absent, batch)", keys.size(),
+				(redis, i) -> redis.<byte[]>eval(SET_IF_ABSENT, ScriptOutputType.VALUE, new byte[][] { keys.get(i) },
+						value, millis),
+				(connection, i) -> connection.scriptingCommands()
+					.eval(SET_IF_ABSENT, ReturnType.VALUE, 1, keys.get(i), value, millis));
+		List<SetIfAbsentResult> results = new ArrayList<>(keys.size());
+		for (int i = 0; i < keys.size(); i++) {
+			if (replies == null) {
+				results.add(SetIfAbsentResult.FAILED);
+			}
+			else {
+				byte[] previous = replies.get(i);
+				results.add((previous != null) ? SetIfAbsentResult.present(previous) : SetIfAbsentResult.STORED);
+			}
+		}
+		return results;
+	}
+
+	/**
+	 * {@link #replaceLease(byte[], byte[], byte[], Duration)} for several keys, sent together.
+	 * @param keys the keys
+	 * @param expected the value each key must still hold
+	 * @param values the value to store in each
+	 * @param ttls the time to live of each
+	 * @return for each key whether its value was stored; all {@code false} if the commands
+	 * failed
+	 */
+	public List<Boolean> replaceLeaseAll(List<byte[]> keys, List<byte[]> expected, List<byte[]> values,
+			List<Duration> ttls) {
+		List<Long> replies = executeAll("EVAL (fill lease, batch)", keys.size(),
+				(redis, i) -> redis.<Long>eval(FILL_LEASE, ScriptOutputType.INTEGER, new byte[][] { keys.get(i) },
+						expected.get(i), values.get(i), millis(ttls.get(i))),
+				(connection, i) -> connection.scriptingCommands()
+					.eval(FILL_LEASE, ReturnType.INTEGER, 1, keys.get(i), expected.get(i), values.get(i),
+							millis(ttls.get(i))));
+		List<Boolean> stored = new ArrayList<>(keys.size());
+		for (int i = 0; i < keys.size(); i++) {
+			stored.add(replies != null && Long.valueOf(1).equals(replies.get(i)));
+		}
+		return stored;
+	}
+
+	private static byte[] millis(Duration ttl) {
+		return String.valueOf(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
+	}
+
+	/**
+	 * Send one command per index together and wait for all of them within one command
+	 * timeout.
+	 * @return the replies in order, or {@code null} if any command failed
+	 */
+	private <T> @Nullable List<@Nullable T> executeAll(String command, int count,
+			java.util.function.BiFunction<RedisClusterAsyncCommands<byte[], byte[]>, Integer, RedisFuture<T>> async,
+			java.util.function.BiFunction<RedisConnection, Integer, @Nullable T> sync) {
+		if (count == 0) {
+			return List.of();
+		}
+		return execute(command, (redis) -> {
+			List<RedisFuture<T>> sent = new ArrayList<>(count);
+			for (int i = 0; i < count; i++) {
+				sent.add(async.apply(redis, i));
+			}
+			return new AllReplies<>(sent);
+		}, (connection) -> {
+			List<@Nullable T> replies = new ArrayList<>(count);
+			for (int i = 0; i < count; i++) {
+				replies.add(sync.apply(connection, i));
+			}
+			return replies;
+		}, null);
+	}
+
+	/**
 	 * Return the value of a key, storing the given one (without expiry) first if the key is
 	 * absent; atomic.
 	 * @param key the key
@@ -698,6 +780,48 @@ public final class RedisTier implements AutoCloseable {
 		@Override
 		public boolean isDone() {
 			return this.source.isDone();
+		}
+
+	}
+
+	/**
+	 * The replies of several futures, within one shared deadline.
+	 */
+	private record AllReplies<T>(List<RedisFuture<T>> futures) implements java.util.concurrent.Future<List<@Nullable T>> {
+
+		@Override
+		public List<@Nullable T> get(long timeout, TimeUnit unit)
+				throws InterruptedException, ExecutionException, TimeoutException {
+			long deadline = System.nanoTime() + unit.toNanos(timeout);
+			List<@Nullable T> replies = new ArrayList<>(this.futures.size());
+			for (RedisFuture<T> future : this.futures) {
+				replies.add(future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+			}
+			return replies;
+		}
+
+		@Override
+		public List<@Nullable T> get() throws InterruptedException, ExecutionException {
+			List<@Nullable T> replies = new ArrayList<>(this.futures.size());
+			for (RedisFuture<T> future : this.futures) {
+				replies.add(future.get());
+			}
+			return replies;
+		}
+
+		@Override
+		public boolean cancel(boolean mayInterruptIfRunning) {
+			return false;
+		}
+
+		@Override
+		public boolean isCancelled() {
+			return false;
+		}
+
+		@Override
+		public boolean isDone() {
+			return this.futures.stream().allMatch(RedisFuture::isDone);
 		}
 
 	}
