@@ -91,6 +91,16 @@ final class CacheNamespace {
 	}
 
 	/**
+	 * Return the key counting the instances that applied a clear to the given version
+	 * ({@code <prefix>:<cache>:ack:<token>}).
+	 * @param token the announced version
+	 * @return the key
+	 */
+	byte[] acknowledgementKey(String token) {
+		return (this.keyBase + "ack:" + token).getBytes(StandardCharsets.UTF_8);
+	}
+
+	/**
 	 * Return the Redis key holding the version token.
 	 * @return the key
 	 */
@@ -286,6 +296,25 @@ final class CacheNamespace {
 	 */
 	int pendingCount() {
 		return this.missed.size();
+	}
+
+	/**
+	 * Return whether a string has the form of a version token (so that a message cannot
+	 * name an arbitrary key).
+	 * @param text the text
+	 * @return whether it is 1 to 13 base-36 digits
+	 */
+	static boolean isToken(String text) {
+		if (text.isEmpty() || text.length() > 13) {
+			return false;
+		}
+		for (int i = 0; i < text.length(); i++) {
+			char c = text.charAt(i);
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	private static String newToken() {

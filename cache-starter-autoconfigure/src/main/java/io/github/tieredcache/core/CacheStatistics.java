@@ -38,6 +38,8 @@ public final class CacheStatistics {
 
 	final LongAdder saturated = new LongAdder();
 
+	final LongAdder unacknowledgedClears = new LongAdder();
+
 	CacheStatistics() {
 	}
 
@@ -190,6 +192,15 @@ public final class CacheStatistics {
 	 */
 	public long saturated() {
 		return this.saturated.sum();
+	}
+
+	/**
+	 * Return how many {@code invalidate()} calls returned before every live instance had
+	 * acknowledged them (within one heartbeat interval).
+	 * @return the count
+	 */
+	public long unacknowledgedClears() {
+		return this.unacknowledgedClears.sum();
 	}
 
 }

@@ -65,6 +65,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private static final Duration STALE_RETRY_INTERVAL = Duration.ofSeconds(1);
 
+	private static final Duration ACKNOWLEDGEMENT_TTL = Duration.ofMinutes(1);
+
 	private static final long MAX_LEASE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
 	private final String name;
@@ -1015,7 +1017,12 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Same as {@link #clear()}: entries are invisible as soon as it returns.
+	 * Clear, and return once every other instance has applied the clear: entries are
+	 * invisible to every instance's next lookup when it returns (Spring's contract). Each
+	 * instance the bus heard from within the last two heartbeat intervals acknowledges the
+	 * clear through a counter in Redis; this waits for those acknowledgements at most one
+	 * heartbeat interval (an instance that cannot acknowledge within it has lost its
+	 * subscription, and bypasses its in-process tier within the bus bound).
 	 * @return {@code true} if this cache has only an in-process tier and it held entries,
 	 * otherwise {@code false} (presence in Redis is not determined)
 	 */
@@ -1025,7 +1032,31 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return clearLocal();
 		}
 		clear();
+		CacheNamespace.Version version = (this.namespace != null) ? this.namespace.known() : null;
+		if (version != null && this.bus != null) {
+			awaitAcknowledgements(version.token, this.bus.livePeerCount(), this.bus.getHeartbeatInterval());
+		}
 		return false;
+	}
+
+	private void awaitAcknowledgements(String token, int peers, Duration atMost) {
+		if (peers == 0) {
+			return;
+		}
+		byte[] key = this.namespace.acknowledgementKey(token);
+		long deadline = System.nanoTime() + atMost.toNanos();
+		long pause = TimeUnit.MILLISECONDS.toNanos(1);
+		while (System.nanoTime() - deadline < 0) {
+			byte[] count = this.redis.get(key);
+			if (count != null && Long.parseLong(new String(count, StandardCharsets.US_ASCII)) >= peers) {
+				return;
+			}
+			LockSupport.parkNanos(pause);
+			pause = Math.min(pause * 2, MAX_LEASE_POLL_NANOS);
+		}
+		this.statistics.unacknowledgedClears.increment();
+		logger.warn("tiered-cache: not every instance acknowledged invalidate() of cache '" + this.name + "' within "
+				+ atMost + "; those that did not bypass their in-process tier within the bus bound");
 	}
 
 	private void sweep(CacheNamespace.Version old) {
@@ -1209,11 +1240,17 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * Apply another instance's clear: forget the namespace version (the next operation reads
 	 * it from Redis) and empty the in-process tier.
 	 */
-	void clearedElsewhere() {
+	void clearedElsewhere(@Nullable String announced) {
 		if (this.namespace != null) {
 			this.namespace.forget();
 		}
 		clearLocal();
+		RedisTier redis = this.redis;
+		if (announced != null && redis != null && this.namespace != null && CacheNamespace.isToken(announced)) {
+			// off the bus's thread, which may be the client's event loop
+			byte[] key = this.namespace.acknowledgementKey(announced);
+			supplyAsync(() -> redis.increment(key, ACKNOWLEDGEMENT_TTL), null);
+		}
 	}
 
 	/**

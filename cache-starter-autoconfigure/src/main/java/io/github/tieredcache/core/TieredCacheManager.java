@@ -357,10 +357,10 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		}
 
 		@Override
-		public void namespaceChanged(String cacheName) {
+		public void namespaceChanged(String cacheName, @Nullable String announced) {
 			TieredCache cache = TieredCacheManager.this.caches.get(cacheName);
 			if (cache != null) {
-				cache.clearedElsewhere();
+				cache.clearedElsewhere(announced);
 			}
 		}
 

@@ -353,7 +353,7 @@ public final class InvalidationBus implements AutoCloseable {
 					}
 				}
 				if (entry.namespace() != null) {
-					this.handler.namespaceChanged(entry.cache());
+					this.handler.namespaceChanged(entry.cache(), entry.namespace());
 				}
 			}
 		}
@@ -411,11 +411,27 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	/**
-	 * Return how many other instances this one has heard from recently.
-	 * @return the number of peers remembered
+	 * Return how many other instances this one has heard from within the last two heartbeat
+	 * intervals (each sends at least a heartbeat every half interval).
+	 * @return the number of live peers
 	 */
-	public int peerCount() {
-		return this.peers.size();
+	public int livePeerCount() {
+		long now = System.nanoTime();
+		int live = 0;
+		for (Peer peer : this.peers.values()) {
+			if (now - peer.seenNanos <= 2 * this.intervalNanos) {
+				live++;
+			}
+		}
+		return live;
+	}
+
+	/**
+	 * Return the heartbeat interval.
+	 * @return the interval
+	 */
+	public Duration getHeartbeatInterval() {
+		return Duration.ofNanos(this.intervalNanos);
 	}
 
 	@Override

@@ -2,6 +2,8 @@ package io.github.tieredcache.invalidation;
 
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What the {@link InvalidationBus} tells the caches of its instance. Called on the bus's
  * threads, never concurrently for the last four methods; implementations must be quick and
@@ -19,10 +21,12 @@ public interface InvalidationHandler {
 	/**
 	 * Another instance cleared a cache: empty its in-process tier and read its namespace
 	 * version from Redis again (the message only says that it changed; the version is
-	 * never taken from a message).
+	 * never taken from a message), then acknowledge it.
 	 * @param cacheName the cache
+	 * @param announced the version the sender announced, which names the acknowledgement
+	 * (never trusted as the version), or {@code null}
 	 */
-	void namespaceChanged(String cacheName);
+	void namespaceChanged(String cacheName, @Nullable String announced);
 
 	/**
 	 * Messages were lost but the bus works: empty the in-process tiers and forget the

@@ -256,6 +256,22 @@ class NamespaceFaultTests {
 	}
 
 	@Test
+	void invalidateIsVisibleToEveryInstanceWhenItReturns() {
+		TieredCache a = instance();
+		TieredCache b = instance();
+		TieredCache c = instance();
+		for (int round = 0; round < 10; round++) {
+			a.put("k", "v" + round);
+			cacheInL1(b, "k", "v" + round);
+			cacheInL1(c, "k", "v" + round);
+			a.invalidate();
+			assertThat(b.get("k")).as("round %d, instance B", round).isNull();
+			assertThat(c.get("k")).as("round %d, instance C", round).isNull();
+		}
+		assertThat(a.getStatistics().unacknowledgedClears()).isZero();
+	}
+
+	@Test
 	void internalKeysAreNoDataKeys() {
 		CacheNamespace.Version version = new CacheNamespace.Version("t1", this.prefix + ":products:");
 		assertThat(new String(version.refreshKey("k"), StandardCharsets.UTF_8))
@@ -265,6 +281,10 @@ class NamespaceFaultTests {
 		assertThat(CacheNamespace.segment("products:vt1")).isEqualTo("products%3Avt1");
 		assertThat(CacheNamespace.segment("a%3Ab")).isEqualTo("a%253Ab");
 		assertThat(CacheNamespace.segment("a:b")).isNotEqualTo(CacheNamespace.segment("a%3Ab"));
+		// a forged announcement cannot name an arbitrary acknowledgement key
+		assertThat(CacheNamespace.isToken("1x3k9q2m7abc")).isTrue();
+		assertThat(CacheNamespace.isToken("x:*")).isFalse();
+		assertThat(CacheNamespace.isToken("9223372036854775807")).isFalse();
 	}
 
 }
