@@ -19,10 +19,8 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
@@ -73,17 +71,15 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private final CacheSettings settings;
 
-	private final @Nullable LocalTier local;
-
 	private final @Nullable RedisTier redis;
 
 	private final @Nullable InvalidationBus bus;
 
-	private final FillGuard guard = new FillGuard();
+	private final EntryExpiry expiry;
 
-	private volatile boolean localUsable;
+	private final RedisEntries entries;
 
-	private final EntryFormat format;
+	private final LocalView localView;
 
 	private final Executor executor;
 
@@ -92,10 +88,6 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	private final ConcurrentMap<Object, CompletableFuture<Object>> loads = new ConcurrentHashMap<>();
 
 	private final CacheStatistics statistics = new CacheStatistics();
-
-	private final AtomicBoolean decodeFailureLogged = new AtomicBoolean();
-
-	private final AtomicBoolean encodeFailureLogged = new AtomicBoolean();
 
 	private final AtomicBoolean staleServedLogged = new AtomicBoolean();
 
@@ -109,14 +101,17 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		super(settings.cacheNullValues());
 		this.name = name;
 		this.settings = settings;
-		this.local = settings.localEnabled() ? new LocalTier(settings.localTtl(), settings.localMaximumSize(),
-				infrastructure.ticker(), infrastructure.localExecutor(), this.guard) : null;
 		this.redis = settings.redisEnabled() ? infrastructure.redis() : null;
 		this.bus = (this.redis != null) ? infrastructure.bus() : null;
-		// an in-process tier the bus cannot vouch for may be stale
-		this.localUsable = this.bus == null || this.bus.getState() != InvalidationBus.State.SILENT;
-		this.format = new EntryFormat(infrastructure.codec());
 		this.clock = infrastructure.clock();
+		this.expiry = new EntryExpiry(settings, this.clock);
+		this.entries = new RedisEntries(name, new EntryFormat(infrastructure.codec()), this.statistics, this.redis);
+		FillGuard guard = new FillGuard();
+		LocalTier local = settings.localEnabled() ? new LocalTier(settings.localTtl(), settings.localMaximumSize(),
+				infrastructure.ticker(), infrastructure.localExecutor(), guard) : null;
+		// an in-process tier the bus cannot vouch for may be stale
+		this.localView = new LocalView(local, guard, this.expiry, this.bus != null,
+				this.bus == null || this.bus.getState() != InvalidationBus.State.SILENT);
 		this.random = infrastructure.random();
 		this.executor = infrastructure.executor();
 		this.namespace = (this.redis != null) ? new CacheNamespace(name, infrastructure.keyPrefix(), this.redis) : null;
@@ -133,7 +128,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	@Override
 	public Object getNativeCache() {
-		return (this.local != null) ? this.local.getNativeCache() : this;
+		Object nativeCache = this.localView.nativeCache();
+		return (nativeCache != null) ? nativeCache : this;
 	}
 
 	/**
@@ -167,13 +163,12 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	protected @Nullable Object lookup(Object key) {
 		Object localKey = CacheKeyEncoder.localKey(key);
 		Object stored = lookupLocal(localKey);
-		return (stored != null) ? stored : lookupRemote(localKey, key, this.guard.stamp());
+		return (stored != null) ? stored : lookupRemote(localKey, key, this.localView.stamp());
 	}
 
 	@Override
 	protected @Nullable Object fromStoreValue(@Nullable Object storeValue) {
-		Object stored = (storeValue instanceof Timed timed) ? timed.value() : storeValue;
-		return (stored == NullValue.INSTANCE) ? null : stored;
+		return EntryExpiry.toValue(storeValue);
 	}
 
 	@Override
@@ -194,7 +189,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	@SuppressWarnings("unchecked")
 	public <T> @Nullable T get(Object key, Callable<T> valueLoader, WriteOptions options) {
 		Object localKey = CacheKeyEncoder.localKey(key);
-		Object stored = lookupLocalRaw(localKey);
+		Object stored = this.localView.get(localKey);
 		if (stored instanceof Timed timed) {
 			long now = this.clock.millis();
 			if (timed.isFresh(now)) {
@@ -213,15 +208,15 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return (T) fromStoreValue(join(running));
 		}
 		try {
-			long stamp = this.guard.stamp();
-			Object candidate = lookupLocalRaw(localKey);
-			stored = fresh(candidate);
+			long stamp = this.localView.stamp();
+			Object candidate = this.localView.get(localKey);
+			stored = this.expiry.fresh(candidate);
 			if (stored != null) {
 				this.statistics.localHits.increment();
 			}
 			else {
 				Object remote = lookupRemoteRaw(localKey, key, stamp);
-				stored = fresh(remote);
+				stored = this.expiry.fresh(remote);
 				// a stale copy in either tier can stand in if the load fails
 				candidate = (remote != null) ? remote : candidate;
 			}
@@ -283,7 +278,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			}
 			byte[] present = result.previous();
 			if (present != null && !EntryFormat.isLease(present)) {
-				Object stored = decodeFromRedis(redisKey, present);
+				Object stored = this.entries.decode(redisKey, present);
 				if (stored instanceof Timed timed && !timed.isFresh(this.clock.millis())) {
 					// a stale entry kept for stale-if-error: take the lease in its place, atomically
 					if (redis.replaceLease(redisKey, present, lease, this.settings.lease().ttl())) {
@@ -294,7 +289,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				}
 				if (stored != null) {
 					this.statistics.redisHits.increment();
-					fillLocal(localKey, stored, WriteOptions.DEFAULT, stamp);
+					this.localView.fill(localKey, stored, WriteOptions.DEFAULT, stamp);
 					return stored;
 				}
 				continue;
@@ -311,12 +306,12 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		// the holder is slow or gone: load, and store only where nothing is stored yet
 		Loaded loaded = callLoader(key, valueLoader);
-		Object stored = timed(toStored(loaded.value()), loaded.millis(), options);
-		byte[] bytes = storable(stored, options) ? encodeForRedis(stored) : null;
-		if (bytes != null && !this.guard.invalidatedSince(localKey, stamp)
-				&& redis.setIfAbsent(redisKey, bytes, redisTtl(stored, options))
+		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
+		byte[] bytes = this.expiry.storable(stored, options) ? this.entries.encode(stored) : null;
+		if (bytes != null && !this.localView.invalidatedSince(localKey, stamp)
+				&& redis.setIfAbsent(redisKey, bytes, this.expiry.redisTtl(stored, options))
 					.outcome() == SetIfAbsentResult.Outcome.STORED) {
-			fillLocal(localKey, stored, options, stamp);
+			this.localView.fill(localKey, stored, options, stamp);
 			published(encoded);
 		}
 		return stored;
@@ -328,10 +323,11 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		Object stored;
 		try {
 			Loaded loaded = callLoader(key, valueLoader);
-			stored = timed(toStored(loaded.value()), loaded.millis(), options);
+			stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
 		}
 		catch (RuntimeException | Error ex) {
-			long left = (staleEntry != null) ? staleMillisLeft(staleEntry) : 0;
+			Timed stale = (staleEntry != null) ? this.entries.decodeTimed(staleEntry) : null;
+			long left = (stale != null) ? this.expiry.staleMillisLeft(stale) : 0;
 			if (staleEntry != null && left > 0) {
 				// put the stale entry back for the other instances' stale-if-error, for what is
 				// left of its window only
@@ -342,40 +338,18 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			}
 			throw ex;
 		}
-		byte[] bytes = storable(stored, options) ? encodeForRedis(stored) : null;
+		byte[] bytes = this.expiry.storable(stored, options) ? this.entries.encode(stored) : null;
 		if (bytes == null) {
 			redis.releaseLease(redisKey, lease);
 		}
-		else if (redis.replaceLease(redisKey, lease, bytes, redisTtl(stored, options))) {
-			fillLocal(localKey, stored, options, stamp);
+		else if (redis.replaceLease(redisKey, lease, bytes, this.expiry.redisTtl(stored, options))) {
+			this.localView.fill(localKey, stored, options, stamp);
 			published(encoded);
 		}
 		else {
 			this.statistics.rejectedFills.increment();
 		}
 		return stored;
-	}
-
-	private long staleMillisLeft(byte[] staleEntry) {
-		try {
-			Object stored = this.format.decode(staleEntry);
-			if (stored instanceof Timed timed) {
-				return timed.staleDeadline(this.settings.staleIfError().toMillis()) - this.clock.millis();
-			}
-		}
-		catch (ValueCodecException ex) {
-			// unreadable: nothing to put back
-		}
-		return 0;
-	}
-
-	/**
-	 * Return whether a loaded value is to be stored: a {@code null} only where nulls are
-	 * cached, and only what the options' condition ({@code unless}) accepts.
-	 */
-	private boolean storable(Object stored, WriteOptions options) {
-		Object value = fromStoreValue(stored);
-		return (value != null || cachesNull(options)) && options.stores(value);
 	}
 
 	/**
@@ -419,51 +393,24 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * the in-process tier; a claim lost to a write or eviction stores nothing.
 	 */
 	private Object storeClaimed(Object localKey, Claim claim, Loaded loaded, WriteOptions options, long stamp) {
-		Object stored = timed(toStored(loaded.value()), loaded.millis(), options);
+		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
 		byte[] lease = claim.lease();
 		if (lease == null) {
 			return stored;
 		}
-		byte[] bytes = (storable(stored, options) && !this.guard.invalidatedSince(localKey, stamp))
-				? encodeForRedis(stored) : null;
+		byte[] bytes = (this.expiry.storable(stored, options) && !this.localView.invalidatedSince(localKey, stamp))
+				? this.entries.encode(stored) : null;
 		if (bytes == null) {
 			this.redis.releaseLease(claim.redisKey(), lease);
 		}
-		else if (this.redis.replaceLease(claim.redisKey(), lease, bytes, redisTtl(stored, options))) {
-			fillLocal(localKey, stored, options, stamp);
+		else if (this.redis.replaceLease(claim.redisKey(), lease, bytes, this.expiry.redisTtl(stored, options))) {
+			this.localView.fill(localKey, stored, options, stamp);
 			published(claim.encoded());
 		}
 		else {
 			this.statistics.rejectedFills.increment();
 		}
 		return stored;
-	}
-
-	private static Object toStored(@Nullable Object value) {
-		return (value != null) ? value : NullValue.INSTANCE;
-	}
-
-	private static boolean isNull(Object stored) {
-		return stored == NullValue.INSTANCE || (stored instanceof Timed timed && timed.value() == NullValue.INSTANCE);
-	}
-
-	/**
-	 * Give a stored value its logical expiry and load time, for caches that keep them.
-	 */
-	private Object timed(Object stored, int loadMillis, WriteOptions options) {
-		if (!this.settings.timedEntries()) {
-			return stored;
-		}
-		Duration ttl = jittered(isNull(stored) ? this.settings.nullTtl()
-				: (options.ttl() != null) ? options.ttl() : this.settings.ttl());
-		return new Timed(stored, this.clock.millis() + ttl.toMillis(), loadMillis);
-	}
-
-	/**
-	 * Return a stored entry if it may be served: anything but a stale timed entry.
-	 */
-	private @Nullable Object fresh(@Nullable Object stored) {
-		return (stored instanceof Timed timed && !timed.isFresh(this.clock.millis())) ? null : stored;
 	}
 
 	/**
@@ -474,10 +421,11 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	private Object serveStale(Object localKey, Timed stale, ValueRetrievalException failure) {
 		long now = this.clock.millis();
-		long deadline = stale.staleDeadline(this.settings.staleIfError().toMillis());
-		if (now >= deadline) {
+		long left = this.expiry.staleMillisLeft(stale);
+		if (left <= 0) {
 			throw failure;
 		}
+		long deadline = now + left;
 		this.statistics.staleServed.increment();
 		if (this.staleServedLogged.compareAndSet(false, true)) {
 			logger.warn("Cache '" + this.name + "' serves a stale entry because its loader failed (logged once; see"
@@ -487,9 +435,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				? this.settings.staleIfError() : STALE_RETRY_INTERVAL;
 		long until = Math.min(now + retry.toMillis(), deadline);
 		Timed retryLater = new Timed(stale.value(), until, stale.loadMillis(), deadline);
-		if (this.local != null && this.localUsable) {
-			this.local.fill(localKey, retryLater, Duration.ofMillis(Math.max(1, until - now)), this.guard.stamp());
-		}
+		this.localView.fill(localKey, retryLater, Duration.ofMillis(Math.max(1, until - now)), this.localView.stamp());
 		return retryLater;
 	}
 
@@ -545,7 +491,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 					return;
 				}
 			}
-			long stamp = this.guard.stamp();
+			long stamp = this.localView.stamp();
 			byte[] redisKey = (ns != null) ? ns.redisKey(CacheKeyEncoder.encode(key)) : null;
 			byte[] current = (redisKey != null) ? this.redis.get(redisKey) : null;
 			if (redisKey != null && (current == null || EntryFormat.isLease(current))) {
@@ -635,7 +581,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options) {
 		Map<K, Object> found = new LinkedHashMap<>();
 		List<K> missing = new ArrayList<>();
-		long stamp = this.guard.stamp();
+		long stamp = this.localView.stamp();
 		for (K key : new LinkedHashSet<>(keys)) {
 			Object stored = lookupLocal(CacheKeyEncoder.localKey(key));
 			if (stored != null) {
@@ -656,10 +602,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			}
 			List<byte @Nullable []> values = this.redis.getAll(redisKeys);
 			for (int i = 0; i < missing.size(); i++) {
-				Object stored = pending.get(i) ? null : decodeFromRedis(redisKeys.get(i), values.get(i));
+				Object stored = pending.get(i) ? null : this.entries.decode(redisKeys.get(i), values.get(i));
 				if (stored != null) {
 					this.statistics.redisHits.increment();
-					fillLocal(CacheKeyEncoder.localKey(missing.get(i)), stored, WriteOptions.DEFAULT, stamp);
+					this.localView.fill(CacheKeyEncoder.localKey(missing.get(i)), stored, WriteOptions.DEFAULT, stamp);
 					found.put(missing.get(i), stored);
 				}
 			}
@@ -726,13 +672,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			Object localKey = CacheKeyEncoder.localKey(key);
 			Object storeValue = (value != null) ? value : NullValue.INSTANCE;
 			stored.put(key, storeValue);
-			boolean store = storable(storeValue, options) && !this.guard.invalidatedSince(localKey, stamp);
+			boolean store = this.expiry.storable(storeValue, options) && !this.localView.invalidatedSince(localKey, stamp);
 			SetIfAbsentResult.Outcome claim = (claims != null) ? claims.get(i).outcome() : null;
 			if (claim == SetIfAbsentResult.Outcome.PRESENT) {
 				// another value or load is there: this one goes to the caller only
 				continue;
 			}
-			byte[] bytes = (store && ns != null) ? encodeForRedis(storeValue) : null;
+			byte[] bytes = (store && ns != null) ? this.entries.encode(storeValue) : null;
 			if (claim == SetIfAbsentResult.Outcome.STORED) {
 				if (bytes == null) {
 					this.redis.releaseLease(redisKeys.get(i), lease);
@@ -740,17 +686,17 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				else {
 					claimed.add(i);
 					claimedValues.add(bytes);
-					claimedTtls.add(redisTtl(storeValue, options));
+					claimedTtls.add(this.expiry.redisTtl(storeValue, options));
 				}
 				continue;
 			}
 			if (bytes != null) {
 				plain.add(Map.entry(redisKeys.get(i), bytes));
-				plainTtls.add(redisTtl(storeValue, options));
+				plainTtls.add(this.expiry.redisTtl(storeValue, options));
 				plainKeys.add(encodedKeys.get(i));
 			}
 			if (store) {
-				fillLocal(localKey, storeValue, options, stamp);
+				this.localView.fill(localKey, storeValue, options, stamp);
 			}
 		}
 		if (this.redis != null && !plain.isEmpty()) {
@@ -765,7 +711,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			for (int n = 0; n < claimed.size(); n++) {
 				int i = claimed.get(n);
 				if (filled.get(n)) {
-					fillLocal(CacheKeyEncoder.localKey(missing.get(i)), stored.get(missing.get(i)), options, stamp);
+					this.localView.fill(CacheKeyEncoder.localKey(missing.get(i)), stored.get(missing.get(i)), options, stamp);
 					published(encodedKeys.get(i));
 				}
 				else {
@@ -786,7 +732,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (this.redis == null) {
 			return null;
 		}
-		long stamp = this.guard.stamp();
+		long stamp = this.localView.stamp();
 		return supplyAsync(() -> toValueWrapper(lookupRemote(localKey, key, stamp)), null);
 	}
 
@@ -817,7 +763,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (running != null) {
 			return running.thenApply((value) -> (T) fromStoreValue(value));
 		}
-		long stamp = this.guard.stamp();
+		long stamp = this.localView.stamp();
 		CompletableFuture<@Nullable Object> remote = (this.redis != null)
 				? supplyAsync(() -> lookupRemote(localKey, key, stamp), null)
 				: CompletableFuture.completedFuture(null);
@@ -862,7 +808,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 					? storeClaimed(localKey, claim, new Loaded(value, 0), options, stamp)
 					: storeLoaded(localKey, key, new Loaded(value, 0), options, stamp),
 					// saturated: the value goes to the caller unstored (the lease expires)
-					() -> timed(toStored(value), 0, options)));
+					() -> this.expiry.timed(EntryExpiry.toStored(value), 0, options)));
 		});
 	}
 
@@ -905,15 +851,11 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	public void put(Object key, @Nullable Object value, WriteOptions options) {
 		Object localKey = CacheKeyEncoder.localKey(key);
-		if (value == null && !cachesNull(options)) {
+		if (value == null && !this.expiry.cachesNull(options)) {
 			evict(localKey, key);
 			return;
 		}
 		storeWritten(localKey, key, value, options);
-	}
-
-	private boolean cachesNull(WriteOptions options) {
-		return options.cacheNull() || isAllowNullValues();
 	}
 
 	@Override
@@ -924,22 +866,22 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		Object stored = (value != null) ? value : NullValue.INSTANCE;
 		if (this.redis != null) {
-			long stamp = this.guard.stamp();
+			long stamp = this.localView.stamp();
 			String encoded = CacheKeyEncoder.encode(key);
 			CacheNamespace.Version ns = namespaceFor(encoded);
-			byte[] bytes = encodeForRedis(stored);
+			byte[] bytes = this.entries.encode(stored);
 			if (ns != null && bytes != null) {
 				byte[] redisKey = ns.redisKey(encoded);
 				SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, bytes,
-						redisTtl(stored, WriteOptions.DEFAULT));
+						this.expiry.redisTtl(stored, WriteOptions.DEFAULT));
 				if (result.outcome() == SetIfAbsentResult.Outcome.PRESENT) {
-					Object previous = decodeFromRedis(redisKey, result.previous());
+					Object previous = this.entries.decode(redisKey, result.previous());
 					if (previous != null) {
-						fillLocal(localKey, previous, WriteOptions.DEFAULT, stamp);
+						this.localView.fill(localKey, previous, WriteOptions.DEFAULT, stamp);
 						return toValueWrapper(previous);
 					}
 					// a lease or an unreadable entry: the value replaces it
-					result = this.redis.set(redisKey, bytes, redisTtl(stored, WriteOptions.DEFAULT))
+					result = this.redis.set(redisKey, bytes, this.expiry.redisTtl(stored, WriteOptions.DEFAULT))
 							? SetIfAbsentResult.STORED : SetIfAbsentResult.FAILED;
 				}
 				if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
@@ -948,16 +890,12 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				else {
 					this.namespace.written(encoded);
 				}
-				writeLocal(localKey, stored, WriteOptions.DEFAULT, stamp);
+				this.localView.write(localKey, stored, WriteOptions.DEFAULT, stamp);
 				published(encoded);
 				return null;
 			}
 		}
-		if (this.local != null) {
-			Object previous = this.local.putIfAbsent(localKey, stored, localTtl(stored, WriteOptions.DEFAULT));
-			return toValueWrapper(previous);
-		}
-		return null;
+		return toValueWrapper(this.localView.putIfAbsent(localKey, stored, WriteOptions.DEFAULT));
 	}
 
 	@Override
@@ -986,7 +924,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			}
 		}
 		// after Redis, so that a concurrent read of the old value cannot be installed after this
-		present |= invalidateLocal(localKey);
+		present |= this.localView.invalidate(localKey);
 		if (encoded != null) {
 			published(encoded);
 		}
@@ -1002,7 +940,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (this.namespace != null) {
 			CacheNamespace.Version previous = this.namespace.known();
 			CacheNamespace.Version next = this.namespace.renew();
-			clearLocal();
+			this.localView.clear();
 			if (next != null) {
 				if (this.bus != null) {
 					this.bus.namespaceChanged(this.name, next.token);
@@ -1013,7 +951,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			}
 			return;
 		}
-		clearLocal();
+		this.localView.clear();
 	}
 
 	/**
@@ -1028,8 +966,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	@Override
 	public boolean invalidate() {
-		if (this.redis == null && this.local != null) {
-			return clearLocal();
+		if (this.redis == null && this.localView.hasTier()) {
+			return this.localView.clear();
 		}
 		clear();
 		CacheNamespace.Version version = (this.namespace != null) ? this.namespace.known() : null;
@@ -1088,23 +1026,15 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	private @Nullable Object lookupLocal(Object localKey) {
-		Object stored = fresh(lookupLocalRaw(localKey));
+		Object stored = this.expiry.fresh(this.localView.get(localKey));
 		if (stored != null) {
 			this.statistics.localHits.increment();
 		}
 		return stored;
 	}
 
-	/**
-	 * Return what the in-process tier holds for a key, stale entries included; counts
-	 * nothing (only entries actually served are hits).
-	 */
-	private @Nullable Object lookupLocalRaw(Object localKey) {
-		return (this.local != null && this.localUsable) ? this.local.get(localKey) : null;
-	}
-
 	private @Nullable Object lookupRemote(Object localKey, Object key, long stamp) {
-		return fresh(lookupRemoteRaw(localKey, key, stamp));
+		return this.expiry.fresh(lookupRemoteRaw(localKey, key, stamp));
 	}
 
 	/**
@@ -1117,7 +1047,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			CacheNamespace.Version ns = namespaceFor(encoded);
 			if (ns != null) {
 				byte[] redisKey = ns.redisKey(encoded);
-				stored = decodeFromRedis(redisKey, this.redis.get(redisKey));
+				stored = this.entries.decode(redisKey, this.redis.get(redisKey));
 			}
 		}
 		if (stored == null) {
@@ -1125,7 +1055,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return null;
 		}
 		this.statistics.redisHits.increment();
-		fillLocal(localKey, stored, WriteOptions.DEFAULT, stamp);
+		this.localView.fill(localKey, stored, WriteOptions.DEFAULT, stamp);
 		return stored;
 	}
 
@@ -1134,10 +1064,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * instances.
 	 */
 	private void storeWritten(Object localKey, Object key, @Nullable Object value, WriteOptions options) {
-		long stamp = this.guard.stamp();
-		Object stored = timed(toStored(value), 0, options);
+		long stamp = this.localView.stamp();
+		Object stored = this.expiry.timed(EntryExpiry.toStored(value), 0, options);
 		String encoded = writeRemote(key, stored, options, true);
-		writeLocal(localKey, stored, options, stamp);
+		this.localView.write(localKey, stored, options, stamp);
 		if (encoded != null) {
 			published(encoded);
 		}
@@ -1149,12 +1079,12 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * caller only).
 	 */
 	private Object storeLoaded(Object localKey, Object key, Loaded loaded, WriteOptions options, long stamp) {
-		Object stored = timed(toStored(loaded.value()), loaded.millis(), options);
-		if (!storable(stored, options) || this.guard.invalidatedSince(localKey, stamp)) {
+		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
+		if (!this.expiry.storable(stored, options) || this.localView.invalidatedSince(localKey, stamp)) {
 			return stored;
 		}
 		String encoded = writeRemote(key, stored, options, false);
-		fillLocal(localKey, stored, options, stamp);
+		this.localView.fill(localKey, stored, options, stamp);
 		if (encoded != null) {
 			published(encoded);
 		}
@@ -1175,9 +1105,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		boolean applied = false;
 		if (ns != null) {
 			byte[] redisKey = ns.redisKey(encoded);
-			byte[] bytes = encodeForRedis(stored);
+			byte[] bytes = this.entries.encode(stored);
 			// without bytes, an older value must not outlive this one in Redis
-			applied = (bytes != null) ? this.redis.set(redisKey, bytes, redisTtl(stored, options))
+			applied = (bytes != null) ? this.redis.set(redisKey, bytes, this.expiry.redisTtl(stored, options))
 					: this.redis.delete(redisKey) != null;
 		}
 		if (write && applied) {
@@ -1187,37 +1117,6 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			this.namespace.remember(encoded);
 		}
 		return encoded;
-	}
-
-	private void writeLocal(Object localKey, Object stored, WriteOptions options, long stamp) {
-		if (this.local != null) {
-			this.local.write(localKey, stored, localTtl(stored, options), stamp);
-		}
-		else {
-			this.guard.invalidated(localKey);
-		}
-	}
-
-	private void fillLocal(Object localKey, Object stored, WriteOptions options, long stamp) {
-		if (this.local != null && this.localUsable) {
-			this.local.fill(localKey, stored, localTtl(stored, options), stamp);
-		}
-	}
-
-	private boolean invalidateLocal(Object localKey) {
-		if (this.local != null) {
-			return this.local.remove(localKey);
-		}
-		this.guard.invalidated(localKey);
-		return false;
-	}
-
-	private boolean clearLocal() {
-		if (this.local != null) {
-			return this.local.clear();
-		}
-		this.guard.invalidatedAll();
-		return false;
 	}
 
 	private void published(String encodedKey) {
@@ -1232,7 +1131,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	void invalidatedElsewhere(List<String> encodedKeys) {
 		for (String encoded : encodedKeys) {
-			invalidateLocal(CacheKeyEncoder.localKeyOf(encoded));
+			this.localView.invalidate(CacheKeyEncoder.localKeyOf(encoded));
 		}
 	}
 
@@ -1244,7 +1143,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (this.namespace != null) {
 			this.namespace.forget();
 		}
-		clearLocal();
+		this.localView.clear();
 		RedisTier redis = this.redis;
 		if (announced != null && redis != null && this.namespace != null && CacheNamespace.isToken(announced)) {
 			// off the bus's thread, which may be the client's event loop
@@ -1259,14 +1158,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * @param usable whether the tier may serve again at once
 	 */
 	void distrustLocal(boolean usable) {
-		if (this.bus == null) {
-			return;
+		if (this.localView.distrust(usable)) {
+			forgetNamespace();
 		}
-		if (!usable) {
-			this.localUsable = false;
-		}
-		clearLocal();
-		forgetNamespace();
 	}
 
 	/**
@@ -1275,7 +1169,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	void flushLocalAfterOutage() {
 		if (this.redis != null) {
-			clearLocal();
+			this.localView.clear();
 			forgetNamespace();
 		}
 	}
@@ -1284,21 +1178,16 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * Serve from the in-process tier while Redis is unreachable, without emptying it.
 	 */
 	void serveLocalDuringOutage() {
-		if (this.bus != null) {
-			this.localUsable = true;
-		}
+		this.localView.serveDuringOutage();
 	}
 
 	/**
 	 * Trust the in-process tier again, after emptying it once more.
 	 */
 	void trustLocal() {
-		if (this.bus == null) {
-			return;
+		if (this.localView.trust()) {
+			forgetNamespace();
 		}
-		clearLocal();
-		forgetNamespace();
-		this.localUsable = true;
 	}
 
 	/**
@@ -1307,75 +1196,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * @return whether lookups use the in-process tier
 	 */
 	public boolean isLocalTierServing() {
-		return this.local != null && this.localUsable;
-	}
-
-	private Duration localTtl(Object stored, WriteOptions options) {
-		Duration ttl = (options.localTtl() != null) ? options.localTtl() : this.settings.localTtl();
-		Duration nullTtl = this.settings.nullTtl();
-		return (isNull(stored) && nullTtl.compareTo(ttl) < 0) ? nullTtl : ttl;
-	}
-
-	private Duration redisTtl(Object stored, WriteOptions options) {
-		if (stored instanceof Timed timed) {
-			// kept past its logical expiry for stale-if-error
-			long fresh = Math.max(1, timed.expiresAt() - this.clock.millis());
-			return Duration.ofMillis(fresh).plus(this.settings.staleIfError());
-		}
-		return jittered(isNull(stored) ? this.settings.nullTtl()
-				: (options.ttl() != null) ? options.ttl() : this.settings.ttl());
-	}
-
-	private Duration jittered(Duration ttl) {
-		double jitter = this.settings.ttlJitter();
-		if (jitter == 0) {
-			return ttl;
-		}
-		double factor = 1 + jitter * (2 * ThreadLocalRandom.current().nextDouble() - 1);
-		return Duration.ofMillis(Math.max(1, Math.round(ttl.toMillis() * factor)));
-	}
-
-	private byte @Nullable [] encodeForRedis(Object stored) {
-		try {
-			return this.format.encode(stored);
-		}
-		catch (ValueCodecException ex) {
-			this.statistics.recordUnencodable(ex.getReason());
-			log(this.encodeFailureLogged, "Value not stored in Redis for cache '" + this.name + "'", ex);
-			return null;
-		}
-	}
-
-	/**
-	 * Decode what Redis holds: {@code null} for absent keys and leases; a corrupt entry, or
-	 * one naming a type the codec refuses, is a miss too (counted, logged once, deleted).
-	 */
-	private @Nullable Object decodeFromRedis(byte[] redisKey, byte @Nullable [] bytes) {
-		if (bytes == null) {
-			return null;
-		}
-		try {
-			return this.format.decode(bytes);
-		}
-		catch (ValueCodecException ex) {
-			this.statistics.recordUndecodable(ex.getReason());
-			log(this.decodeFailureLogged, "Entry '" + new String(redisKey, StandardCharsets.UTF_8)
-					+ "' of cache '" + this.name + "' cannot be decoded; treating it as a miss and deleting it", ex);
-			RedisTier redis = this.redis;
-			if (redis != null) {
-				redis.delete(redisKey);
-			}
-			return null;
-		}
-	}
-
-	private static void log(AtomicBoolean logged, String message, ValueCodecException ex) {
-		if (logged.compareAndSet(false, true)) {
-			logger.warn(message + " (logged once; see the cache statistics for the count): " + ex.getMessage());
-		}
-		else if (logger.isDebugEnabled()) {
-			logger.debug(message, ex);
-		}
+		return this.localView.isServing();
 	}
 
 	private void forgetNamespace() {
@@ -1414,7 +1235,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return;
 		}
 		if (namespace.validate()) {
-			clearLocal();
+			this.localView.clear();
 		}
 		applyRemembered();
 	}

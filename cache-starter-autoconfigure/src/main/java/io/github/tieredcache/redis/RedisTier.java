@@ -375,7 +375,9 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * {@code PUBLISH channel message}.
+	 * {@code PUBLISH channel message}, with the command timeout; its outcome does not move
+	 * the circuit breaker (the bus judges its own health, and the breaker is about the
+	 * cache's reads and writes).
 	 * @param channel the channel
 	 * @param message the message
 	 * @return how many subscribers received it; {@link #REFUSED} if Redis answered with an
@@ -383,7 +385,7 @@ public final class RedisTier implements AutoCloseable {
 	 */
 	public long publish(byte[] channel, byte[] message) {
 		Long receivers = execute("PUBLISH", (redis) -> redis.publish(channel, message),
-				(connection) -> connection.publish(channel, message), (Long) NOT_SENT, REFUSED_REPLY);
+				(connection) -> connection.publish(channel, message), (Long) NOT_SENT, REFUSED_REPLY, false);
 		return (receivers != null) ? receivers : NOT_SENT;
 	}
 
@@ -571,13 +573,14 @@ public final class RedisTier implements AutoCloseable {
 	private <T> @Nullable T execute(String command,
 			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends java.util.concurrent.Future<T>> async,
 			Function<RedisConnection, @Nullable T> sync, @Nullable T onFailure) {
-		return execute(command, async, sync, onFailure, onFailure);
+		return execute(command, async, sync, onFailure, onFailure, true);
 	}
 
 	@SuppressWarnings("unchecked")
 	private <T> @Nullable T execute(String command,
 			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends java.util.concurrent.Future<T>> async,
-			Function<RedisConnection, @Nullable T> sync, @Nullable T onFailure, @Nullable T onRefused) {
+			Function<RedisConnection, @Nullable T> sync, @Nullable T onFailure, @Nullable T onRefused,
+			boolean recorded) {
 		if (!this.breaker.allowRequest()) {
 			this.shortCircuited.increment();
 			return onFailure;
@@ -598,14 +601,18 @@ public final class RedisTier implements AutoCloseable {
 							: sync.apply(connection);
 				}
 			}
-			this.breaker.recordSuccess();
+			if (recorded) {
+				this.breaker.recordSuccess();
+			}
 			return result;
 		}
 		catch (ExecutionException ex) {
 			Throwable cause = ex.getCause();
 			if (lettucePresent && LettuceShared.isErrorReply(cause)) {
 				// Redis answered: the command is refused, Redis is not down
-				this.breaker.recordSuccess();
+				if (recorded) {
+					this.breaker.recordSuccess();
+				}
 				this.failures.increment();
 				warn(command, (Exception) cause);
 				return onRefused;
@@ -613,18 +620,18 @@ public final class RedisTier implements AutoCloseable {
 			if (lettucePresent && LettuceShared.isClosed(cause)) {
 				this.connection.set(null);
 			}
-			return failed(command, (cause instanceof Exception exception) ? exception : ex, onFailure);
+			return failed(command, (cause instanceof Exception exception) ? exception : ex, onFailure, recorded);
 		}
 		catch (TimeoutException ex) {
 			return failed(command, new TimeoutException("no answer within " + Duration.ofNanos(this.timeoutNanos)),
-					onFailure);
+					onFailure, recorded);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			return failed(command, ex, onFailure);
+			return failed(command, ex, onFailure, recorded);
 		}
 		catch (RuntimeException ex) {
-			return failed(command, ex, onFailure);
+			return failed(command, ex, onFailure, recorded);
 		}
 	}
 
@@ -669,9 +676,11 @@ public final class RedisTier implements AutoCloseable {
 		}
 	}
 
-	private <T> @Nullable T failed(String command, Exception ex, @Nullable T onFailure) {
+	private <T> @Nullable T failed(String command, Exception ex, @Nullable T onFailure, boolean recorded) {
 		this.failures.increment();
-		this.breaker.recordFailure();
+		if (recorded) {
+			this.breaker.recordFailure();
+		}
 		warn(command, ex);
 		return onFailure;
 	}
