@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -84,9 +85,13 @@ public final class WriteBehindFlusher implements AutoCloseable {
 
 	private volatile long backlog;
 
+	private final AtomicLong queuedSinceRound = new AtomicLong();
+
 	private volatile boolean running;
 
 	private volatile boolean active;
+
+	private volatile long leaseRenewedAt;
 
 	private long lastWarning = System.nanoTime() - WARNING_INTERVAL.toNanos() - 1;
 
@@ -161,11 +166,11 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	 * @return the approximate backlog
 	 */
 	public long approximateBacklog() {
-		return this.backlog;
+		return this.backlog + this.queuedSinceRound.get();
 	}
 
 	void queued() {
-		this.backlog++;
+		this.queuedSinceRound.incrementAndGet();
 	}
 
 	/**
@@ -218,7 +223,11 @@ public final class WriteBehindFlusher implements AutoCloseable {
 		while (flusher.isAlive()) {
 			if (this.active) {
 				try {
+					long renewing = System.nanoTime();
 					this.active = this.queue.acquireLease(this.consumer, this.settings.claimIdleTime()) > 0;
+					if (this.active) {
+						this.leaseRenewedAt = renewing;
+					}
 				}
 				catch (RuntimeException ex) {
 					// the next round's begin finds out whether the lease held
@@ -246,16 +255,23 @@ public final class WriteBehindFlusher implements AutoCloseable {
 					this.queue.createGroup();
 					groupReady = true;
 				}
+				long acquiring = System.nanoTime();
 				long lease = this.queue.acquireLease(this.consumer, this.settings.claimIdleTime());
-				if (lease == 2 && logger.isInfoEnabled()) {
-					logger.info("tiered-cache: this instance is now the active write-behind flusher of '"
+				if (lease > 0) {
+					this.leaseRenewedAt = acquiring;
+				}
+				if (lease == 2 && logger.isDebugEnabled()) {
+					logger.debug("tiered-cache: this instance is now the active write-behind flusher of '"
 							+ this.queue.getStream() + "'");
 				}
 				this.active = lease > 0;
 				if (this.active) {
 					round = round(!this.running);
 				}
+				// what was queued before the length was read is in it: counted once, not twice
+				long queued = this.queuedSinceRound.get();
 				this.backlog = this.queue.backlog();
+				this.queuedSinceRound.addAndGet(-queued);
 			}
 			catch (RuntimeException ex) {
 				warn(ex);
@@ -412,8 +428,20 @@ public final class WriteBehindFlusher implements AutoCloseable {
 				+ " attempts and went to the dead-letter stream: " + error);
 	}
 
+	/**
+	 * Whether the lease is surely still this flusher's: renewed within two thirds of its
+	 * duration. A flusher cut off from Redis stops writing before another can take over.
+	 */
+	private boolean leaseHeld() {
+		return System.nanoTime() - this.leaseRenewedAt < this.settings.claimIdleTime().toNanos() * 2 / 3;
+	}
+
 	private void writeBatch(String writer, List<Key> keys, Outcome outcome) {
 		List<QueuedWrite> newest = keys.stream().map(Key::newest).toList();
+		if (!leaseHeld()) {
+			outcome.released.addAll(newest);
+			return;
+		}
 		try {
 			this.target.runBatch(writer, newest);
 			this.written.add(newest.size());
@@ -432,6 +460,10 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	}
 
 	private void write(Key key, WriteBehindReplay.ThrowingRunnable write, Outcome outcome) {
+		if (!leaseHeld()) {
+			outcome.released.add(key.newest());
+			return;
+		}
 		try {
 			write.run();
 			this.written.increment();

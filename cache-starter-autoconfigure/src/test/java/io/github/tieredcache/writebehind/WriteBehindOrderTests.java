@@ -317,8 +317,9 @@ class WriteBehindOrderTests {
 	void waitReplicasIsSatisfiedByARealReplica() {
 		try (RedisServer primary = RedisServer.start();
 				RedisServer replica = RedisServer.replicaOf(primary)) {
+			// WAIT gets half the command timeout: generous, for a loaded machine
 			runner(primary).withPropertyValues("tiered-cache.write-behind.wait-replicas=1",
-					"tiered-cache.redis.command-timeout=1s").run((context) -> {
+					"tiered-cache.redis.command-timeout=4s").run((context) -> {
 						Ledger ledger = context.getBean(Ledger.class);
 						ledger.set("k", 1);
 						assertThat(cached(context, "k")).isEqualTo(1);
@@ -333,7 +334,7 @@ class WriteBehindOrderTests {
 		try (RedisServer primary = RedisServer.start();
 				RedisServer replica = RedisServer.replicaOf(primary)) {
 			runner(primary).withPropertyValues("tiered-cache.write-behind.wait-replicas=2",
-					"tiered-cache.redis.command-timeout=500ms").run((context) -> {
+					"tiered-cache.redis.command-timeout=2s").run((context) -> {
 						Ledger ledger = context.getBean(Ledger.class);
 						assertThatExceptionOfType(WriteBehindException.class).isThrownBy(() -> ledger.set("k", 1))
 							.withMessageContaining("1 of 2 replicas");
