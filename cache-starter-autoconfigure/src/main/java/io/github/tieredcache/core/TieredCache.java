@@ -85,6 +85,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private final @Nullable CacheNamespace namespace;
 
+	private final TwoTierStore store;
+
 	private final ConcurrentMap<Object, CompletableFuture<Object>> loads = new ConcurrentHashMap<>();
 
 	private final CacheStatistics statistics = new CacheStatistics();
@@ -115,6 +117,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		this.random = infrastructure.random();
 		this.executor = infrastructure.executor();
 		this.namespace = (this.redis != null) ? new CacheNamespace(name, infrastructure.keyPrefix(), this.redis) : null;
+		this.store = new TwoTierStore(name, settings, this.redis, this.bus, this.namespace, this.expiry, this.entries,
+				this.localView, this.statistics, this.executor);
 	}
 
 	@Override
@@ -155,15 +159,15 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * not use Redis or Redis cannot tell the version now
 	 */
 	public @Nullable String currentRedisKeyPrefix() {
-		CacheNamespace.Version ns = namespace();
+		CacheNamespace.Version ns = this.store.namespace();
 		return (ns != null) ? new String(ns.keyPrefix, StandardCharsets.UTF_8) : null;
 	}
 
 	@Override
 	protected @Nullable Object lookup(Object key) {
 		Object localKey = CacheKeyEncoder.localKey(key);
-		Object stored = lookupLocal(localKey);
-		return (stored != null) ? stored : lookupRemote(localKey, key, this.localView.stamp());
+		Object stored = this.store.lookupLocal(localKey);
+		return (stored != null) ? stored : this.store.lookupRemote(localKey, key, this.localView.stamp());
 	}
 
 	@Override
@@ -215,7 +219,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				this.statistics.localHits.increment();
 			}
 			else {
-				Object remote = lookupRemoteRaw(localKey, key, stamp);
+				Object remote = this.store.lookupRemoteRaw(localKey, key, stamp);
 				stored = this.expiry.fresh(remote);
 				// a stale copy in either tier can stand in if the load fails
 				candidate = (remote != null) ? remote : candidate;
@@ -224,7 +228,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				try {
 					stored = (this.redis != null && this.settings.lease().enabled())
 							? loadUnderLease(localKey, key, valueLoader, options, stamp)
-							: storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
+							: this.store.storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
 				}
 				catch (ValueRetrievalException ex) {
 					if (!(candidate instanceof Timed stale)) {
@@ -258,10 +262,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	private Object loadUnderLease(Object localKey, Object key, Callable<?> valueLoader, WriteOptions options,
 			long stamp) {
 		String encoded = CacheKeyEncoder.encode(key);
-		CacheNamespace.Version ns = namespaceFor(encoded);
+		CacheNamespace.Version ns = this.store.namespaceFor(encoded);
 		RedisTier redis = this.redis;
 		if (ns == null || redis == null) {
-			return storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
+			return this.store.storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
 		}
 		byte[] redisKey = ns.redisKey(encoded);
 		byte[] lease = EntryFormat.newLease();
@@ -274,7 +278,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				return loadAndFill(localKey, key, encoded, redisKey, lease, null, valueLoader, options, stamp);
 			}
 			if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
-				return storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
+				return this.store.storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
 			}
 			byte[] present = result.previous();
 			if (present != null && !EntryFormat.isLease(present)) {
@@ -305,14 +309,14 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			pause = Math.min(pause * 2, MAX_LEASE_POLL_NANOS);
 		}
 		// the holder is slow or gone: load, and store only where nothing is stored yet
-		Loaded loaded = callLoader(key, valueLoader);
+		TwoTierStore.Loaded loaded = callLoader(key, valueLoader);
 		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
 		byte[] bytes = this.expiry.storable(stored, options) ? this.entries.encode(stored) : null;
 		if (bytes != null && !this.localView.invalidatedSince(localKey, stamp)
 				&& redis.setIfAbsent(redisKey, bytes, this.expiry.redisTtl(stored, options))
 					.outcome() == SetIfAbsentResult.Outcome.STORED) {
 			this.localView.fill(localKey, stored, options, stamp);
-			published(encoded);
+			this.store.published(encoded);
 		}
 		return stored;
 	}
@@ -322,7 +326,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		RedisTier redis = this.redis;
 		Object stored;
 		try {
-			Loaded loaded = callLoader(key, valueLoader);
+			TwoTierStore.Loaded loaded = callLoader(key, valueLoader);
 			stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
 		}
 		catch (RuntimeException | Error ex) {
@@ -344,68 +348,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		else if (redis.replaceLease(redisKey, lease, bytes, this.expiry.redisTtl(stored, options))) {
 			this.localView.fill(localKey, stored, options, stamp);
-			published(encoded);
-		}
-		else {
-			this.statistics.rejectedFills.increment();
-		}
-		return stored;
-	}
-
-	/**
-	 * A key claimed in Redis for a fill, before its load: a lease the fill replaces only if
-	 * nothing replaced it meanwhile (a write stores its value over it, an eviction or clear
-	 * removes it), so a load that raced a write never stores its older value.
-	 *
-	 * @param encoded the encoded key
-	 * @param redisKey the Redis key
-	 * @param lease the lease set, or {@code null} if another value or lease is there (the
-	 * load's value then goes to the caller only)
-	 */
-	private record Claim(String encoded, byte[] redisKey, byte @Nullable [] lease) {
-	}
-
-	private boolean leasesApply() {
-		return this.redis != null && this.namespace != null && this.settings.lease().enabled();
-	}
-
-	/**
-	 * Claim a key missing from Redis before loading it; {@code null} if Redis cannot be used
-	 * for it now (the fill then writes as it can).
-	 */
-	private @Nullable Claim claim(String encoded) {
-		CacheNamespace.Version ns = leasesApply() ? namespaceFor(encoded) : null;
-		if (ns == null) {
-			return null;
-		}
-		byte[] redisKey = ns.redisKey(encoded);
-		byte[] lease = EntryFormat.newLease();
-		SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
-		return switch (result.outcome()) {
-			case STORED -> new Claim(encoded, redisKey, lease);
-			case PRESENT -> new Claim(encoded, redisKey, null);
-			case FAILED -> null;
-		};
-	}
-
-	/**
-	 * Store a loaded value over its claim: Redis first, atomically replacing the lease, then
-	 * the in-process tier; a claim lost to a write or eviction stores nothing.
-	 */
-	private Object storeClaimed(Object localKey, Claim claim, Loaded loaded, WriteOptions options, long stamp) {
-		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
-		byte[] lease = claim.lease();
-		if (lease == null) {
-			return stored;
-		}
-		byte[] bytes = (this.expiry.storable(stored, options) && !this.localView.invalidatedSince(localKey, stamp))
-				? this.entries.encode(stored) : null;
-		if (bytes == null) {
-			this.redis.releaseLease(claim.redisKey(), lease);
-		}
-		else if (this.redis.replaceLease(claim.redisKey(), lease, bytes, this.expiry.redisTtl(stored, options))) {
-			this.localView.fill(localKey, stored, options, stamp);
-			published(claim.encoded());
+			this.store.published(encoded);
 		}
 		else {
 			this.statistics.rejectedFills.increment();
@@ -482,7 +425,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		byte[] refreshLease = null;
 		byte[] refreshKey = null;
 		try {
-			CacheNamespace.Version ns = (this.redis != null) ? namespace() : null;
+			CacheNamespace.Version ns = (this.redis != null) ? this.store.namespace() : null;
 			if (ns != null) {
 				refreshKey = ns.refreshKey(CacheKeyEncoder.encode(key));
 				refreshLease = EntryFormat.newLease();
@@ -499,13 +442,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				return;
 			}
 			this.statistics.earlyRefreshes.increment();
-			Loaded loaded = callLoader(key, valueLoader);
+			TwoTierStore.Loaded loaded = callLoader(key, valueLoader);
 			if (redisKey == null) {
-				storeLoaded(localKey, key, loaded, options, stamp);
+				this.store.storeLoaded(localKey, key, loaded, options, stamp);
 				return;
 			}
 			// stored only over the entry the refresh began from: a write meanwhile wins
-			storeClaimed(localKey, new Claim(CacheKeyEncoder.encode(key), redisKey, current), loaded, options, stamp);
+			this.store.storeClaimed(localKey, new TwoTierStore.Claim(CacheKeyEncoder.encode(key), redisKey, current), loaded, options, stamp);
 		}
 		catch (RuntimeException ex) {
 			if (logger.isDebugEnabled()) {
@@ -520,15 +463,12 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 	}
 
-	private record Loaded(@Nullable Object value, int millis) {
-	}
-
-	private Loaded callLoader(Object key, Callable<?> valueLoader) {
+	private TwoTierStore.Loaded callLoader(Object key, Callable<?> valueLoader) {
 		this.statistics.loads.increment();
 		long started = this.clock.millis();
 		try {
 			Object value = valueLoader.call();
-			return new Loaded(value, (int) Math.min(Integer.MAX_VALUE, Math.max(0, this.clock.millis() - started)));
+			return new TwoTierStore.Loaded(value, (int) Math.min(Integer.MAX_VALUE, Math.max(0, this.clock.millis() - started)));
 		}
 		catch (Exception ex) {
 			this.statistics.loadFailures.increment();
@@ -583,7 +523,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		List<K> missing = new ArrayList<>();
 		long stamp = this.localView.stamp();
 		for (K key : new LinkedHashSet<>(keys)) {
-			Object stored = lookupLocal(CacheKeyEncoder.localKey(key));
+			Object stored = this.store.lookupLocal(CacheKeyEncoder.localKey(key));
 			if (stored != null) {
 				found.put(key, stored);
 			}
@@ -591,7 +531,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				missing.add(key);
 			}
 		}
-		CacheNamespace.Version ns = (!missing.isEmpty() && this.redis != null) ? namespace() : null;
+		CacheNamespace.Version ns = (!missing.isEmpty() && this.redis != null) ? this.store.namespace() : null;
 		if (ns != null) {
 			List<byte[]> redisKeys = new ArrayList<>(missing.size());
 			List<Boolean> pending = new ArrayList<>(missing.size());
@@ -639,7 +579,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		// claim the keys before loading, as single-key loads do, so that a write racing the
 		// batch load wins
-		byte[] lease = (ns != null && leasesApply()) ? EntryFormat.newLease() : null;
+		byte[] lease = (ns != null && this.store.leasesApply()) ? EntryFormat.newLease() : null;
 		List<SetIfAbsentResult> claims = (lease != null)
 				? this.redis.setIfAbsentAll(redisKeys, lease, this.settings.lease().ttl()) : null;
 		this.statistics.loads.increment();
@@ -702,7 +642,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (this.redis != null && !plain.isEmpty()) {
 			// fills, not writes: one that missed Redis leaves nothing to correct there
 			this.redis.setAll(plain, plainTtls);
-			plainKeys.forEach(this::published);
+			plainKeys.forEach(this.store::published);
 		}
 		if (!claimed.isEmpty()) {
 			List<byte[]> keys = claimed.stream().map(redisKeys::get).toList();
@@ -712,7 +652,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				int i = claimed.get(n);
 				if (filled.get(n)) {
 					this.localView.fill(CacheKeyEncoder.localKey(missing.get(i)), stored.get(missing.get(i)), options, stamp);
-					published(encodedKeys.get(i));
+					this.store.published(encodedKeys.get(i));
 				}
 				else {
 					this.statistics.rejectedFills.increment();
@@ -725,7 +665,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	@Override
 	public @Nullable CompletableFuture<?> retrieve(Object key) {
 		Object localKey = CacheKeyEncoder.localKey(key);
-		Object stored = lookupLocal(localKey);
+		Object stored = this.store.lookupLocal(localKey);
 		if (stored != null) {
 			return CompletableFuture.completedFuture(toValueWrapper(stored));
 		}
@@ -733,7 +673,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return null;
 		}
 		long stamp = this.localView.stamp();
-		return supplyAsync(() -> toValueWrapper(lookupRemote(localKey, key, stamp)), null);
+		return this.store.supplyAsync(() -> toValueWrapper(this.store.lookupRemote(localKey, key, stamp)), null);
 	}
 
 	@Override
@@ -754,7 +694,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader,
 			WriteOptions options) {
 		Object localKey = CacheKeyEncoder.localKey(key);
-		Object stored = lookupLocal(localKey);
+		Object stored = this.store.lookupLocal(localKey);
 		if (stored != null) {
 			return CompletableFuture.completedFuture((T) fromStoreValue(stored));
 		}
@@ -765,7 +705,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		long stamp = this.localView.stamp();
 		CompletableFuture<@Nullable Object> remote = (this.redis != null)
-				? supplyAsync(() -> lookupRemote(localKey, key, stamp), null)
+				? this.store.supplyAsync(() -> this.store.lookupRemote(localKey, key, stamp), null)
 				: CompletableFuture.completedFuture(null);
 		remote.thenCompose((found) -> (found != null) ? CompletableFuture.completedFuture(found)
 				: loadAsync(localKey, key, valueLoader, options, stamp))
@@ -783,8 +723,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private <T> CompletableFuture<Object> loadAsync(Object localKey, Object key,
 			Supplier<CompletableFuture<T>> valueLoader, WriteOptions options, long stamp) {
-		CompletableFuture<@Nullable Claim> claimed = leasesApply()
-				? supplyAsync(() -> claim(CacheKeyEncoder.encode(key)), null) : CompletableFuture.completedFuture(null);
+		CompletableFuture<TwoTierStore.@Nullable Claim> claimed = this.store.leasesApply()
+				? this.store.supplyAsync(() -> this.store.claim(CacheKeyEncoder.encode(key)), null) : CompletableFuture.completedFuture(null);
 		return claimed.thenCompose((claim) -> {
 			this.statistics.loads.increment();
 			CompletableFuture<T> loaded;
@@ -798,43 +738,18 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				if (ex != null) {
 					this.statistics.loadFailures.increment();
 					if (claim != null && claim.lease() != null) {
-						supplyAsync(() -> {
+						this.store.supplyAsync(() -> {
 							this.redis.releaseLease(claim.redisKey(), claim.lease());
 							return null;
 						}, null);
 					}
 				}
-			}).thenCompose((value) -> supplyAsync(() -> (claim != null)
-					? storeClaimed(localKey, claim, new Loaded(value, 0), options, stamp)
-					: storeLoaded(localKey, key, new Loaded(value, 0), options, stamp),
+			}).thenCompose((value) -> this.store.supplyAsync(() -> (claim != null)
+					? this.store.storeClaimed(localKey, claim, new TwoTierStore.Loaded(value, 0), options, stamp)
+					: this.store.storeLoaded(localKey, key, new TwoTierStore.Loaded(value, 0), options, stamp),
 					// saturated: the value goes to the caller unstored (the lease expires)
 					() -> this.expiry.timed(EntryExpiry.toStored(value), 0, options)));
 		});
-	}
-
-	/**
-	 * Run Redis work on the cache's executor, never on the caller's thread (which may be an
-	 * event loop); when the executor is saturated, complete with the fallback instead
-	 * ({@code null} by default: a miss).
-	 */
-	private <T> CompletableFuture<@Nullable T> supplyAsync(Supplier<@Nullable T> work,
-			@Nullable Supplier<@Nullable T> whenSaturated) {
-		CompletableFuture<@Nullable T> result = new CompletableFuture<>();
-		try {
-			this.executor.execute(() -> {
-				try {
-					result.complete(work.get());
-				}
-				catch (Throwable ex) {
-					result.completeExceptionally(ex);
-				}
-			});
-		}
-		catch (RejectedExecutionException ex) {
-			this.statistics.saturated.increment();
-			result.complete((whenSaturated != null) ? whenSaturated.get() : null);
-		}
-		return result;
 	}
 
 	@Override
@@ -852,10 +767,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	public void put(Object key, @Nullable Object value, WriteOptions options) {
 		Object localKey = CacheKeyEncoder.localKey(key);
 		if (value == null && !this.expiry.cachesNull(options)) {
-			evict(localKey, key);
+			this.store.evict(localKey, key);
 			return;
 		}
-		storeWritten(localKey, key, value, options);
+		this.store.storeWritten(localKey, key, value, options);
 	}
 
 	@Override
@@ -868,7 +783,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (this.redis != null) {
 			long stamp = this.localView.stamp();
 			String encoded = CacheKeyEncoder.encode(key);
-			CacheNamespace.Version ns = namespaceFor(encoded);
+			CacheNamespace.Version ns = this.store.namespaceFor(encoded);
 			byte[] bytes = this.entries.encode(stored);
 			if (ns != null && bytes != null) {
 				byte[] redisKey = ns.redisKey(encoded);
@@ -891,7 +806,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 					this.namespace.written(encoded);
 				}
 				this.localView.write(localKey, stored, WriteOptions.DEFAULT, stamp);
-				published(encoded);
+				this.store.published(encoded);
 				return null;
 			}
 		}
@@ -900,35 +815,12 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	@Override
 	public void evict(Object key) {
-		evict(CacheKeyEncoder.localKey(key), key);
+		this.store.evict(CacheKeyEncoder.localKey(key), key);
 	}
 
 	@Override
 	public boolean evictIfPresent(Object key) {
-		return evict(CacheKeyEncoder.localKey(key), key);
-	}
-
-	private boolean evict(Object localKey, Object key) {
-		boolean present = false;
-		String encoded = null;
-		if (this.redis != null && this.namespace != null) {
-			encoded = CacheKeyEncoder.encode(key);
-			CacheNamespace.Version ns = this.namespace.current();
-			Boolean deleted = (ns != null) ? this.redis.delete(ns.redisKey(encoded)) : null;
-			if (deleted != null) {
-				present = deleted;
-				this.namespace.written(encoded);
-			}
-			else {
-				this.namespace.remember(encoded);
-			}
-		}
-		// after Redis, so that a concurrent read of the old value cannot be installed after this
-		present |= this.localView.invalidate(localKey);
-		if (encoded != null) {
-			published(encoded);
-		}
-		return present;
+		return this.store.evict(CacheKeyEncoder.localKey(key), key);
 	}
 
 	/**
@@ -1005,7 +897,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		byte[] pattern = (globEscape(new String(old.keyPrefix, StandardCharsets.UTF_8)) + "*")
 			.getBytes(StandardCharsets.UTF_8);
 		// saturated: the old keys age out with their TTL
-		supplyAsync(() -> {
+		this.store.supplyAsync(() -> {
 			long removed = redis.deleteMatching(pattern);
 			if (logger.isDebugEnabled()) {
 				logger.debug("Removed " + removed + " keys of cache '" + this.name + "' namespace v" + old.token);
@@ -1023,106 +915,6 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			escaped.append(c);
 		}
 		return escaped.toString();
-	}
-
-	private @Nullable Object lookupLocal(Object localKey) {
-		Object stored = this.expiry.fresh(this.localView.get(localKey));
-		if (stored != null) {
-			this.statistics.localHits.increment();
-		}
-		return stored;
-	}
-
-	private @Nullable Object lookupRemote(Object localKey, Object key, long stamp) {
-		return this.expiry.fresh(lookupRemoteRaw(localKey, key, stamp));
-	}
-
-	/**
-	 * Return the entry Redis holds for a key, stale ones included (for stale-if-error).
-	 */
-	private @Nullable Object lookupRemoteRaw(Object localKey, Object key, long stamp) {
-		Object stored = null;
-		if (this.redis != null) {
-			String encoded = CacheKeyEncoder.encode(key);
-			CacheNamespace.Version ns = namespaceFor(encoded);
-			if (ns != null) {
-				byte[] redisKey = ns.redisKey(encoded);
-				stored = this.entries.decode(redisKey, this.redis.get(redisKey));
-			}
-		}
-		if (stored == null) {
-			this.statistics.misses.increment();
-			return null;
-		}
-		this.statistics.redisHits.increment();
-		this.localView.fill(localKey, stored, WriteOptions.DEFAULT, stamp);
-		return stored;
-	}
-
-	/**
-	 * Store a value a caller wrote: Redis, then the in-process tier, then tell the other
-	 * instances.
-	 */
-	private void storeWritten(Object localKey, Object key, @Nullable Object value, WriteOptions options) {
-		long stamp = this.localView.stamp();
-		Object stored = this.expiry.timed(EntryExpiry.toStored(value), 0, options);
-		String encoded = writeRemote(key, stored, options, true);
-		this.localView.write(localKey, stored, options, stamp);
-		if (encoded != null) {
-			published(encoded);
-		}
-	}
-
-	/**
-	 * Store a value a loader returned, unless its key was written or invalidated since the
-	 * load began (the loaded value may then be older than the write: it goes back to the
-	 * caller only).
-	 */
-	private Object storeLoaded(Object localKey, Object key, Loaded loaded, WriteOptions options, long stamp) {
-		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
-		if (!this.expiry.storable(stored, options) || this.localView.invalidatedSince(localKey, stamp)) {
-			return stored;
-		}
-		String encoded = writeRemote(key, stored, options, false);
-		this.localView.fill(localKey, stored, options, stamp);
-		if (encoded != null) {
-			published(encoded);
-		}
-		return stored;
-	}
-
-	/**
-	 * Store a value in Redis under the current namespace version. A write (as opposed to a
-	 * fill of a loaded value) that cannot be applied is remembered, to be applied as a
-	 * deletion when Redis answers; a fill that misses Redis leaves nothing to correct.
-	 */
-	private @Nullable String writeRemote(Object key, Object stored, WriteOptions options, boolean write) {
-		if (this.redis == null || this.namespace == null) {
-			return null;
-		}
-		String encoded = CacheKeyEncoder.encode(key);
-		CacheNamespace.Version ns = this.namespace.current();
-		boolean applied = false;
-		if (ns != null) {
-			byte[] redisKey = ns.redisKey(encoded);
-			byte[] bytes = this.entries.encode(stored);
-			// without bytes, an older value must not outlive this one in Redis
-			applied = (bytes != null) ? this.redis.set(redisKey, bytes, this.expiry.redisTtl(stored, options))
-					: this.redis.delete(redisKey) != null;
-		}
-		if (write && applied) {
-			this.namespace.written(encoded);
-		}
-		else if (write) {
-			this.namespace.remember(encoded);
-		}
-		return encoded;
-	}
-
-	private void published(String encodedKey) {
-		if (this.bus != null) {
-			this.bus.keyChanged(this.name, encodedKey);
-		}
 	}
 
 	/**
@@ -1148,7 +940,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (announced != null && redis != null && this.namespace != null && CacheNamespace.isToken(announced)) {
 			// off the bus's thread, which may be the client's event loop
 			byte[] key = this.namespace.acknowledgementKey(announced);
-			supplyAsync(() -> redis.increment(key, ACKNOWLEDGEMENT_TTL), null);
+			this.store.supplyAsync(() -> redis.increment(key, ACKNOWLEDGEMENT_TTL), null);
 		}
 	}
 
@@ -1159,7 +951,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	void distrustLocal(boolean usable) {
 		if (this.localView.distrust(usable)) {
-			forgetNamespace();
+			this.store.forgetNamespace();
 		}
 	}
 
@@ -1170,7 +962,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	void flushLocalAfterOutage() {
 		if (this.redis != null) {
 			this.localView.clear();
-			forgetNamespace();
+			this.store.forgetNamespace();
 		}
 	}
 
@@ -1186,7 +978,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	void trustLocal() {
 		if (this.localView.trust()) {
-			forgetNamespace();
+			this.store.forgetNamespace();
 		}
 	}
 
@@ -1197,28 +989,6 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	public boolean isLocalTierServing() {
 		return this.localView.isServing();
-	}
-
-	private void forgetNamespace() {
-		if (this.namespace != null) {
-			this.namespace.forget();
-		}
-	}
-
-	private CacheNamespace.@Nullable Version namespace() {
-		return (this.namespace != null) ? this.namespace.current() : null;
-	}
-
-	/**
-	 * Return the version to read a key from, or {@code null} if Redis must not be read for
-	 * it: the version is unknown, or a write of the key has still to be applied there.
-	 */
-	private CacheNamespace.@Nullable Version namespaceFor(String encoded) {
-		CacheNamespace namespace = this.namespace;
-		if (namespace == null || namespace.isPending(encoded)) {
-			return null;
-		}
-		return namespace.current();
 	}
 
 	/**
@@ -1261,7 +1031,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				return;
 			}
 			namespace.applied(encoded);
-			published(encoded);
+			this.store.published(encoded);
 		}
 	}
 

@@ -1,0 +1,297 @@
+package io.github.tieredcache.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
+
+import io.github.tieredcache.invalidation.InvalidationBus;
+import io.github.tieredcache.redis.RedisTier;
+import io.github.tieredcache.redis.RedisTier.SetIfAbsentResult;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The two tiers of one cache and the order every path uses them in: a write goes to Redis,
+ * then to the in-process tier, then to the other instances (the bus); a read goes to the
+ * in-process tier, then to Redis, whose hit fills the in-process tier unless the key was
+ * invalidated since the read began. Loaded values are stored over a {@link Claim} (a lease
+ * in the key itself) where leases apply, so that a load racing a write never stores an
+ * older value.
+ * <p>
+ * A write that cannot be applied in Redis is remembered by the cache's
+ * {@link CacheNamespace}; reads of a key with such a write skip Redis until it is applied.
+ * Thread-safe.
+ */
+final class TwoTierStore {
+
+	private final String name;
+
+	private final CacheSettings settings;
+
+	private final @Nullable RedisTier redis;
+
+	private final @Nullable InvalidationBus bus;
+
+	private final @Nullable CacheNamespace namespace;
+
+	private final EntryExpiry expiry;
+
+	private final RedisEntries entries;
+
+	private final LocalView localView;
+
+	private final CacheStatistics statistics;
+
+	private final Executor executor;
+
+	TwoTierStore(String name, CacheSettings settings, @Nullable RedisTier redis, @Nullable InvalidationBus bus,
+			@Nullable CacheNamespace namespace, EntryExpiry expiry, RedisEntries entries, LocalView localView,
+			CacheStatistics statistics, Executor executor) {
+		this.name = name;
+		this.settings = settings;
+		this.redis = redis;
+		this.bus = bus;
+		this.namespace = namespace;
+		this.expiry = expiry;
+		this.entries = entries;
+		this.localView = localView;
+		this.statistics = statistics;
+		this.executor = executor;
+	}
+
+	CacheNamespace.@Nullable Version namespace() {
+		return (this.namespace != null) ? this.namespace.current() : null;
+	}
+
+	/**
+	 * Return the version to read a key from, or {@code null} if Redis must not be read for
+	 * it: the version is unknown, or a write of the key has still to be applied there.
+	 */
+	CacheNamespace.@Nullable Version namespaceFor(String encoded) {
+		CacheNamespace namespace = this.namespace;
+		if (namespace == null || namespace.isPending(encoded)) {
+			return null;
+		}
+		return namespace.current();
+	}
+
+	void forgetNamespace() {
+		if (this.namespace != null) {
+			this.namespace.forget();
+		}
+	}
+
+	@Nullable Object lookupLocal(Object localKey) {
+		Object stored = this.expiry.fresh(this.localView.get(localKey));
+		if (stored != null) {
+			this.statistics.localHits.increment();
+		}
+		return stored;
+	}
+
+	@Nullable Object lookupRemote(Object localKey, Object key, long stamp) {
+		return this.expiry.fresh(lookupRemoteRaw(localKey, key, stamp));
+	}
+
+	/**
+	 * Return the entry Redis holds for a key, stale ones included (for stale-if-error).
+	 */
+	@Nullable Object lookupRemoteRaw(Object localKey, Object key, long stamp) {
+		Object stored = null;
+		if (this.redis != null) {
+			String encoded = CacheKeyEncoder.encode(key);
+			CacheNamespace.Version ns = namespaceFor(encoded);
+			if (ns != null) {
+				byte[] redisKey = ns.redisKey(encoded);
+				stored = this.entries.decode(redisKey, this.redis.get(redisKey));
+			}
+		}
+		if (stored == null) {
+			this.statistics.misses.increment();
+			return null;
+		}
+		this.statistics.redisHits.increment();
+		this.localView.fill(localKey, stored, WriteOptions.DEFAULT, stamp);
+		return stored;
+	}
+
+	/**
+	 * Store a value a caller wrote: Redis, then the in-process tier, then tell the other
+	 * instances.
+	 */
+	void storeWritten(Object localKey, Object key, @Nullable Object value, WriteOptions options) {
+		long stamp = this.localView.stamp();
+		Object stored = this.expiry.timed(EntryExpiry.toStored(value), 0, options);
+		String encoded = writeRemote(key, stored, options, true);
+		this.localView.write(localKey, stored, options, stamp);
+		if (encoded != null) {
+			published(encoded);
+		}
+	}
+
+	/**
+	 * Store a value a loader returned, unless its key was written or invalidated since the
+	 * load began (the loaded value may then be older than the write: it goes back to the
+	 * caller only).
+	 */
+	Object storeLoaded(Object localKey, Object key, Loaded loaded, WriteOptions options, long stamp) {
+		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
+		if (!this.expiry.storable(stored, options) || this.localView.invalidatedSince(localKey, stamp)) {
+			return stored;
+		}
+		String encoded = writeRemote(key, stored, options, false);
+		this.localView.fill(localKey, stored, options, stamp);
+		if (encoded != null) {
+			published(encoded);
+		}
+		return stored;
+	}
+
+	/**
+	 * Store a value in Redis under the current namespace version. A write (as opposed to a
+	 * fill of a loaded value) that cannot be applied is remembered, to be applied as a
+	 * deletion when Redis answers; a fill that misses Redis leaves nothing to correct.
+	 */
+	@Nullable String writeRemote(Object key, Object stored, WriteOptions options, boolean write) {
+		if (this.redis == null || this.namespace == null) {
+			return null;
+		}
+		String encoded = CacheKeyEncoder.encode(key);
+		CacheNamespace.Version ns = this.namespace.current();
+		boolean applied = false;
+		if (ns != null) {
+			byte[] redisKey = ns.redisKey(encoded);
+			byte[] bytes = this.entries.encode(stored);
+			// without bytes, an older value must not outlive this one in Redis
+			applied = (bytes != null) ? this.redis.set(redisKey, bytes, this.expiry.redisTtl(stored, options))
+					: this.redis.delete(redisKey) != null;
+		}
+		if (write && applied) {
+			this.namespace.written(encoded);
+		}
+		else if (write) {
+			this.namespace.remember(encoded);
+		}
+		return encoded;
+	}
+
+	void published(String encodedKey) {
+		if (this.bus != null) {
+			this.bus.keyChanged(this.name, encodedKey);
+		}
+	}
+
+	/**
+	 * A key claimed in Redis for a fill, before its load: a lease the fill replaces only if
+	 * nothing replaced it meanwhile (a write stores its value over it, an eviction or clear
+	 * removes it), so a load that raced a write never stores its older value.
+	 *
+	 * @param encoded the encoded key
+	 * @param redisKey the Redis key
+	 * @param lease the lease set, or {@code null} if another value or lease is there (the
+	 * load's value then goes to the caller only)
+	 */
+	record Claim(String encoded, byte[] redisKey, byte @Nullable [] lease) {
+	}
+
+	boolean leasesApply() {
+		return this.redis != null && this.namespace != null && this.settings.lease().enabled();
+	}
+
+	/**
+	 * Claim a key missing from Redis before loading it; {@code null} if Redis cannot be used
+	 * for it now (the fill then writes as it can).
+	 */
+	@Nullable Claim claim(String encoded) {
+		CacheNamespace.Version ns = leasesApply() ? namespaceFor(encoded) : null;
+		if (ns == null) {
+			return null;
+		}
+		byte[] redisKey = ns.redisKey(encoded);
+		byte[] lease = EntryFormat.newLease();
+		SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
+		return switch (result.outcome()) {
+			case STORED -> new Claim(encoded, redisKey, lease);
+			case PRESENT -> new Claim(encoded, redisKey, null);
+			case FAILED -> null;
+		};
+	}
+
+	/**
+	 * Store a loaded value over its claim: Redis first, atomically replacing the lease, then
+	 * the in-process tier; a claim lost to a write or eviction stores nothing.
+	 */
+	Object storeClaimed(Object localKey, Claim claim, Loaded loaded, WriteOptions options, long stamp) {
+		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
+		byte[] lease = claim.lease();
+		if (lease == null) {
+			return stored;
+		}
+		byte[] bytes = (this.expiry.storable(stored, options) && !this.localView.invalidatedSince(localKey, stamp))
+				? this.entries.encode(stored) : null;
+		if (bytes == null) {
+			this.redis.releaseLease(claim.redisKey(), lease);
+		}
+		else if (this.redis.replaceLease(claim.redisKey(), lease, bytes, this.expiry.redisTtl(stored, options))) {
+			this.localView.fill(localKey, stored, options, stamp);
+			published(claim.encoded());
+		}
+		else {
+			this.statistics.rejectedFills.increment();
+		}
+		return stored;
+	}
+
+	/**
+	 * Run Redis work on the cache's executor, never on the caller's thread (which may be an
+	 * event loop); when the executor is saturated, complete with the fallback instead
+	 * ({@code null} by default: a miss).
+	 */
+	<T> CompletableFuture<@Nullable T> supplyAsync(Supplier<@Nullable T> work,
+			@Nullable Supplier<@Nullable T> whenSaturated) {
+		CompletableFuture<@Nullable T> result = new CompletableFuture<>();
+		try {
+			this.executor.execute(() -> {
+				try {
+					result.complete(work.get());
+				}
+				catch (Throwable ex) {
+					result.completeExceptionally(ex);
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			this.statistics.saturated.increment();
+			result.complete((whenSaturated != null) ? whenSaturated.get() : null);
+		}
+		return result;
+	}
+
+	boolean evict(Object localKey, Object key) {
+		boolean present = false;
+		String encoded = null;
+		if (this.redis != null && this.namespace != null) {
+			encoded = CacheKeyEncoder.encode(key);
+			CacheNamespace.Version ns = this.namespace.current();
+			Boolean deleted = (ns != null) ? this.redis.delete(ns.redisKey(encoded)) : null;
+			if (deleted != null) {
+				present = deleted;
+				this.namespace.written(encoded);
+			}
+			else {
+				this.namespace.remember(encoded);
+			}
+		}
+		// after Redis, so that a concurrent read of the old value cannot be installed after this
+		present |= this.localView.invalidate(localKey);
+		if (encoded != null) {
+			published(encoded);
+		}
+		return present;
+	}
+
+	record Loaded(@Nullable Object value, int millis) {
+	}
+
+}
