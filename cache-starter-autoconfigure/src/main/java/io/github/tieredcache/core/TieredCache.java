@@ -17,12 +17,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -61,8 +58,6 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private static final Log logger = LogFactory.getLog(TieredCache.class);
 
-	private static final Duration STALE_RETRY_INTERVAL = Duration.ofSeconds(1);
-
 	private static final Duration ACKNOWLEDGEMENT_TTL = Duration.ofMinutes(1);
 
 	private static final long MAX_LEASE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -87,17 +82,17 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private final TwoTierStore store;
 
+	private final @Nullable LeasedLoad leasedLoad;
+
+	private final StaleIfError staleIfError;
+
+	private final EarlyRefresh earlyRefresh;
+
 	private final ConcurrentMap<Object, CompletableFuture<Object>> loads = new ConcurrentHashMap<>();
 
 	private final CacheStatistics statistics = new CacheStatistics();
 
-	private final AtomicBoolean staleServedLogged = new AtomicBoolean();
-
 	private final Clock clock;
-
-	private final DoubleSupplier random;
-
-	private final Set<Object> refreshing = ConcurrentHashMap.newKeySet();
 
 	TieredCache(String name, CacheSettings settings, Infrastructure infrastructure) {
 		super(settings.cacheNullValues());
@@ -114,11 +109,15 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		// an in-process tier the bus cannot vouch for may be stale
 		this.localView = new LocalView(local, guard, this.expiry, this.bus != null,
 				this.bus == null || this.bus.getState() != InvalidationBus.State.SILENT);
-		this.random = infrastructure.random();
 		this.executor = infrastructure.executor();
 		this.namespace = (this.redis != null) ? new CacheNamespace(name, infrastructure.keyPrefix(), this.redis) : null;
 		this.store = new TwoTierStore(name, settings, this.redis, this.bus, this.namespace, this.expiry, this.entries,
-				this.localView, this.statistics, this.executor);
+				this.localView, this.statistics, this.executor, this.clock);
+		this.leasedLoad = (this.redis != null) ? new LeasedLoad(this.store, settings, this.redis, this.entries,
+				this.expiry, this.localView, this.statistics, this.clock) : null;
+		this.staleIfError = new StaleIfError(name, settings, this.expiry, this.localView, this.statistics, this.clock);
+		this.earlyRefresh = new EarlyRefresh(name, settings, this.store, this.redis, this.localView, this.statistics,
+				infrastructure.random(), this.executor);
 	}
 
 	@Override
@@ -198,7 +197,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			long now = this.clock.millis();
 			if (timed.isFresh(now)) {
 				this.statistics.localHits.increment();
-				refreshEarlyMaybe(timed, now, localKey, key, valueLoader, options);
+				this.earlyRefresh.maybe(timed, now, localKey, key, valueLoader, options);
 				return (T) fromStoreValue(stored);
 			}
 		}
@@ -226,19 +225,19 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			}
 			if (stored == null) {
 				try {
-					stored = (this.redis != null && this.settings.lease().enabled())
-							? loadUnderLease(localKey, key, valueLoader, options, stamp)
-							: this.store.storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
+					stored = (this.leasedLoad != null && this.settings.lease().enabled())
+							? this.leasedLoad.load(localKey, key, valueLoader, options, stamp)
+							: this.store.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
 				}
 				catch (ValueRetrievalException ex) {
 					if (!(candidate instanceof Timed stale)) {
 						throw ex;
 					}
-					stored = serveStale(localKey, stale, ex);
+					stored = this.staleIfError.serve(localKey, stale, ex);
 				}
 			}
 			else if (stored instanceof Timed timed) {
-				refreshEarlyMaybe(timed, this.clock.millis(), localKey, key, valueLoader, options);
+				this.earlyRefresh.maybe(timed, this.clock.millis(), localKey, key, valueLoader, options);
 			}
 			load.complete(stored);
 			return (T) fromStoreValue(stored);
@@ -249,234 +248,6 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		finally {
 			this.loads.remove(localKey, load);
-		}
-	}
-
-	/**
-	 * Load a key missing from both tiers under a lease: take it with {@code SET NX}; the
-	 * holder loads and fills through {@link RedisTier#replaceLease}, which fails if a write
-	 * or eviction replaced the lease meanwhile (the loaded value then goes to the caller
-	 * only). Others find the lease, wait for the fill up to {@code lease.wait}, then load
-	 * themselves and store only if the key is still absent.
-	 */
-	private Object loadUnderLease(Object localKey, Object key, Callable<?> valueLoader, WriteOptions options,
-			long stamp) {
-		String encoded = CacheKeyEncoder.encode(key);
-		CacheNamespace.Version ns = this.store.namespaceFor(encoded);
-		RedisTier redis = this.redis;
-		if (ns == null || redis == null) {
-			return this.store.storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
-		}
-		byte[] redisKey = ns.redisKey(encoded);
-		byte[] lease = EntryFormat.newLease();
-		long deadline = System.nanoTime() + this.settings.lease().maxWait().toNanos();
-		long pause = TimeUnit.MILLISECONDS.toNanos(1);
-		boolean waited = false;
-		while (true) {
-			SetIfAbsentResult result = redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
-			if (result.outcome() == SetIfAbsentResult.Outcome.STORED) {
-				return loadAndFill(localKey, key, encoded, redisKey, lease, null, valueLoader, options, stamp);
-			}
-			if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
-				return this.store.storeLoaded(localKey, key, callLoader(key, valueLoader), options, stamp);
-			}
-			byte[] present = result.previous();
-			if (present != null && !EntryFormat.isLease(present)) {
-				Object stored = this.entries.decode(redisKey, present);
-				if (stored instanceof Timed timed && !timed.isFresh(this.clock.millis())) {
-					// a stale entry kept for stale-if-error: take the lease in its place, atomically
-					if (redis.replaceLease(redisKey, present, lease, this.settings.lease().ttl())) {
-						return loadAndFill(localKey, key, encoded, redisKey, lease, present, valueLoader, options,
-								stamp);
-					}
-					continue;
-				}
-				if (stored != null) {
-					this.statistics.redisHits.increment();
-					this.localView.fill(localKey, stored, WriteOptions.DEFAULT, stamp);
-					return stored;
-				}
-				continue;
-			}
-			if (!waited) {
-				waited = true;
-				this.statistics.leaseWaits.increment();
-			}
-			if (System.nanoTime() - deadline >= 0) {
-				break;
-			}
-			LockSupport.parkNanos(pause);
-			pause = Math.min(pause * 2, MAX_LEASE_POLL_NANOS);
-		}
-		// the holder is slow or gone: load, and store only where nothing is stored yet
-		TwoTierStore.Loaded loaded = callLoader(key, valueLoader);
-		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
-		byte[] bytes = this.expiry.storable(stored, options) ? this.entries.encode(stored) : null;
-		if (bytes != null && !this.localView.invalidatedSince(localKey, stamp)
-				&& redis.setIfAbsent(redisKey, bytes, this.expiry.redisTtl(stored, options))
-					.outcome() == SetIfAbsentResult.Outcome.STORED) {
-			this.localView.fill(localKey, stored, options, stamp);
-			this.store.published(encoded);
-		}
-		return stored;
-	}
-
-	private Object loadAndFill(Object localKey, Object key, String encoded, byte[] redisKey, byte[] lease,
-			byte @Nullable [] staleEntry, Callable<?> valueLoader, WriteOptions options, long stamp) {
-		RedisTier redis = this.redis;
-		Object stored;
-		try {
-			TwoTierStore.Loaded loaded = callLoader(key, valueLoader);
-			stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
-		}
-		catch (RuntimeException | Error ex) {
-			Timed stale = (staleEntry != null) ? this.entries.decodeTimed(staleEntry) : null;
-			long left = (stale != null) ? this.expiry.staleMillisLeft(stale) : 0;
-			if (staleEntry != null && left > 0) {
-				// put the stale entry back for the other instances' stale-if-error, for what is
-				// left of its window only
-				redis.replaceLease(redisKey, lease, staleEntry, Duration.ofMillis(left));
-			}
-			else {
-				redis.releaseLease(redisKey, lease);
-			}
-			throw ex;
-		}
-		byte[] bytes = this.expiry.storable(stored, options) ? this.entries.encode(stored) : null;
-		if (bytes == null) {
-			redis.releaseLease(redisKey, lease);
-		}
-		else if (redis.replaceLease(redisKey, lease, bytes, this.expiry.redisTtl(stored, options))) {
-			this.localView.fill(localKey, stored, options, stamp);
-			this.store.published(encoded);
-		}
-		else {
-			this.statistics.rejectedFills.increment();
-		}
-		return stored;
-	}
-
-	/**
-	 * The loader failed and a stale entry exists: serve it, and keep serving it from the
-	 * in-process tier for a short while before the next load attempt — never past the end of
-	 * its stale-if-error window, which re-serving does not extend.
-	 * @throws ValueRetrievalException the load's failure, once the window has ended
-	 */
-	private Object serveStale(Object localKey, Timed stale, ValueRetrievalException failure) {
-		long now = this.clock.millis();
-		long left = this.expiry.staleMillisLeft(stale);
-		if (left <= 0) {
-			throw failure;
-		}
-		long deadline = now + left;
-		this.statistics.staleServed.increment();
-		if (this.staleServedLogged.compareAndSet(false, true)) {
-			logger.warn("Cache '" + this.name + "' serves a stale entry because its loader failed (logged once; see"
-					+ " the cache statistics for the count): " + failure.getCause());
-		}
-		Duration retry = (this.settings.staleIfError().compareTo(STALE_RETRY_INTERVAL) < 0)
-				? this.settings.staleIfError() : STALE_RETRY_INTERVAL;
-		long until = Math.min(now + retry.toMillis(), deadline);
-		Timed retryLater = new Timed(stale.value(), until, stale.loadMillis(), deadline);
-		this.localView.fill(localKey, retryLater, Duration.ofMillis(Math.max(1, until - now)), this.localView.stamp());
-		return retryLater;
-	}
-
-	/**
-	 * Early refresh (XFetch, Vattani et al., VLDB 2015): recompute a fresh entry in the
-	 * background with probability {@code exp(-timeLeft / (beta × loadTime))}, so that hot
-	 * keys are reloaded before they expire. One refresh per key at a time in this JVM, and
-	 * fleet-wide through a refresh lease in Redis.
-	 */
-	private void refreshEarlyMaybe(Timed timed, long now, Object localKey, Object key, Callable<?> valueLoader,
-			WriteOptions options) {
-		double beta = this.settings.earlyRefreshBeta();
-		long timeLeft = timed.expiresAt() - now;
-		// past 40 load-times the probability is below e^-40: skip the random draw and the log
-		if (beta == 0 || timed.loadMillis() == 0 || timeLeft > 40 * beta * timed.loadMillis()) {
-			return;
-		}
-		if (!shouldRefreshEarly(timeLeft, timed.loadMillis(), beta, this.random.getAsDouble())
-				|| !this.refreshing.add(localKey)) {
-			return;
-		}
-		try {
-			this.executor.execute(() -> refreshEarly(localKey, key, valueLoader, options));
-		}
-		catch (RuntimeException ex) {
-			this.refreshing.remove(localKey);
-		}
-	}
-
-	/**
-	 * XFetch's test: refresh when {@code -beta × loadTime × ln(random) >= timeLeft}, that is
-	 * with probability {@code exp(-timeLeft / (beta × loadTime))}.
-	 * @param timeLeft milliseconds until the entry expires
-	 * @param loadMillis how long its load took
-	 * @param beta the beta setting
-	 * @param random a number in [0, 1)
-	 * @return whether to refresh now
-	 */
-	static boolean shouldRefreshEarly(long timeLeft, int loadMillis, double beta, double random) {
-		return timeLeft > 0 && -beta * loadMillis * Math.log(Math.max(random, Double.MIN_VALUE)) >= timeLeft;
-	}
-
-	private void refreshEarly(Object localKey, Object key, Callable<?> valueLoader, WriteOptions options) {
-		byte[] refreshLease = null;
-		byte[] refreshKey = null;
-		try {
-			CacheNamespace.Version ns = (this.redis != null) ? this.store.namespace() : null;
-			if (ns != null) {
-				refreshKey = ns.refreshKey(CacheKeyEncoder.encode(key));
-				refreshLease = EntryFormat.newLease();
-				if (this.redis.setIfAbsent(refreshKey, refreshLease, this.settings.lease().ttl())
-					.outcome() != SetIfAbsentResult.Outcome.STORED) {
-					return;
-				}
-			}
-			long stamp = this.localView.stamp();
-			byte[] redisKey = (ns != null) ? ns.redisKey(CacheKeyEncoder.encode(key)) : null;
-			byte[] current = (redisKey != null) ? this.redis.get(redisKey) : null;
-			if (redisKey != null && (current == null || EntryFormat.isLease(current))) {
-				// evicted, or being loaded: the next read loads it
-				return;
-			}
-			this.statistics.earlyRefreshes.increment();
-			TwoTierStore.Loaded loaded = callLoader(key, valueLoader);
-			if (redisKey == null) {
-				this.store.storeLoaded(localKey, key, loaded, options, stamp);
-				return;
-			}
-			// stored only over the entry the refresh began from: a write meanwhile wins
-			this.store.storeClaimed(localKey, new TwoTierStore.Claim(CacheKeyEncoder.encode(key), redisKey, current), loaded, options, stamp);
-		}
-		catch (RuntimeException ex) {
-			if (logger.isDebugEnabled()) {
-				logger.debug("Early refresh of a key of cache '" + this.name + "' failed", ex);
-			}
-		}
-		finally {
-			this.refreshing.remove(localKey);
-			if (refreshKey != null && refreshLease != null) {
-				this.redis.releaseLease(refreshKey, refreshLease);
-			}
-		}
-	}
-
-	private TwoTierStore.Loaded callLoader(Object key, Callable<?> valueLoader) {
-		this.statistics.loads.increment();
-		long started = this.clock.millis();
-		try {
-			Object value = valueLoader.call();
-			return new TwoTierStore.Loaded(value, (int) Math.min(Integer.MAX_VALUE, Math.max(0, this.clock.millis() - started)));
-		}
-		catch (Exception ex) {
-			this.statistics.loadFailures.increment();
-			throw new ValueRetrievalException(key, valueLoader, ex);
-		}
-		catch (Error ex) {
-			this.statistics.loadFailures.increment();
-			throw ex;
 		}
 	}
 

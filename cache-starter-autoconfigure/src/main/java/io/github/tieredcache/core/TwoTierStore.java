@@ -1,6 +1,8 @@
 package io.github.tieredcache.core;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -10,6 +12,8 @@ import io.github.tieredcache.invalidation.InvalidationBus;
 import io.github.tieredcache.redis.RedisTier;
 import io.github.tieredcache.redis.RedisTier.SetIfAbsentResult;
 import org.jspecify.annotations.Nullable;
+
+import org.springframework.cache.Cache.ValueRetrievalException;
 
 /**
  * The two tiers of one cache and the order every path uses them in: a write goes to Redis,
@@ -45,9 +49,11 @@ final class TwoTierStore {
 
 	private final Executor executor;
 
+	private final Clock clock;
+
 	TwoTierStore(String name, CacheSettings settings, @Nullable RedisTier redis, @Nullable InvalidationBus bus,
 			@Nullable CacheNamespace namespace, EntryExpiry expiry, RedisEntries entries, LocalView localView,
-			CacheStatistics statistics, Executor executor) {
+			CacheStatistics statistics, Executor executor, Clock clock) {
 		this.name = name;
 		this.settings = settings;
 		this.redis = redis;
@@ -58,7 +64,30 @@ final class TwoTierStore {
 		this.localView = localView;
 		this.statistics = statistics;
 		this.executor = executor;
+		this.clock = clock;
 	}
+
+	/**
+	 * Call a loader, counting the load and timing it.
+	 * @throws ValueRetrievalException if the loader throws
+	 */
+	Loaded callLoader(Object key, Callable<?> valueLoader) {
+		this.statistics.loads.increment();
+		long started = this.clock.millis();
+		try {
+			Object value = valueLoader.call();
+			return new Loaded(value, (int) Math.min(Integer.MAX_VALUE, Math.max(0, this.clock.millis() - started)));
+		}
+		catch (Exception ex) {
+			this.statistics.loadFailures.increment();
+			throw new ValueRetrievalException(key, valueLoader, ex);
+		}
+		catch (Error ex) {
+			this.statistics.loadFailures.increment();
+			throw ex;
+		}
+	}
+
 
 	CacheNamespace.@Nullable Version namespace() {
 		return (this.namespace != null) ? this.namespace.current() : null;

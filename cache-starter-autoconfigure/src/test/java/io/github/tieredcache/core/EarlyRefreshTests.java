@@ -28,16 +28,16 @@ class EarlyRefreshTests {
 		for (double beta : new double[] { 0.5, 1, 2 }) {
 			for (long timeLeft : new long[] { 1, 10, 50, 100, 200, 400, 1000 }) {
 				double probability = Math.exp(-timeLeft / (beta * loadMillis));
-				assertThat(TieredCache.shouldRefreshEarly(timeLeft, loadMillis, beta, probability * 0.999))
+				assertThat(EarlyRefresh.shouldRefreshEarly(timeLeft, loadMillis, beta, probability * 0.999))
 					.as("beta %s, %d ms left, just under p", beta, timeLeft)
 					.isTrue();
-				assertThat(TieredCache.shouldRefreshEarly(timeLeft, loadMillis, beta, Math.min(0.999999,
+				assertThat(EarlyRefresh.shouldRefreshEarly(timeLeft, loadMillis, beta, Math.min(0.999999,
 						probability * 1.001)))
 					.as("beta %s, %d ms left, just over p", beta, timeLeft)
 					.isFalse();
 			}
 		}
-		assertThat(TieredCache.shouldRefreshEarly(0, loadMillis, 1, 0.0)).as("expired: a miss, not a refresh")
+		assertThat(EarlyRefresh.shouldRefreshEarly(0, loadMillis, 1, 0.0)).as("expired: a miss, not a refresh")
 			.isFalse();
 	}
 
@@ -47,7 +47,7 @@ class EarlyRefreshTests {
 		int refreshes = 0;
 		int trials = 100_000;
 		for (int i = 0; i < trials; i++) {
-			if (TieredCache.shouldRefreshEarly(100, 100, 1, random.nextDouble())) {
+			if (EarlyRefresh.shouldRefreshEarly(100, 100, 1, random.nextDouble())) {
 				refreshes++;
 			}
 		}

@@ -1,0 +1,148 @@
+package io.github.tieredcache.core;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import io.github.tieredcache.core.TwoTierStore.Claim;
+import io.github.tieredcache.core.TwoTierStore.Loaded;
+import io.github.tieredcache.redis.RedisTier;
+import io.github.tieredcache.redis.RedisTier.SetIfAbsentResult;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Leases (after "Scaling Memcache at Facebook", NSDI 2013): a key missing from both tiers
+ * is loaded once across the fleet. The first caller takes a lease in the key itself; it
+ * loads and replaces the lease with the value, atomically, only if the lease is still there
+ * (a write or eviction meanwhile replaced or removed it, and the loaded value then goes to
+ * the caller only). Others wait for the value up to {@code lease.max-wait}, polling with a
+ * doubling pause, then load themselves and store only where nothing is stored yet. A stale
+ * entry kept for stale-if-error is replaced by a lease atomically, and put back (for what
+ * is left of its window) if the load fails. Thread-safe.
+ */
+final class LeasedLoad {
+
+	private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+	private final TwoTierStore store;
+
+	private final CacheSettings settings;
+
+	private final RedisTier redis;
+
+	private final RedisEntries entries;
+
+	private final EntryExpiry expiry;
+
+	private final LocalView localView;
+
+	private final CacheStatistics statistics;
+
+	private final Clock clock;
+
+	LeasedLoad(TwoTierStore store, CacheSettings settings, RedisTier redis, RedisEntries entries, EntryExpiry expiry,
+			LocalView localView, CacheStatistics statistics, Clock clock) {
+		this.store = store;
+		this.settings = settings;
+		this.redis = redis;
+		this.entries = entries;
+		this.expiry = expiry;
+		this.localView = localView;
+		this.statistics = statistics;
+		this.clock = clock;
+	}
+
+	/**
+	 * Load a key missing from both tiers under a lease: take it with {@code SET NX}; the
+	 * holder loads and fills through {@link RedisTier#replaceLease}, which fails if a write
+	 * or eviction replaced the lease meanwhile (the loaded value then goes to the caller
+	 * only). Others find the lease, wait for the fill up to {@code lease.wait}, then load
+	 * themselves and store only if the key is still absent.
+	 */
+	Object load(Object localKey, Object key, Callable<?> valueLoader, WriteOptions options,
+			long stamp) {
+		String encoded = CacheKeyEncoder.encode(key);
+		CacheNamespace.Version ns = this.store.namespaceFor(encoded);
+		RedisTier redis = this.redis;
+		if (ns == null) {
+			return this.store.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
+		}
+		byte[] redisKey = ns.redisKey(encoded);
+		byte[] lease = EntryFormat.newLease();
+		long deadline = System.nanoTime() + this.settings.lease().maxWait().toNanos();
+		long pause = TimeUnit.MILLISECONDS.toNanos(1);
+		boolean waited = false;
+		while (true) {
+			SetIfAbsentResult result = redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
+			if (result.outcome() == SetIfAbsentResult.Outcome.STORED) {
+				return loadAndFill(localKey, key, encoded, redisKey, lease, null, valueLoader, options, stamp);
+			}
+			if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
+				return this.store.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
+			}
+			byte[] present = result.previous();
+			if (present != null && !EntryFormat.isLease(present)) {
+				Object stored = this.entries.decode(redisKey, present);
+				if (stored instanceof Timed timed && !timed.isFresh(this.clock.millis())) {
+					// a stale entry kept for stale-if-error: take the lease in its place, atomically
+					if (redis.replaceLease(redisKey, present, lease, this.settings.lease().ttl())) {
+						return loadAndFill(localKey, key, encoded, redisKey, lease, present, valueLoader, options,
+								stamp);
+					}
+					continue;
+				}
+				if (stored != null) {
+					this.statistics.redisHits.increment();
+					this.localView.fill(localKey, stored, WriteOptions.DEFAULT, stamp);
+					return stored;
+				}
+				continue;
+			}
+			if (!waited) {
+				waited = true;
+				this.statistics.leaseWaits.increment();
+			}
+			if (System.nanoTime() - deadline >= 0) {
+				break;
+			}
+			LockSupport.parkNanos(pause);
+			pause = Math.min(pause * 2, MAX_POLL_NANOS);
+		}
+		// the holder is slow or gone: load, and store only where nothing is stored yet
+		Loaded loaded = this.store.callLoader(key, valueLoader);
+		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
+		byte[] bytes = this.expiry.storable(stored, options) ? this.entries.encode(stored) : null;
+		if (bytes != null && !this.localView.invalidatedSince(localKey, stamp)
+				&& redis.setIfAbsent(redisKey, bytes, this.expiry.redisTtl(stored, options))
+					.outcome() == SetIfAbsentResult.Outcome.STORED) {
+			this.localView.fill(localKey, stored, options, stamp);
+			this.store.published(encoded);
+		}
+		return stored;
+	}
+
+	private Object loadAndFill(Object localKey, Object key, String encoded, byte[] redisKey, byte[] lease,
+			byte @Nullable [] staleEntry, Callable<?> valueLoader, WriteOptions options, long stamp) {
+		Loaded loaded;
+		try {
+			loaded = this.store.callLoader(key, valueLoader);
+		}
+		catch (RuntimeException | Error ex) {
+			Timed stale = (staleEntry != null) ? this.entries.decodeTimed(staleEntry) : null;
+			long left = (stale != null) ? this.expiry.staleMillisLeft(stale) : 0;
+			if (staleEntry != null && left > 0) {
+				// put the stale entry back for the other instances' stale-if-error, for what is
+				// left of its window only
+				this.redis.replaceLease(redisKey, lease, staleEntry, Duration.ofMillis(left));
+			}
+			else {
+				this.redis.releaseLease(redisKey, lease);
+			}
+			throw ex;
+		}
+		return this.store.storeClaimed(localKey, new Claim(encoded, redisKey, lease), loaded, options, stamp);
+	}
+
+}
