@@ -1,6 +1,5 @@
 package io.github.tieredcache.core;
 
-import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;

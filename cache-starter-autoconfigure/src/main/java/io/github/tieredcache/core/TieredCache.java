@@ -2,12 +2,7 @@ package io.github.tieredcache.core;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,8 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -58,10 +51,6 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private static final Log logger = LogFactory.getLog(TieredCache.class);
 
-	private static final Duration ACKNOWLEDGEMENT_TTL = Duration.ofMinutes(1);
-
-	private static final long MAX_LEASE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-
 	private final String name;
 
 	private final CacheSettings settings;
@@ -87,6 +76,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	private final StaleIfError staleIfError;
 
 	private final EarlyRefresh earlyRefresh;
+
+	private final BatchLoad batchLoad;
+
+	private final @Nullable NamespaceMaintenance maintenance;
 
 	private final ConcurrentMap<Object, CompletableFuture<Object>> loads = new ConcurrentHashMap<>();
 
@@ -118,6 +111,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		this.staleIfError = new StaleIfError(name, settings, this.expiry, this.localView, this.statistics, this.clock);
 		this.earlyRefresh = new EarlyRefresh(name, settings, this.store, this.redis, this.localView, this.statistics,
 				infrastructure.random(), this.executor);
+		this.batchLoad = new BatchLoad(settings, this.store, this.redis, this.namespace, this.entries, this.expiry,
+				this.localView, this.statistics);
+		this.maintenance = (this.namespace != null) ? new NamespaceMaintenance(name, this.namespace, this.redis,
+				this.bus, this.store, this.localView, this.statistics) : null;
 	}
 
 	@Override
@@ -287,150 +284,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * @return the non-null values by key, in the order of {@code keys}
 	 * @throws ValueRetrievalException if the batch loader throws
 	 */
-	@SuppressWarnings("unchecked")
 	public <K, V> Map<K, V> getAll(Collection<? extends K> keys,
 			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options) {
-		Map<K, Object> found = new LinkedHashMap<>();
-		List<K> missing = new ArrayList<>();
-		long stamp = this.localView.stamp();
-		for (K key : new LinkedHashSet<>(keys)) {
-			Object stored = this.store.lookupLocal(CacheKeyEncoder.localKey(key));
-			if (stored != null) {
-				found.put(key, stored);
-			}
-			else {
-				missing.add(key);
-			}
-		}
-		CacheNamespace.Version ns = (!missing.isEmpty() && this.redis != null) ? this.store.namespace() : null;
-		if (ns != null) {
-			List<byte[]> redisKeys = new ArrayList<>(missing.size());
-			List<Boolean> pending = new ArrayList<>(missing.size());
-			for (K key : missing) {
-				String encoded = CacheKeyEncoder.encode(key);
-				redisKeys.add(ns.redisKey(encoded));
-				pending.add(this.namespace.isPending(encoded));
-			}
-			List<byte @Nullable []> values = this.redis.getAll(redisKeys);
-			for (int i = 0; i < missing.size(); i++) {
-				Object stored = pending.get(i) ? null : this.entries.decode(redisKeys.get(i), values.get(i));
-				if (stored != null) {
-					this.statistics.redisHits.increment();
-					this.localView.fill(CacheKeyEncoder.localKey(missing.get(i)), stored, WriteOptions.DEFAULT, stamp);
-					found.put(missing.get(i), stored);
-				}
-			}
-			missing.removeIf(found::containsKey);
-		}
-		if (!missing.isEmpty()) {
-			this.statistics.misses.add(missing.size());
-			found.putAll(loadAll(missing, batchLoader, options, ns, stamp));
-		}
-		Map<K, V> result = new LinkedHashMap<>();
-		for (K key : keys) {
-			Object value = fromStoreValue(found.get(key));
-			if (value != null) {
-				result.put(key, (V) value);
-			}
-		}
-		return result;
-	}
-
-	private <K, V> Map<K, Object> loadAll(List<K> missing,
-			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options,
-			CacheNamespace.@Nullable Version ns, long stamp) {
-		List<String> encodedKeys = new ArrayList<>(missing.size());
-		List<byte[]> redisKeys = new ArrayList<>(missing.size());
-		if (ns != null) {
-			for (K key : missing) {
-				String encoded = CacheKeyEncoder.encode(key);
-				encodedKeys.add(encoded);
-				redisKeys.add(ns.redisKey(encoded));
-			}
-		}
-		// claim the keys before loading, as single-key loads do, so that a write racing the
-		// batch load wins
-		byte[] lease = (ns != null && this.store.leasesApply()) ? EntryFormat.newLease() : null;
-		List<SetIfAbsentResult> claims = (lease != null)
-				? this.redis.setIfAbsentAll(redisKeys, lease, this.settings.lease().ttl()) : null;
-		this.statistics.loads.increment();
-		Set<K> request = new LinkedHashSet<>(missing);
-		Map<? extends K, ? extends V> loaded;
-		try {
-			loaded = batchLoader.apply(request);
-		}
-		catch (RuntimeException ex) {
-			this.statistics.loadFailures.increment();
-			if (claims != null) {
-				for (int i = 0; i < claims.size(); i++) {
-					if (claims.get(i).outcome() == SetIfAbsentResult.Outcome.STORED) {
-						this.redis.releaseLease(redisKeys.get(i), lease);
-					}
-				}
-			}
-			throw new ValueRetrievalException(request, () -> batchLoader, ex);
-		}
-		Map<K, Object> stored = new LinkedHashMap<>();
-		List<Map.Entry<byte[], byte[]>> plain = new ArrayList<>();
-		List<Duration> plainTtls = new ArrayList<>();
-		List<String> plainKeys = new ArrayList<>();
-		List<Integer> claimed = new ArrayList<>();
-		List<byte[]> claimedValues = new ArrayList<>();
-		List<Duration> claimedTtls = new ArrayList<>();
-		for (int i = 0; i < missing.size(); i++) {
-			K key = missing.get(i);
-			V value = loaded.get(key);
-			Object localKey = CacheKeyEncoder.localKey(key);
-			Object storeValue = (value != null) ? value : NullValue.INSTANCE;
-			stored.put(key, storeValue);
-			boolean store = this.expiry.storable(storeValue, options) && !this.localView.invalidatedSince(localKey, stamp);
-			SetIfAbsentResult.Outcome claim = (claims != null) ? claims.get(i).outcome() : null;
-			if (claim == SetIfAbsentResult.Outcome.PRESENT) {
-				// another value or load is there: this one goes to the caller only
-				continue;
-			}
-			byte[] bytes = (store && ns != null) ? this.entries.encode(storeValue) : null;
-			if (claim == SetIfAbsentResult.Outcome.STORED) {
-				if (bytes == null) {
-					this.redis.releaseLease(redisKeys.get(i), lease);
-				}
-				else {
-					claimed.add(i);
-					claimedValues.add(bytes);
-					claimedTtls.add(this.expiry.redisTtl(storeValue, options));
-				}
-				continue;
-			}
-			if (bytes != null) {
-				plain.add(Map.entry(redisKeys.get(i), bytes));
-				plainTtls.add(this.expiry.redisTtl(storeValue, options));
-				plainKeys.add(encodedKeys.get(i));
-			}
-			if (store) {
-				this.localView.fill(localKey, storeValue, options, stamp);
-			}
-		}
-		if (this.redis != null && !plain.isEmpty()) {
-			// fills, not writes: one that missed Redis leaves nothing to correct there
-			this.redis.setAll(plain, plainTtls);
-			plainKeys.forEach(this.store::published);
-		}
-		if (!claimed.isEmpty()) {
-			List<byte[]> keys = claimed.stream().map(redisKeys::get).toList();
-			List<Boolean> filled = this.redis.replaceLeaseAll(keys, java.util.Collections.nCopies(keys.size(), lease),
-					claimedValues, claimedTtls);
-			for (int n = 0; n < claimed.size(); n++) {
-				int i = claimed.get(n);
-				if (filled.get(n)) {
-					this.localView.fill(CacheKeyEncoder.localKey(missing.get(i)), stored.get(missing.get(i)), options, stamp);
-					this.store.published(encodedKeys.get(i));
-				}
-				else {
-					this.statistics.rejectedFills.increment();
-				}
-			}
-		}
-		return stored;
+		return this.batchLoad.getAll(keys, batchLoader, options);
 	}
 
 	@Override
@@ -595,26 +451,18 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Remove every entry: move Redis to the next namespace version (old keys are removed
-	 * in the background) and empty the in-process tier.
+	 * Remove every entry: move Redis to a new namespace version (old keys are removed in
+	 * the background), empty the in-process tier, and tell the other instances, which
+	 * follow within the bus bound (Spring allows {@code clear()} to be asynchronous).
 	 */
 	@Override
 	public void clear() {
-		if (this.namespace != null) {
-			CacheNamespace.Version previous = this.namespace.known();
-			CacheNamespace.Version next = this.namespace.renew();
-			this.localView.clear();
-			if (next != null) {
-				if (this.bus != null) {
-					this.bus.namespaceChanged(this.name, next.token);
-				}
-				if (previous != null) {
-					sweep(previous);
-				}
-			}
-			return;
+		if (this.maintenance != null) {
+			this.maintenance.clear();
 		}
-		this.localView.clear();
+		else {
+			this.localView.clear();
+		}
 	}
 
 	/**
@@ -632,60 +480,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (this.redis == null && this.localView.hasTier()) {
 			return this.localView.clear();
 		}
-		clear();
-		CacheNamespace.Version version = (this.namespace != null) ? this.namespace.known() : null;
-		if (version != null && this.bus != null) {
-			awaitAcknowledgements(version.token, this.bus.livePeerCount(), this.bus.getHeartbeatInterval());
+		if (this.maintenance != null) {
+			this.maintenance.invalidate();
+		}
+		else {
+			this.localView.clear();
 		}
 		return false;
-	}
-
-	private void awaitAcknowledgements(String token, int peers, Duration atMost) {
-		if (peers == 0) {
-			return;
-		}
-		byte[] key = this.namespace.acknowledgementKey(token);
-		long deadline = System.nanoTime() + atMost.toNanos();
-		long pause = TimeUnit.MILLISECONDS.toNanos(1);
-		while (System.nanoTime() - deadline < 0) {
-			byte[] count = this.redis.get(key);
-			if (count != null && Long.parseLong(new String(count, StandardCharsets.US_ASCII)) >= peers) {
-				return;
-			}
-			LockSupport.parkNanos(pause);
-			pause = Math.min(pause * 2, MAX_LEASE_POLL_NANOS);
-		}
-		this.statistics.unacknowledgedClears.increment();
-		logger.warn("tiered-cache: not every instance acknowledged invalidate() of cache '" + this.name + "' within "
-				+ atMost + "; those that did not bypass their in-process tier within the bus bound");
-	}
-
-	private void sweep(CacheNamespace.Version old) {
-		RedisTier redis = this.redis;
-		if (redis == null) {
-			return;
-		}
-		byte[] pattern = (globEscape(new String(old.keyPrefix, StandardCharsets.UTF_8)) + "*")
-			.getBytes(StandardCharsets.UTF_8);
-		// saturated: the old keys age out with their TTL
-		this.store.supplyAsync(() -> {
-			long removed = redis.deleteMatching(pattern);
-			if (logger.isDebugEnabled()) {
-				logger.debug("Removed " + removed + " keys of cache '" + this.name + "' namespace v" + old.token);
-			}
-			return removed;
-		}, null);
-	}
-
-	private static String globEscape(String text) {
-		StringBuilder escaped = new StringBuilder(text.length() + 8);
-		for (char c : text.toCharArray()) {
-			if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
-				escaped.append('\\');
-			}
-			escaped.append(c);
-		}
-		return escaped.toString();
 	}
 
 	/**
@@ -703,15 +504,11 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * it from Redis) and empty the in-process tier.
 	 */
 	void clearedElsewhere(@Nullable String announced) {
-		if (this.namespace != null) {
-			this.namespace.forget();
+		if (this.maintenance != null) {
+			this.maintenance.clearedElsewhere(announced);
 		}
-		this.localView.clear();
-		RedisTier redis = this.redis;
-		if (announced != null && redis != null && this.namespace != null && CacheNamespace.isToken(announced)) {
-			// off the bus's thread, which may be the client's event loop
-			byte[] key = this.namespace.acknowledgementKey(announced);
-			this.store.supplyAsync(() -> redis.increment(key, ACKNOWLEDGEMENT_TTL), null);
+		else {
+			this.localView.clear();
 		}
 	}
 
@@ -767,42 +564,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * manager periodically and when Redis is back.
 	 */
 	void maintainNamespace() {
-		CacheNamespace namespace = this.namespace;
-		if (namespace == null) {
-			return;
-		}
-		if (namespace.isClearPending()) {
-			clear();
-			return;
-		}
-		if (namespace.validate()) {
-			this.localView.clear();
-		}
-		applyRemembered();
-	}
-
-	/**
-	 * Delete, under the current version, the keys whose writes did not reach Redis, and
-	 * tell the other instances.
-	 */
-	private void applyRemembered() {
-		CacheNamespace namespace = this.namespace;
-		RedisTier redis = this.redis;
-		if (namespace == null || redis == null || !namespace.hasPending()) {
-			return;
-		}
-		CacheNamespace.Version version = namespace.current();
-		if (version == null) {
-			return;
-		}
-		Iterator<String> pending = namespace.pending();
-		while (pending.hasNext()) {
-			String encoded = pending.next();
-			if (redis.delete(version.redisKey(encoded)) == null) {
-				return;
-			}
-			namespace.applied(encoded);
-			this.store.published(encoded);
+		if (this.maintenance != null) {
+			this.maintenance.maintain();
 		}
 	}
 
@@ -811,8 +574,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * @return the count (a remembered clear counts as one)
 	 */
 	int pendingWrites() {
-		CacheNamespace namespace = this.namespace;
-		return (namespace == null) ? 0 : namespace.pendingCount() + (namespace.isClearPending() ? 1 : 0);
+		return (this.maintenance != null) ? this.maintenance.pendingWrites() : 0;
 	}
 
 }

@@ -1,6 +1,5 @@
 package io.github.tieredcache.core;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;

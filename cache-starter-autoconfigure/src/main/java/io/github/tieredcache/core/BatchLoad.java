@@ -1,0 +1,203 @@
+package io.github.tieredcache.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+import io.github.tieredcache.redis.RedisTier;
+import io.github.tieredcache.redis.RedisTier.SetIfAbsentResult;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.cache.Cache.ValueRetrievalException;
+import org.springframework.cache.support.NullValue;
+
+/**
+ * Reads of several keys: in-process hits first, then one {@code MGET} for the rest, then
+ * one call of a batch loader for what is still missing. The missing keys are claimed with
+ * leases in one batch before the batch loader runs and filled in one batch of
+ * compare-and-set scripts, so a write racing the batch load wins, as it does against a
+ * single-key load. Thread-safe.
+ */
+final class BatchLoad {
+
+	private final CacheSettings settings;
+
+	private final TwoTierStore store;
+
+	private final @Nullable RedisTier redis;
+
+	private final @Nullable CacheNamespace namespace;
+
+	private final RedisEntries entries;
+
+	private final EntryExpiry expiry;
+
+	private final LocalView localView;
+
+	private final CacheStatistics statistics;
+
+	BatchLoad(CacheSettings settings, TwoTierStore store, @Nullable RedisTier redis, @Nullable CacheNamespace namespace,
+			RedisEntries entries, EntryExpiry expiry, LocalView localView, CacheStatistics statistics) {
+		this.settings = settings;
+		this.store = store;
+		this.redis = redis;
+		this.namespace = namespace;
+		this.entries = entries;
+		this.expiry = expiry;
+		this.localView = localView;
+		this.statistics = statistics;
+	}
+
+	@SuppressWarnings("unchecked")
+	<K, V> Map<K, V> getAll(Collection<? extends K> keys,
+			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options) {
+		Map<K, Object> found = new LinkedHashMap<>();
+		List<K> missing = new ArrayList<>();
+		long stamp = this.localView.stamp();
+		for (K key : new LinkedHashSet<>(keys)) {
+			Object stored = this.store.lookupLocal(CacheKeyEncoder.localKey(key));
+			if (stored != null) {
+				found.put(key, stored);
+			}
+			else {
+				missing.add(key);
+			}
+		}
+		CacheNamespace.Version ns = (!missing.isEmpty() && this.redis != null) ? this.store.namespace() : null;
+		if (ns != null) {
+			List<byte[]> redisKeys = new ArrayList<>(missing.size());
+			List<Boolean> pending = new ArrayList<>(missing.size());
+			for (K key : missing) {
+				String encoded = CacheKeyEncoder.encode(key);
+				redisKeys.add(ns.redisKey(encoded));
+				pending.add(this.namespace.isPending(encoded));
+			}
+			List<byte @Nullable []> values = this.redis.getAll(redisKeys);
+			for (int i = 0; i < missing.size(); i++) {
+				Object stored = pending.get(i) ? null : this.entries.decode(redisKeys.get(i), values.get(i));
+				if (stored != null) {
+					this.statistics.redisHits.increment();
+					this.localView.fill(CacheKeyEncoder.localKey(missing.get(i)), stored, WriteOptions.DEFAULT, stamp);
+					found.put(missing.get(i), stored);
+				}
+			}
+			missing.removeIf(found::containsKey);
+		}
+		if (!missing.isEmpty()) {
+			this.statistics.misses.add(missing.size());
+			found.putAll(loadAll(missing, batchLoader, options, ns, stamp));
+		}
+		Map<K, V> result = new LinkedHashMap<>();
+		for (K key : keys) {
+			Object value = EntryExpiry.toValue(found.get(key));
+			if (value != null) {
+				result.put(key, (V) value);
+			}
+		}
+		return result;
+	}
+
+	private <K, V> Map<K, Object> loadAll(List<K> missing,
+			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options,
+			CacheNamespace.@Nullable Version ns, long stamp) {
+		List<String> encodedKeys = new ArrayList<>(missing.size());
+		List<byte[]> redisKeys = new ArrayList<>(missing.size());
+		if (ns != null) {
+			for (K key : missing) {
+				String encoded = CacheKeyEncoder.encode(key);
+				encodedKeys.add(encoded);
+				redisKeys.add(ns.redisKey(encoded));
+			}
+		}
+		// claim the keys before loading, as single-key loads do, so that a write racing the
+		// batch load wins
+		byte[] lease = (ns != null && this.store.leasesApply()) ? EntryFormat.newLease() : null;
+		List<SetIfAbsentResult> claims = (lease != null)
+				? this.redis.setIfAbsentAll(redisKeys, lease, this.settings.lease().ttl()) : null;
+		this.statistics.loads.increment();
+		Set<K> request = new LinkedHashSet<>(missing);
+		Map<? extends K, ? extends V> loaded;
+		try {
+			loaded = batchLoader.apply(request);
+		}
+		catch (RuntimeException ex) {
+			this.statistics.loadFailures.increment();
+			if (claims != null) {
+				for (int i = 0; i < claims.size(); i++) {
+					if (claims.get(i).outcome() == SetIfAbsentResult.Outcome.STORED) {
+						this.redis.releaseLease(redisKeys.get(i), lease);
+					}
+				}
+			}
+			throw new ValueRetrievalException(request, () -> batchLoader, ex);
+		}
+		Map<K, Object> stored = new LinkedHashMap<>();
+		List<Map.Entry<byte[], byte[]>> plain = new ArrayList<>();
+		List<Duration> plainTtls = new ArrayList<>();
+		List<String> plainKeys = new ArrayList<>();
+		List<Integer> claimed = new ArrayList<>();
+		List<byte[]> claimedValues = new ArrayList<>();
+		List<Duration> claimedTtls = new ArrayList<>();
+		for (int i = 0; i < missing.size(); i++) {
+			K key = missing.get(i);
+			V value = loaded.get(key);
+			Object localKey = CacheKeyEncoder.localKey(key);
+			Object storeValue = (value != null) ? value : NullValue.INSTANCE;
+			stored.put(key, storeValue);
+			boolean store = this.expiry.storable(storeValue, options) && !this.localView.invalidatedSince(localKey, stamp);
+			SetIfAbsentResult.Outcome claim = (claims != null) ? claims.get(i).outcome() : null;
+			if (claim == SetIfAbsentResult.Outcome.PRESENT) {
+				// another value or load is there: this one goes to the caller only
+				continue;
+			}
+			byte[] bytes = (store && ns != null) ? this.entries.encode(storeValue) : null;
+			if (claim == SetIfAbsentResult.Outcome.STORED) {
+				if (bytes == null) {
+					this.redis.releaseLease(redisKeys.get(i), lease);
+				}
+				else {
+					claimed.add(i);
+					claimedValues.add(bytes);
+					claimedTtls.add(this.expiry.redisTtl(storeValue, options));
+				}
+				continue;
+			}
+			if (bytes != null) {
+				plain.add(Map.entry(redisKeys.get(i), bytes));
+				plainTtls.add(this.expiry.redisTtl(storeValue, options));
+				plainKeys.add(encodedKeys.get(i));
+			}
+			if (store) {
+				this.localView.fill(localKey, storeValue, options, stamp);
+			}
+		}
+		if (this.redis != null && !plain.isEmpty()) {
+			// fills, not writes: one that missed Redis leaves nothing to correct there
+			this.redis.setAll(plain, plainTtls);
+			plainKeys.forEach(this.store::published);
+		}
+		if (!claimed.isEmpty()) {
+			List<byte[]> keys = claimed.stream().map(redisKeys::get).toList();
+			List<Boolean> filled = this.redis.replaceLeaseAll(keys, java.util.Collections.nCopies(keys.size(), lease),
+					claimedValues, claimedTtls);
+			for (int n = 0; n < claimed.size(); n++) {
+				int i = claimed.get(n);
+				if (filled.get(n)) {
+					this.localView.fill(CacheKeyEncoder.localKey(missing.get(i)), stored.get(missing.get(i)), options, stamp);
+					this.store.published(encodedKeys.get(i));
+				}
+				else {
+					this.statistics.rejectedFills.increment();
+				}
+			}
+		}
+		return stored;
+	}
+
+}
