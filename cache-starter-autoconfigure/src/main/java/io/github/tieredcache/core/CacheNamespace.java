@@ -18,12 +18,15 @@ import org.jspecify.annotations.Nullable;
  * The namespace of one cache in Redis: the version its keys live under, and the writes
  * that still have to be applied there.
  * <p>
- * A version is a random token, stored without expiry at {@code <prefix>:<cache>:ns}; data
- * keys are {@code <prefix>:<cache>:v<token>:<key>}. {@link #renew() Clearing} stores a new
- * token; a lost token (deleted, evicted, {@code FLUSHALL}, a restart without persistence) is
- * replaced by a new one the next time any instance reads it, which empties the cache, never
- * brings an old version back: tokens are never reused and only ever compared for equality,
- * so neither a lower nor a forged version can pin an instance. Every instance re-reads the
+ * A version is a token {@code <Redis time in ms>-<random>}, stored without expiry at
+ * {@code <prefix>:<cache>:ns}; data keys are {@code <prefix>:<cache>:v<token>:<key>}.
+ * {@link #renew() Clearing} stores a new token; a lost token (deleted, evicted,
+ * {@code FLUSHALL}, a restart without persistence) is replaced by a new one the next time
+ * any instance reads it, which empties the cache, never brings an old version back: tokens
+ * are never reused. An instance adopts whatever token Redis holds (never one announced in a
+ * message), except one older than the token it last knew: Redis then went back in time (a
+ * restart from an older snapshot, a failover to a lagging replica), and the instance stores
+ * a new token instead, so a cleared value cannot come back. Every instance re-reads the
  * token at least once per {@link #validate() validation} (the manager's maintenance
  * period), and whenever it is told the token changed.
  * <p>
@@ -63,6 +66,8 @@ final class CacheNamespace {
 	private final AtomicReference<Set<String>> recent = new AtomicReference<>(ConcurrentHashMap.newKeySet());
 
 	private final AtomicBoolean clearPending = new AtomicBoolean();
+
+	private volatile boolean recentOverflow;
 
 	/**
 	 * Create the namespace of a cache.
@@ -147,18 +152,34 @@ final class CacheNamespace {
 		boolean changed = before != null && !before.equals(now.token);
 		if (changed) {
 			rememberAll(confirmed);
+			if (this.recentOverflow) {
+				rememberClear();
+			}
+		}
+		else {
+			this.recentOverflow = false;
 		}
 		return changed;
 	}
 
 	private @Nullable Version resolve(@Nullable Version seen) {
-		byte[] token = this.redis.getOrCreate(this.versionKey, newToken().getBytes(StandardCharsets.UTF_8));
+		byte[] token = this.redis.getOrCreateVersion(this.versionKey, newSuffix());
 		if (token == null) {
 			return null;
 		}
 		String value = new String(token, StandardCharsets.UTF_8);
 		if (seen != null && seen.token.equals(value)) {
 			return seen;
+		}
+		String known = this.lastToken;
+		if (known != null && millisOf(value) < millisOf(known)) {
+			// Redis went back in time: a restart from an older snapshot, a failover to a
+			// replica that had not received the last clear; that version may hold cleared or
+			// overwritten values, so it is replaced
+			logger.warn("tiered-cache: the namespace version of cache '" + this.cacheName + "' went back from " + known
+					+ " to " + value + " (Redis restarted from an older snapshot or failed over to a lagging"
+					+ " replica); the cache is cleared");
+			return renew();
 		}
 		Version version = new Version(value, this.keyBase);
 		if (!this.current.compareAndSet(seen, version)) {
@@ -171,6 +192,9 @@ final class CacheNamespace {
 			// written under a version another instance had replaced: they may hide behind
 			// values it filled from older reads
 			rememberAll(this.recent.getAndSet(ConcurrentHashMap.newKeySet()));
+			if (this.recentOverflow) {
+				rememberClear();
+			}
 			logger.info("tiered-cache: cache '" + this.cacheName + "' moved to namespace version " + value);
 		}
 		return version;
@@ -190,32 +214,40 @@ final class CacheNamespace {
 	 * remembered)
 	 */
 	@Nullable Version renew() {
-		String token = newToken();
-		if (!this.redis.setPersistent(this.versionKey, token.getBytes(StandardCharsets.UTF_8))) {
+		byte[] stored = this.redis.renewVersion(this.versionKey, newSuffix());
+		if (stored == null) {
 			rememberClear();
 			return null;
 		}
+		String token = new String(stored, StandardCharsets.UTF_8);
 		Version version = new Version(token, this.keyBase);
 		this.current.set(version);
 		this.lastToken = token;
 		this.clearPending.set(false);
 		this.missed.clear();
 		this.recent.set(ConcurrentHashMap.newKeySet());
+		this.recentOverflow = false;
 		return version;
 	}
 
 	/**
-	 * Record a write of this instance that reached Redis under the current version.
+	 * Record a write of this instance that reached Redis under a version.
 	 * @param encodedKey the encoded key
+	 * @param version the version it was written under
 	 */
-	void written(String encodedKey) {
+	void written(String encodedKey, Version version) {
 		this.missed.remove(encodedKey);
 		Set<String> keys = this.recent.get();
 		if (keys.size() < MAX_REMEMBERED) {
 			keys.add(encodedKey);
 		}
 		else {
-			rememberClear();
+			// matters only if the version turns out to have changed
+			this.recentOverflow = true;
+		}
+		// after adding: a move that swapped the set before the add has changed the token
+		if (!version.token.equals(this.lastToken)) {
+			remember(encodedKey);
 		}
 	}
 
@@ -305,20 +337,34 @@ final class CacheNamespace {
 	 * @return whether it is 1 to 13 base-36 digits
 	 */
 	static boolean isToken(String text) {
-		if (text.isEmpty() || text.length() > 13) {
+		if (text.isEmpty() || text.length() > 32) {
 			return false;
 		}
 		for (int i = 0; i < text.length(); i++) {
 			char c = text.charAt(i);
-			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) {
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-')) {
 				return false;
 			}
 		}
 		return true;
 	}
 
-	private static String newToken() {
-		return Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+	/**
+	 * Return the Redis time a token was made at, in milliseconds ({@code 0} for a token of
+	 * another form, which every proper token is newer than).
+	 */
+	static long millisOf(String token) {
+		int dash = token.indexOf('-');
+		try {
+			return (dash > 0) ? Long.parseLong(token.substring(0, dash)) : 0;
+		}
+		catch (NumberFormatException ex) {
+			return 0;
+		}
+	}
+
+	private static byte[] newSuffix() {
+		return Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36).getBytes(StandardCharsets.US_ASCII);
 	}
 
 	/**

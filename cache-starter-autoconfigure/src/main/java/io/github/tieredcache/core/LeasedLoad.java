@@ -67,7 +67,7 @@ final class LeasedLoad {
 		CacheNamespace.Version ns = this.store.namespaceFor(encoded);
 		RedisTier redis = this.redis;
 		if (ns == null) {
-			return this.store.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
+			return this.store.storeUnclaimed(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
 		}
 		byte[] redisKey = ns.redisKey(encoded);
 		byte[] lease = EntryFormat.newLease();
@@ -80,7 +80,7 @@ final class LeasedLoad {
 				return loadAndFill(localKey, key, encoded, redisKey, lease, null, valueLoader, options, stamp);
 			}
 			if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
-				return this.store.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
+				return this.store.storeUnclaimed(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
 			}
 			byte[] present = result.previous();
 			if (present != null && !EntryFormat.isLease(present)) {

@@ -373,7 +373,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				}
 			}).thenCompose((value) -> this.store.supplyAsync(() -> (claim != null)
 					? this.store.storeClaimed(localKey, claim, new TwoTierStore.Loaded(value, 0), options, stamp)
-					: this.store.storeLoaded(localKey, key, new TwoTierStore.Loaded(value, 0), options, stamp),
+					: this.store.leasesApply()
+							? this.store.storeUnclaimed(localKey, key, new TwoTierStore.Loaded(value, 0), options, stamp)
+							: this.store.storeLoaded(localKey, key, new TwoTierStore.Loaded(value, 0), options, stamp),
 					// saturated: the value goes to the caller unstored (the lease expires)
 					() -> this.expiry.timed(EntryExpiry.toStored(value), 0, options)));
 		});
@@ -430,7 +432,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 					this.namespace.remember(encoded);
 				}
 				else {
-					this.namespace.written(encoded);
+					this.namespace.written(encoded, ns);
 				}
 				this.localView.write(localKey, stored, WriteOptions.DEFAULT, stamp);
 				this.store.published(encoded);

@@ -81,6 +81,14 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 	private final @Nullable ScheduledExecutorService maintenance;
 
+	private static final Duration EPOCH_TTL = Duration.ofDays(1);
+
+	private final byte[] epochKey;
+
+	private final java.util.concurrent.atomic.AtomicBoolean epochBumpPending = new java.util.concurrent.atomic.AtomicBoolean();
+
+	private volatile long seenEpoch = -1;
+
 	private volatile Set<String> cacheNames = Collections.emptySet();
 
 	TieredCacheManager(Builder builder) {
@@ -91,6 +99,7 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		}
 		this.codec = (builder.codec != null) ? builder.codec : new JacksonValueCodec(List.of());
 		this.keyPrefix = builder.keyPrefix;
+		this.epochKey = (builder.keyPrefix + ":l1-epoch").getBytes(java.nio.charset.StandardCharsets.UTF_8);
 		this.ticker = builder.ticker;
 		this.dynamic = builder.dynamic;
 		Map<String, CacheSettings> explicit = new LinkedHashMap<>(builder.caches);
@@ -278,12 +287,47 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	}
 
 	private void maintainNamespaces() {
+		if (this.bus != null) {
+			checkLocalEpoch();
+		}
 		for (TieredCache cache : this.caches.values()) {
 			try {
 				cache.maintainNamespace();
 			}
 			catch (RuntimeException ex) {
 				logger.warn("tiered-cache: maintaining the namespace of cache '" + cache.getName() + "' failed", ex);
+			}
+		}
+	}
+
+	/**
+	 * The in-process epoch ({@code <prefix>:l1-epoch}): an instance whose invalidations
+	 * could not be published increments it; every instance reads it each maintenance period
+	 * and empties its in-process tiers when it moved. So a writer whose {@code PUBLISH} is
+	 * refused, or whose last messages were lost, cannot leave the others serving what it
+	 * overwrote for longer than two periods.
+	 */
+	private void checkLocalEpoch() {
+		RedisTier redis = this.redis;
+		if (this.epochBumpPending.get()) {
+			long bumped = redis.increment(this.epochKey, EPOCH_TTL);
+			if (bumped >= 0) {
+				this.epochBumpPending.set(false);
+				this.seenEpoch = bumped;
+				return;
+			}
+		}
+		long epoch = redis.getCounter(this.epochKey);
+		if (epoch < 0) {
+			return;
+		}
+		long seen = this.seenEpoch;
+		this.seenEpoch = epoch;
+		if (seen >= 0 && epoch != seen) {
+			logger.info("tiered-cache: another instance could not publish its invalidations; emptying the in-process"
+					+ " tiers");
+			for (TieredCache cache : this.caches.values()) {
+				cache.distrustLocal(true);
 			}
 		}
 	}
@@ -362,6 +406,11 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 			if (cache != null) {
 				cache.clearedElsewhere(announced);
 			}
+		}
+
+		@Override
+		public void undelivered() {
+			TieredCacheManager.this.epochBumpPending.set(true);
 		}
 
 		@Override

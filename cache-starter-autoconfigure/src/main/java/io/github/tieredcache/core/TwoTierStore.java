@@ -177,6 +177,29 @@ final class TwoTierStore {
 	}
 
 	/**
+	 * Store a value loaded without a claim where leases apply but the key could not be
+	 * claimed (a write of it is still to be applied, the version was unknown, the claim
+	 * failed): only where nothing is stored yet, so that it cannot land over a write made
+	 * during the load.
+	 */
+	Object storeUnclaimed(Object localKey, Object key, Loaded loaded, WriteOptions options, long stamp) {
+		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
+		if (!this.expiry.storable(stored, options) || this.localView.invalidatedSince(localKey, stamp)) {
+			return stored;
+		}
+		String encoded = CacheKeyEncoder.encode(key);
+		CacheNamespace.Version ns = namespaceFor(encoded);
+		byte[] bytes = (ns != null) ? this.entries.encode(stored) : null;
+		if (bytes != null && this.redis.setIfAbsent(ns.redisKey(encoded), bytes, this.expiry.redisTtl(stored, options))
+			.outcome() == SetIfAbsentResult.Outcome.PRESENT) {
+			return stored;
+		}
+		this.localView.fill(localKey, stored, options, stamp);
+		published(encoded);
+		return stored;
+	}
+
+	/**
 	 * Store a value in Redis under the current namespace version. A write (as opposed to a
 	 * fill of a loaded value) that cannot be applied is remembered, to be applied as a
 	 * deletion when Redis answers; a fill that misses Redis leaves nothing to correct.
@@ -196,7 +219,7 @@ final class TwoTierStore {
 					: this.redis.delete(redisKey) != null;
 		}
 		if (write && applied) {
-			this.namespace.written(encoded);
+			this.namespace.written(encoded, ns);
 		}
 		else if (write) {
 			this.namespace.remember(encoded);
@@ -305,7 +328,7 @@ final class TwoTierStore {
 			Boolean deleted = (ns != null) ? this.redis.delete(ns.redisKey(encoded)) : null;
 			if (deleted != null) {
 				present = deleted;
-				this.namespace.written(encoded);
+				this.namespace.written(encoded, ns);
 			}
 			else {
 				this.namespace.remember(encoded);

@@ -293,6 +293,9 @@ public final class InvalidationBus implements AutoCloseable {
 		this.statistics.failedPublishes.increment();
 		if (!batch.isEmpty()) {
 			this.statistics.dropped.add(batch.size());
+			// a receiver notices lost messages only by a gap before a later one, which a sender
+			// that cannot publish at all never sends
+			this.handler.undelivered();
 		}
 		synchronized (this.healthLock) {
 			if (receivers == RedisTier.REFUSED || this.redis.isAvailable()) {

@@ -29,6 +29,12 @@ public interface InvalidationHandler {
 	void namespaceChanged(String cacheName, @Nullable String announced);
 
 	/**
+	 * Invalidations of this instance could not be published: the other instances must
+	 * learn some other way that their in-process tiers may hold what this one overwrote.
+	 */
+	void undelivered();
+
+	/**
 	 * Messages were lost but the bus works: empty the in-process tiers and forget the
 	 * namespace versions; the tiers keep serving.
 	 */

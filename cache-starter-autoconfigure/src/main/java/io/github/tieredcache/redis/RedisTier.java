@@ -98,8 +98,17 @@ public final class RedisTier implements AutoCloseable {
 			+ "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return false")
 		.getBytes(StandardCharsets.US_ASCII);
 
-	private static final byte[] GET_OR_CREATE = ("local p = redis.call('GET', KEYS[1]) if p then return p end "
-			+ "redis.call('SET', KEYS[1], ARGV[1]) return ARGV[1]")
+	// a version token is Redis's own clock in milliseconds, '-', and a random suffix: tokens
+	// of later versions sort later, whichever instance made them
+	private static final String NEW_VERSION = "if redis.replicate_commands then redis.replicate_commands() end "
+			+ "local t = redis.call('TIME') "
+			+ "local v = string.format('%d', t[1] * 1000 + math.floor(t[2] / 1000)) .. '-' .. ARGV[1] ";
+
+	private static final byte[] GET_OR_CREATE_VERSION = ("local p = redis.call('GET', KEYS[1]) if p then return p end "
+			+ NEW_VERSION + "redis.call('SET', KEYS[1], v) return v")
+		.getBytes(StandardCharsets.US_ASCII);
+
+	private static final byte[] RENEW_VERSION = (NEW_VERSION + "redis.call('SET', KEYS[1], v) return v")
 		.getBytes(StandardCharsets.US_ASCII);
 
 	private final RedisConnectionFactory connectionFactory;
@@ -349,29 +358,33 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * Return the value of a key, storing the given one (without expiry) first if the key is
-	 * absent; atomic.
+	 * Return the version token stored at a key, creating one first if the key is absent
+	 * (without expiry); atomic. A token is {@code <Redis time in ms>-<suffix>}.
 	 * @param key the key
-	 * @param value the value to store if the key is absent
-	 * @return the value now stored, or {@code null} if the command failed
+	 * @param suffix the random suffix of a token created now
+	 * @return the token now stored, or {@code null} if the command failed
 	 */
-	public byte @Nullable [] getOrCreate(byte[] key, byte[] value) {
-		return execute("EVAL (get or create)",
-				(redis) -> redis.<byte[]>eval(GET_OR_CREATE, ScriptOutputType.VALUE, new byte[][] { key }, value),
-				(connection) -> connection.scriptingCommands().eval(GET_OR_CREATE, ReturnType.VALUE, 1, key, value),
+	public byte @Nullable [] getOrCreateVersion(byte[] key, byte[] suffix) {
+		return execute("EVAL (get or create version)",
+				(redis) -> redis.<byte[]>eval(GET_OR_CREATE_VERSION, ScriptOutputType.VALUE, new byte[][] { key },
+						suffix),
+				(connection) -> connection.scriptingCommands()
+					.eval(GET_OR_CREATE_VERSION, ReturnType.VALUE, 1, key, suffix),
 				null);
 	}
 
 	/**
-	 * {@code SET key value}, without expiry.
+	 * Store a new version token at a key (without expiry), made from Redis's clock and the
+	 * given suffix.
 	 * @param key the key
-	 * @param value the value
-	 * @return whether Redis acknowledged the write
+	 * @param suffix the token's random suffix
+	 * @return the token stored, or {@code null} if the command failed
 	 */
-	public boolean setPersistent(byte[] key, byte[] value) {
-		String done = execute("SET", (redis) -> redis.set(key, value),
-				(connection) -> Boolean.TRUE.equals(connection.stringCommands().set(key, value)) ? "OK" : null, null);
-		return done != null;
+	public byte @Nullable [] renewVersion(byte[] key, byte[] suffix) {
+		return execute("EVAL (renew version)",
+				(redis) -> redis.<byte[]>eval(RENEW_VERSION, ScriptOutputType.VALUE, new byte[][] { key }, suffix),
+				(connection) -> connection.scriptingCommands().eval(RENEW_VERSION, ReturnType.VALUE, 1, key, suffix),
+				null);
 	}
 
 	/**
@@ -387,6 +400,30 @@ public final class RedisTier implements AutoCloseable {
 		Long receivers = execute("PUBLISH", (redis) -> redis.publish(channel, message),
 				(connection) -> connection.publish(channel, message), (Long) NOT_SENT, REFUSED_REPLY, false);
 		return (receivers != null) ? receivers : NOT_SENT;
+	}
+
+	/**
+	 * {@code GET key} of a counter.
+	 * @param key the key
+	 * @return the counter, {@code 0} if absent, or {@code -1} if the command failed or the
+	 * value is not a number
+	 */
+	public long getCounter(byte[] key) {
+		byte[] failed = new byte[0];
+		byte[] bytes = execute("GET", (redis) -> new Mapped<>(redis.get(key), (value) -> (value != null) ? value : ABSENT),
+				(connection) -> {
+					byte[] value = connection.stringCommands().get(key);
+					return (value != null) ? value : ABSENT;
+				}, failed);
+		if (bytes == failed || bytes == null) {
+			return -1;
+		}
+		try {
+			return (bytes == ABSENT) ? 0 : Long.parseLong(new String(bytes, StandardCharsets.US_ASCII));
+		}
+		catch (NumberFormatException ex) {
+			return -1;
+		}
 	}
 
 	/**

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Every path that stores a loaded value obeys the rule of {@code get(key, loader)}: a load
@@ -53,7 +54,10 @@ class FillRaceTests {
 			.cache("products", settings)
 			.build();
 		this.managers.add(manager);
-		return manager.getCache("products");
+		TieredCache cache = manager.getCache("products");
+		// the first command of a fresh connection may time out on a loaded machine
+		await().atMost(Duration.ofSeconds(10)).until(() -> cache.currentRedisKeyPrefix() != null);
+		return cache;
 	}
 
 	private TieredCache instance() {

@@ -6,6 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import io.github.tieredcache.invalidation.InvalidationBus;
@@ -14,6 +17,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.data.redis.connection.RedisPassword;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -282,9 +288,161 @@ class NamespaceFaultTests {
 		assertThat(CacheNamespace.segment("a%3Ab")).isEqualTo("a%253Ab");
 		assertThat(CacheNamespace.segment("a:b")).isNotEqualTo(CacheNamespace.segment("a%3Ab"));
 		// a forged announcement cannot name an arbitrary acknowledgement key
-		assertThat(CacheNamespace.isToken("1x3k9q2m7abc")).isTrue();
+		assertThat(CacheNamespace.isToken("1764305045123-1x3k9q2m7abc")).isTrue();
 		assertThat(CacheNamespace.isToken("x:*")).isFalse();
-		assertThat(CacheNamespace.isToken("9223372036854775807")).isFalse();
+		assertThat(CacheNamespace.isToken("a".repeat(40))).isFalse();
+		assertThat(CacheNamespace.millisOf("1764305045123-k3j9")).isEqualTo(1764305045123L);
+		assertThat(CacheNamespace.millisOf("garbage")).isZero();
+	}
+
+	// --- review variants: fail on e549815, pass on main ---
+
+	@Test
+	void deletedVersionKeyAfterAClearIsNotReused() {
+		List<TieredCache> instances = List.of(instance(), instance(), instance(), instance());
+		// a version other than the first, so that a lost key is not the same as the current version
+		instances.get(0).clear();
+		instances.get(0).put("k", "v1");
+		instances.forEach((cache) -> cacheInL1(cache, "k", "v1"));
+		this.redis.command("DEL", this.prefix + ":products:ns");
+		instances.get(1).put("k", "v2");
+		oneVersion(instances);
+		convergesWithout(instances, "k", "v1");
+		String lost = instances.get(0).currentRedisKeyPrefix();
+		instances.get(2).clear();
+		await().atMost(BOUND)
+			.untilAsserted(() -> assertThat(instances.get(3).currentRedisKeyPrefix()).isNotEqualTo(lost));
+	}
+
+	@Test
+	void deletedVersionKeyInstanceStartedAfterTheLossJoinsTheOthers() {
+		List<TieredCache> instances = new ArrayList<>(List.of(instance(), instance(), instance()));
+		instances.get(0).clear();
+		instances.get(0).put("k", "v1");
+		instances.forEach((cache) -> cacheInL1(cache, "k", "v1"));
+		this.redis.command("DEL", this.prefix + ":products:ns");
+		// an instance that learns the version only after the loss
+		instances.add(instance());
+		instances.get(1).put("k", "v2");
+		oneVersion(instances);
+		convergesWithout(instances, "k", "v1");
+	}
+
+	@Test
+	void flushAllInstanceStartedAfterTheFlushServesNoOverwrittenValue() {
+		List<TieredCache> instances = new ArrayList<>(List.of(instance(), instance(), instance()));
+		instances.get(0).clear();
+		instances.get(0).put("k", "v1");
+		instances.forEach((cache) -> cacheInL1(cache, "k", "v1"));
+		this.redis.command("FLUSHALL");
+		TieredCache late = instance();
+		instances.add(late);
+		late.put("k", "v2");
+		instances.get(0).put("k", "v3");
+		convergesWithout(instances, "k", "v2");
+		oneVersion(instances);
+	}
+
+	// --- review: suspected holes on main ---
+
+	private TieredCache instanceOn(LettuceConnectionFactory connection) {
+		this.connections.add(connection);
+		TieredCacheManager manager = TieredCacheManager.builder()
+			.redis(connection)
+			.keyPrefix(this.prefix)
+			.redisCommandTimeout(COMMAND_TIMEOUT)
+			.circuitBreaker(3, Duration.ofMillis(100))
+			.invalidation(this.prefix + ":invalidation", HEARTBEAT)
+			.cache("products", CacheSettings.builder().localTtl(Duration.ofMinutes(1)).build())
+			.build();
+		this.managers.add(manager);
+		return manager.getCache("products");
+	}
+
+	@Test
+	void peersOfAnInstanceWhosePublishIsRefusedDoNotKeepServingWhatItOverwrote() {
+		this.redis.command("ACL", "SETUSER", "mute", "on", ">pw", "~*", "&*", "+@all", "-publish");
+		TieredCache peer = instance();
+		peer.put("k", "v1");
+		cacheInL1(peer, "k", "v1");
+		RedisStandaloneConfiguration config = new RedisStandaloneConfiguration(this.redis.host(), this.redis.port());
+		config.setUsername("mute");
+		config.setPassword(RedisPassword.of("pw"));
+		LettuceConnectionFactory muted = new LettuceConnectionFactory(config,
+				LettuceClientConfiguration.builder().commandTimeout(Duration.ofSeconds(2)).build());
+		muted.afterPropertiesSet();
+		muted.start();
+		TieredCache writer = instanceOn(muted);
+		writer.put("k", "v2");
+		assertThat(this.redis.command("GET", peer.currentRedisKeyPrefix() + "k")).contains("v2");
+		convergesWithout(List.of(peer), "k", "v1");
+	}
+
+	@Test
+	void loadOfAKeyWhoseEvictionMissedRedisDoesNotOverwriteANewerWrite() throws Exception {
+		TieredCache l = instance();
+		TieredCache b = instance();
+		TieredCache c = instance();
+		TieredCacheManager managerL = this.managers.get(0);
+		CountDownLatch loading = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		CompletableFuture<String> load;
+		this.redis.command("ACL", "SETUSER", "default", "-unlink");
+		try {
+			l.evict("k");
+			assertThat(managerL.getPendingWrites()).isEqualTo(1);
+			load = CompletableFuture.supplyAsync(() -> l.get("k", () -> {
+				loading.countDown();
+				release.await();
+				return "old";
+			}));
+			assertThat(loading.await(5, TimeUnit.SECONDS)).isTrue();
+		}
+		finally {
+			this.redis.command("ACL", "SETUSER", "default", "+unlink");
+		}
+		await().atMost(BOUND).until(() -> managerL.getPendingWrites() == 0);
+		// L hears B's invalidations late (a slow subscriber): hold its receiving thread
+		CountDownLatch held = new CountDownLatch(1);
+		CountDownLatch unhold = new CountDownLatch(1);
+		managerL.getInvalidationBus().addObserver((cache, keys) -> {
+			if (keys.contains("x")) {
+				held.countDown();
+				try {
+					unhold.await(1, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+		});
+		b.put("x", "-");
+		assertThat(held.await(5, TimeUnit.SECONDS)).isTrue();
+		b.put("k", "new");
+		release.countDown();
+		assertThat(load.get(5, TimeUnit.SECONDS)).isEqualTo("old");
+		unhold.countDown();
+		convergesWithout(List.of(l, b, c), "k", "old");
+	}
+
+	@Test
+	void restartFromAnOlderSnapshotDoesNotBringBackAClearedValue() {
+		TieredCache a = instance();
+		TieredCache b = instance();
+		a.put("k", "v1");
+		a.put("c", "cleared");
+		cacheInL1(b, "k", "v1");
+		// RDB (or AOF everysec) persistence: the restart loads a snapshot older than what follows
+		this.redis.command("SAVE");
+		a.clear();
+		a.put("k", "v2");
+		await().atMost(BOUND).untilAsserted(() -> assertThat(b.get("k", String.class)).isEqualTo("v2"));
+		this.redis.kill();
+		this.redis.restart();
+		// give every instance the bound to notice the restart, then check
+		await().pollDelay(BOUND).atMost(BOUND.multipliedBy(2)).until(() -> true);
+		convergesWithout(List.of(a, b), "c", "cleared");
+		convergesWithout(List.of(a, b), "k", "v1");
 	}
 
 }
