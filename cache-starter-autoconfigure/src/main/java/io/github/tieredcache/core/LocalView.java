@@ -149,6 +149,10 @@ final class LocalView {
 				? this.local.putIfAbsent(localKey, stored, this.expiry.localTtl(stored, options)) : null;
 	}
 
+	boolean isWatched() {
+		return this.watched;
+	}
+
 	boolean hasTier() {
 		return this.local != null;
 	}

@@ -2,7 +2,9 @@ package io.github.tieredcache.core;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -26,6 +28,8 @@ final class NamespaceMaintenance {
 	private static final Duration ACKNOWLEDGEMENT_TTL = Duration.ofMinutes(1);
 
 	private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+	private static final int BATCH = 500;
 
 	private final String name;
 
@@ -174,13 +178,20 @@ final class NamespaceMaintenance {
 			return;
 		}
 		Iterator<String> pending = namespace.pending();
+		List<String> batch = new ArrayList<>(BATCH);
 		while (pending.hasNext()) {
-			String encoded = pending.next();
-			if (redis.delete(version.redisKey(encoded)) == null) {
-				return;
+			batch.add(pending.next());
+			if (batch.size() == BATCH || !pending.hasNext()) {
+				List<byte[]> keys = batch.stream().map(version::redisKey).toList();
+				if (!redis.deleteAll(keys)) {
+					return;
+				}
+				for (String encoded : batch) {
+					namespace.applied(encoded);
+					this.store.published(encoded);
+				}
+				batch.clear();
 			}
-			namespace.applied(encoded);
-			this.store.published(encoded);
 		}
 	}
 

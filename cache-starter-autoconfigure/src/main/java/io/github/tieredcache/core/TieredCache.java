@@ -520,8 +520,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * @param usable whether the tier may serve again at once
 	 */
 	void distrustLocal(boolean usable) {
-		if (this.localView.distrust(usable)) {
+		if (this.localView.isWatched()) {
+			// the version first, so that nothing read under the old one lands after the flush
 			this.store.forgetNamespace();
+			this.localView.distrust(usable);
 		}
 	}
 
@@ -531,8 +533,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	void flushLocalAfterOutage() {
 		if (this.redis != null) {
-			this.localView.clear();
 			this.store.forgetNamespace();
+			this.localView.clear();
 		}
 	}
 
@@ -547,8 +549,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * Trust the in-process tier again, after emptying it once more.
 	 */
 	void trustLocal() {
-		if (this.localView.trust()) {
+		if (this.localView.isWatched()) {
 			this.store.forgetNamespace();
+			this.localView.trust();
 		}
 	}
 

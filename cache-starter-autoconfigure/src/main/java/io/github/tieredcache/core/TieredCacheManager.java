@@ -267,8 +267,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	private void redisRecovered() {
 		for (TieredCache cache : this.caches.values()) {
 			cache.flushLocalAfterOutage();
-			cache.maintainNamespace();
 		}
+		maintainNamespaces();
 	}
 
 	/**

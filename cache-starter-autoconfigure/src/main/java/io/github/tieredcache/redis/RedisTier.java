@@ -479,6 +479,17 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
+	 * {@code UNLINK} of several keys, sent together (one command per key, so that keys of
+	 * different slots need no hash tags).
+	 * @param keys the keys
+	 * @return whether every command was acknowledged
+	 */
+	public boolean deleteAll(List<byte[]> keys) {
+		return executeAll("UNLINK (batch)", keys.size(), (redis, i) -> redis.unlink(keys.get(i)),
+				(connection, i) -> connection.keyCommands().unlink(keys.get(i))) != null;
+	}
+
+	/**
 	 * {@code UNLINK key}.
 	 * @param key the key
 	 * @return whether the key was present, or {@code null} if the command failed
