@@ -1,20 +1,32 @@
 package io.github.tieredcache.redis;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
+import io.github.tieredcache.redis.RedisTier.BreakerState;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * Opens after a number of failures in a row; while open no command is sent and a
- * background probe runs every {@code probeInterval}; when a probe succeeds the breaker
- * closes and then runs the recovery action.
+ * A circuit breaker over the cache's Redis commands, as a state machine:
+ * <ul>
+ * <li>{@link BreakerState#CLOSED}: commands are sent; {@code failureThreshold} failures in a row
+ * open it;</li>
+ * <li>{@link BreakerState#OPEN}: no command is sent; every {@code probeInterval} a background probe
+ * half-opens it;</li>
+ * <li>{@link BreakerState#HALF_OPEN}: the probe pings Redis (commands are still not sent); an
+ * answer closes the breaker and then runs the recovery action, no answer opens it
+ * again.</li>
+ * </ul>
+ * Every transition is published to the registered listeners (for metrics and health).
  * <p>
  * Thread-safe. {@link #allowRequest()} is a volatile read.
  */
@@ -32,7 +44,9 @@ final class CircuitBreaker implements AutoCloseable {
 
 	private final AtomicInteger consecutiveFailures = new AtomicInteger();
 
-	private final AtomicBoolean open = new AtomicBoolean();
+	private final AtomicReference<BreakerState> state = new AtomicReference<>(BreakerState.CLOSED);
+
+	private final List<RedisTier.BreakerListener> listeners = new CopyOnWriteArrayList<>();
 
 	private final ScheduledExecutorService prober;
 
@@ -48,12 +62,20 @@ final class CircuitBreaker implements AutoCloseable {
 		});
 	}
 
+	void addListener(RedisTier.BreakerListener listener) {
+		this.listeners.add(listener);
+	}
+
+	BreakerState getState() {
+		return this.state.get();
+	}
+
 	boolean allowRequest() {
-		return !this.open.get();
+		return this.state.get() == BreakerState.CLOSED;
 	}
 
 	boolean isClosed() {
-		return !this.open.get();
+		return this.state.get() == BreakerState.CLOSED;
 	}
 
 	void recordSuccess() {
@@ -61,35 +83,58 @@ final class CircuitBreaker implements AutoCloseable {
 	}
 
 	void recordFailure() {
-		if (this.consecutiveFailures.incrementAndGet() >= this.failureThreshold && this.open.compareAndSet(false, true)) {
+		if (this.consecutiveFailures.incrementAndGet() >= this.failureThreshold
+				&& transition(BreakerState.CLOSED, BreakerState.OPEN)) {
 			logger.warn("tiered-cache: " + this.failureThreshold + " Redis commands failed in a row; the cache stops"
 					+ " using Redis and probes it every " + Duration.ofNanos(this.probeIntervalNanos));
 			scheduleProbe();
 		}
 	}
 
+	private boolean transition(BreakerState from, BreakerState to) {
+		if (!this.state.compareAndSet(from, to)) {
+			return false;
+		}
+		for (RedisTier.BreakerListener listener : this.listeners) {
+			try {
+				listener.transitioned(from, to);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("tiered-cache: a circuit breaker listener failed", ex);
+			}
+		}
+		return true;
+	}
+
 	private void scheduleProbe() {
 		try {
 			this.prober.schedule(this::runProbe, this.probeIntervalNanos, TimeUnit.NANOSECONDS);
 		}
-		catch (java.util.concurrent.RejectedExecutionException ex) {
+		catch (RejectedExecutionException ex) {
 			// closed
 		}
 	}
 
 	private void runProbe() {
+		if (!transition(BreakerState.OPEN, BreakerState.HALF_OPEN)) {
+			return;
+		}
+		boolean answered;
 		try {
-			if (this.probe.getAsBoolean()) {
-				this.consecutiveFailures.set(0);
-				this.open.set(false);
-				// after closing, so that what the recovery does reaches Redis
-				this.recovered.run();
-				return;
-			}
+			answered = this.probe.getAsBoolean();
 		}
 		catch (RuntimeException ex) {
 			logger.debug("Redis probe failed", ex);
+			answered = false;
 		}
+		if (answered) {
+			this.consecutiveFailures.set(0);
+			transition(BreakerState.HALF_OPEN, BreakerState.CLOSED);
+			// after closing, so that what the recovery does reaches Redis
+			this.recovered.run();
+			return;
+		}
+		transition(BreakerState.HALF_OPEN, BreakerState.OPEN);
 		scheduleProbe();
 	}
 

@@ -749,6 +749,60 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
+	 * Return the circuit breaker's state.
+	 * @return the state
+	 */
+	public BreakerState getBreakerState() {
+		return this.breaker.getState();
+	}
+
+	/**
+	 * Register a listener of the circuit breaker's transitions.
+	 * @param listener the listener, called on the thread that caused the transition; must be
+	 * quick
+	 */
+	public void addBreakerListener(BreakerListener listener) {
+		this.breaker.addListener(listener);
+	}
+
+	/**
+	 * Told of every transition of the circuit breaker.
+	 */
+	@FunctionalInterface
+	public interface BreakerListener {
+
+		/**
+		 * The breaker moved from one state to another.
+		 * @param from the previous state
+		 * @param to the new state
+		 */
+		void transitioned(BreakerState from, BreakerState to);
+
+	}
+
+	/**
+	 * The states of the circuit breaker.
+	 */
+	public enum BreakerState {
+
+		/**
+		 * Commands are sent; failures in a row open the breaker.
+		 */
+		CLOSED,
+
+		/**
+		 * No command is sent; a probe is scheduled.
+		 */
+		OPEN,
+
+		/**
+		 * A probe is checking whether Redis answers; no command is sent yet.
+		 */
+		HALF_OPEN
+
+	}
+
+	/**
 	 * Told when Redis answers again after the circuit breaker was open.
 	 */
 	@FunctionalInterface
