@@ -123,7 +123,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Return the in-process tier, or this cache itself when it has none.
+	 * Return the in-process tier's Caffeine cache, or this cache itself when it has none.
+	 * <p>
+	 * Meant for size and statistics only: its keys are local keys (scalars and strings as
+	 * they are, other keys in their encoded form) and its values the cache's stored form
+	 * (Spring's {@code NullValue} for a cached {@code null}, internal wrappers for entries
+	 * with their own expiry or stale-if-error data). Writing to it bypasses Redis, the
+	 * invalidation bus and every guard of this cache: use this cache's own methods instead.
 	 * @return the native cache
 	 */
 	@Override
