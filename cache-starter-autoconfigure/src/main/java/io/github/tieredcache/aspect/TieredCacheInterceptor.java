@@ -17,11 +17,13 @@ import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.cache.Cache;
 import org.springframework.cache.interceptor.SimpleKeyGenerator;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.util.Assert;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringValueResolver;
 
@@ -31,6 +33,9 @@ import org.springframework.util.StringValueResolver;
  * invalidations made inside a Spring transaction wait for its commit and are dropped on
  * rollback.
  * <p>
+ * Without a cache manager (its supplier returns {@code null}) every intercepted call
+ * passes through to the method, as Spring's own annotations do over a no-op cache.
+ * <p>
  * Thread-safe.
  */
 public final class TieredCacheInterceptor implements MethodInterceptor {
@@ -39,9 +44,13 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 			"org.springframework.transaction.support.TransactionSynchronizationManager",
 			TieredCacheInterceptor.class.getClassLoader());
 
-	private final Supplier<TieredCacheManager> cacheManagerSupplier;
+	private final Supplier<? extends @Nullable TieredCacheManager> cacheManagerSupplier;
 
 	private volatile @Nullable TieredCacheManager cacheManager;
+
+	private volatile boolean passThrough;
+
+	private volatile @Nullable Method interceptedMethod;
 
 	private final CacheOperationSource operationSource;
 
@@ -52,22 +61,24 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 	/**
 	 * Create an interceptor.
 	 * @param cacheManager supplies the cache manager on the first intercepted call (so that
-	 * creating the interceptor, early in the context's life, creates nothing else)
+	 * creating the interceptor, early in the context's life, creates nothing else), or
+	 * {@code null} to pass every call through to the method
 	 * @param placeholders resolves {@code ${…}} in TTL attributes, or {@code null}
 	 */
-	public TieredCacheInterceptor(Supplier<TieredCacheManager> cacheManager,
+	public TieredCacheInterceptor(Supplier<? extends @Nullable TieredCacheManager> cacheManager,
 			@Nullable StringValueResolver placeholders) {
 		this(cacheManager, placeholders, () -> null);
 	}
 
 	/**
 	 * Create an interceptor that also applies {@code @WriteBehind}.
-	 * @param cacheManager supplies the cache manager on the first intercepted call
+	 * @param cacheManager supplies the cache manager on the first intercepted call, or
+	 * {@code null} to pass every call through to the method
 	 * @param placeholders resolves {@code ${…}} in TTL attributes, or {@code null}
 	 * @param writeBehind supplies the write-behind service, or {@code null} where there is
 	 * none (without Redis: {@code @WriteBehind} then writes through)
 	 */
-	public TieredCacheInterceptor(Supplier<TieredCacheManager> cacheManager,
+	public TieredCacheInterceptor(Supplier<? extends @Nullable TieredCacheManager> cacheManager,
 			@Nullable StringValueResolver placeholders, Supplier<@Nullable WriteBehindService> writeBehind) {
 		this(cacheManager, placeholders, writeBehind, null);
 	}
@@ -75,14 +86,15 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 	/**
 	 * Create an interceptor that also applies {@code @WriteBehind}, finding batch writers
 	 * for calls written through without a write-behind service.
-	 * @param cacheManager supplies the cache manager on the first intercepted call
+	 * @param cacheManager supplies the cache manager on the first intercepted call, or
+	 * {@code null} to pass every call through to the method
 	 * @param placeholders resolves {@code ${…}} in TTL attributes, or {@code null}
 	 * @param writeBehind supplies the write-behind service, or {@code null} where there is
 	 * none (without Redis: {@code @WriteBehind} then writes through)
 	 * @param beanFactory where batch writers are found when there is no write-behind
 	 * service, or {@code null}
 	 */
-	public TieredCacheInterceptor(Supplier<TieredCacheManager> cacheManager,
+	public TieredCacheInterceptor(Supplier<? extends @Nullable TieredCacheManager> cacheManager,
 			@Nullable StringValueResolver placeholders, Supplier<@Nullable WriteBehindService> writeBehind,
 			@Nullable BeanFactory beanFactory) {
 		this.cacheManagerSupplier = cacheManager;
@@ -99,7 +111,21 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 	 * @return whether calls to the method must be intercepted
 	 */
 	boolean intercepts(Method method, Class<?> targetClass) {
-		return !this.operationSource.get(method, targetClass).isEmpty();
+		boolean intercepts = !this.operationSource.get(method, targetClass).isEmpty();
+		if (intercepts && this.interceptedMethod == null) {
+			this.interceptedMethod = AopUtils.getMostSpecificMethod(method, targetClass);
+		}
+		return intercepts;
+	}
+
+	/**
+	 * Return a method found to carry a pattern annotation, for checks at the end of
+	 * start-up (such as whether a cache manager is needed at all).
+	 * @return the first such method the advisor matched, or {@code null} if it has matched
+	 * none yet
+	 */
+	public @Nullable Method getInterceptedMethod() {
+		return this.interceptedMethod;
 	}
 
 	@Override
@@ -111,6 +137,9 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 		Method method = invocation.getMethod();
 		CacheOperations operations = this.operationSource.get(method, target.getClass());
 		if (operations.isEmpty()) {
+			return invocation.proceed();
+		}
+		if (cacheManager() == null) {
 			return invocation.proceed();
 		}
 		Object[] args = invocation.getArguments();
@@ -297,12 +326,23 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 		}
 	}
 
+	private @Nullable TieredCacheManager cacheManager() {
+		TieredCacheManager manager = this.cacheManager;
+		if (manager == null && !this.passThrough) {
+			manager = this.cacheManagerSupplier.get();
+			if (manager != null) {
+				this.cacheManager = manager;
+			}
+			else {
+				this.passThrough = true;
+			}
+		}
+		return manager;
+	}
+
 	private TieredCache cache(String name, Method method) {
 		TieredCacheManager manager = this.cacheManager;
-		if (manager == null) {
-			manager = this.cacheManagerSupplier.get();
-			this.cacheManager = manager;
-		}
+		Assert.state(manager != null, "No cache manager");
 		TieredCache cache = manager.getCache(name);
 		if (cache == null) {
 			throw new IllegalStateException("Cache '" + name + "' named on " + CacheExpression.describe(method)

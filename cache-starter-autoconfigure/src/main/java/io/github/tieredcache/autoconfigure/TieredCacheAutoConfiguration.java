@@ -1,8 +1,10 @@
 package io.github.tieredcache.autoconfigure;
 
+import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lettuce.core.ClientOptions;
@@ -19,6 +21,7 @@ import io.github.tieredcache.writebehind.WriteBehindQueue;
 import io.github.tieredcache.writebehind.WriteBehindService;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.aop.config.AopConfigUtils;
@@ -31,10 +34,14 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
+import org.springframework.boot.autoconfigure.condition.AllNestedConditions;
+import org.springframework.boot.autoconfigure.condition.ConditionMessage;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -44,12 +51,15 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.cache.CacheManager;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.core.type.AnnotationMetadata;
 import org.springframework.core.env.Environment;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -57,8 +67,17 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 /**
  * {@link AutoConfiguration Auto-configuration} of tiered-cache: a {@link TieredCacheManager}
  * over Caffeine and, when Spring Data Redis and a {@link RedisConnectionFactory} are
- * present, Redis. It runs before Spring Boot's cache auto-configuration, so the
- * {@link TieredCacheManager} becomes the application's {@link CacheManager}.
+ * present, Redis, and the advisor applying the pattern annotations.
+ * <p>
+ * Like Spring Boot's own cache auto-configuration, it backs off when the application
+ * defines a {@link CacheManager} bean of another kind or sets {@code spring.cache.type}
+ * (to any value, {@code none} included). It runs before Spring Boot's
+ * {@code CacheAutoConfiguration}, which backs off from any {@link CacheManager} bean: run
+ * after it, it would find the {@code RedisCacheManager} or {@code ConcurrentMapCacheManager}
+ * that one creates under {@code @EnableCaching} and never create its own. The pattern
+ * annotations need a {@link TieredCacheManager}: used without one, start-up fails (see
+ * {@link MissingTieredCacheManagerException}), except under {@code spring.cache.type=none},
+ * where they pass every call through to the method.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
 		beforeName = "org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration")
@@ -71,6 +90,7 @@ public final class TieredCacheAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@Conditional(TieredCacheManagerCondition.class)
 	ValueCodec tieredCacheValueCodec(TieredCacheProperties properties, BeanFactory beanFactory,
 			ObjectProvider<JsonMapper.Builder> jsonMapperBuilder) {
 		List<String> packages = new ArrayList<>(properties.getSerialization().getAllowedPackages());
@@ -91,6 +111,7 @@ public final class TieredCacheAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@Conditional(TieredCacheManagerCondition.class)
 	TieredCacheManager cacheManager(TieredCacheProperties properties, ValueCodec valueCodec, Environment environment,
 			ObjectProvider<TieredCacheRedisConnection> redis, ObjectProvider<TieredCacheCustomizer> cacheCustomizers,
 			ObjectProvider<TieredCacheManagerCustomizer> managerCustomizers,
@@ -175,11 +196,76 @@ public final class TieredCacheAutoConfiguration {
 		@Bean
 		@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 		static TieredCacheAdvisor tieredCacheAdvisor(ObjectProvider<TieredCacheManager> cacheManager,
-				ObjectProvider<WriteBehindService> writeBehind, Environment environment, BeanFactory beanFactory) {
+				ObjectProvider<WriteBehindService> writeBehind, Environment environment,
+				ConfigurableListableBeanFactory beanFactory) {
 			int order = environment.getProperty("tiered-cache.aspect-order", Integer.class,
 					TieredCacheProperties.DEFAULT_ASPECT_ORDER);
-			return new TieredCacheAdvisor(new TieredCacheInterceptor(cacheManager::getObject,
+			Supplier<@Nullable TieredCacheManager> manager = () -> {
+				TieredCacheManager found = cacheManager.getIfAvailable();
+				// a bean created after start-up (lazy, prototype) was not seen by the check below
+				if (found == null && !MissingTieredCacheManagerException.isCachingOff(environment)) {
+					throw new MissingTieredCacheManagerException(null, beanFactory, environment);
+				}
+				return found;
+			};
+			return new TieredCacheAdvisor(new TieredCacheInterceptor(manager,
 					environment::resolveRequiredPlaceholders, writeBehind::getIfAvailable, beanFactory), order);
+		}
+
+		@Bean
+		static SmartInitializingSingleton tieredCacheManagerCheck(TieredCacheAdvisor advisor,
+				ConfigurableListableBeanFactory beanFactory, Environment environment) {
+			// every singleton has been proxied by now, so the advisor has matched every annotated one
+			return () -> {
+				Method method = ((TieredCacheInterceptor) advisor.getAdvice()).getInterceptedMethod();
+				if (method != null && beanFactory.getBeanNamesForType(TieredCacheManager.class).length == 0
+						&& !MissingTieredCacheManagerException.isCachingOff(environment)) {
+					throw new MissingTieredCacheManagerException(method, beanFactory, environment);
+				}
+			};
+		}
+
+	}
+
+	/**
+	 * Matches unless the application has chosen another cache set-up: a
+	 * {@link CacheManager} bean other than a {@link TieredCacheManager}, or
+	 * {@code spring.cache.type}.
+	 */
+	static final class TieredCacheManagerCondition extends AllNestedConditions {
+
+		TieredCacheManagerCondition() {
+			super(ConfigurationPhase.REGISTER_BEAN);
+		}
+
+		@ConditionalOnMissingBean(value = CacheManager.class, ignored = TieredCacheManager.class)
+		static class NoOtherCacheManager {
+
+		}
+
+		@Conditional(NoCacheTypeCondition.class)
+		static class NoCacheType {
+
+		}
+
+	}
+
+	/**
+	 * Matches when {@code spring.cache.type} is not set: any value, {@code none} included,
+	 * hands caching to Spring Boot's cache auto-configuration.
+	 */
+	static final class NoCacheTypeCondition extends SpringBootCondition {
+
+		@Override
+		public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+			ConditionMessage.Builder message = ConditionMessage.forCondition("tiered-cache CacheManager");
+			String type = context.getEnvironment().getProperty(MissingTieredCacheManagerException.CACHE_TYPE);
+			if (type != null) {
+				return ConditionOutcome.noMatch(message.found("property")
+					.items(MissingTieredCacheManagerException.CACHE_TYPE + "=" + type));
+			}
+			return ConditionOutcome.match(message.didNotFind("property")
+				.items(MissingTieredCacheManagerException.CACHE_TYPE));
 		}
 
 	}
@@ -200,11 +286,14 @@ public final class TieredCacheAutoConfiguration {
 	/**
 	 * Lettuce defaults that would make an outage hang: a 60 s command timeout, an unbounded
 	 * request queue, commands queued while disconnected, and (on a cluster) no topology
-	 * refresh. Ordered first, so an application's own customizers override them.
+	 * refresh. Ordered first, so an application's own customizers override them; off with
+	 * {@code tiered-cache.redis.tune-client=false}. What was changed is logged once.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass({ LettuceClientOptionsBuilderCustomizer.class, ClusterClientOptions.class })
-	static class LettuceClusterConfiguration {
+	@ConditionalOnBooleanProperty(name = "tiered-cache.redis.tune-client", matchIfMissing = true)
+	@Conditional(TieredCacheManagerCondition.class)
+	static class LettuceTuningConfiguration {
 
 		/**
 		 * Period of the topology refresh turned on when the application configures none.
@@ -222,35 +311,70 @@ public final class TieredCacheAutoConfiguration {
 		 */
 		static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
 
+		private final boolean timeoutConfigured;
+
+		private final boolean refreshConfigured;
+
+		private final List<String> changes = new ArrayList<>();
+
+		private int customizersApplied;
+
+		LettuceTuningConfiguration(Environment environment) {
+			this.timeoutConfigured = environment.containsProperty("spring.data.redis.timeout");
+			this.refreshConfigured = Binder.get(environment)
+				.bind("spring.data.redis.lettuce.cluster.refresh", Bindable.mapOf(String.class, Object.class))
+				.map((refresh) -> refresh.containsKey("period") || refresh.containsKey("adaptive"))
+				.orElse(false);
+		}
+
 		@Bean
 		@Order(Ordered.HIGHEST_PRECEDENCE)
-		LettuceClientConfigurationBuilderCustomizer tieredCacheLettuceTimeout(Environment environment) {
-			boolean configured = environment.containsProperty("spring.data.redis.timeout");
+		LettuceClientConfigurationBuilderCustomizer tieredCacheLettuceTimeout() {
 			return (builder) -> {
-				if (!configured) {
+				List<String> changed = new ArrayList<>();
+				if (!this.timeoutConfigured) {
 					builder.commandTimeout(COMMAND_TIMEOUT);
+					changed.add("command timeout " + COMMAND_TIMEOUT.toSeconds()
+							+ "s (Lettuce: 60s; 'spring.data.redis.timeout' sets it)");
 				}
+				applied(changed);
 			};
 		}
 
 		@Bean
 		@Order(Ordered.HIGHEST_PRECEDENCE)
-		LettuceClientOptionsBuilderCustomizer tieredCacheLettuceClientOptions(Environment environment) {
-			boolean configured = Binder.get(environment)
-				.bind("spring.data.redis.lettuce.cluster.refresh", Bindable.mapOf(String.class, Object.class))
-				.map((refresh) -> refresh.containsKey("period") || refresh.containsKey("adaptive"))
-				.orElse(false);
+		LettuceClientOptionsBuilderCustomizer tieredCacheLettuceClientOptions() {
 			return (builder) -> {
 				// fail fast while disconnected instead of queueing without bound until reconnected
 				builder.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
 					.requestQueueSize(REQUEST_QUEUE_SIZE);
-				if (!configured && builder instanceof ClusterClientOptions.Builder cluster) {
+				List<String> changed = new ArrayList<>();
+				changed.add("commands rejected while disconnected (Lettuce: queued until reconnected)");
+				changed.add("request queue bounded to " + REQUEST_QUEUE_SIZE + " (Lettuce: unbounded)");
+				if (!this.refreshConfigured && builder instanceof ClusterClientOptions.Builder cluster) {
 					cluster.topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
 						.enablePeriodicRefresh(REFRESH_PERIOD)
 						.enableAllAdaptiveRefreshTriggers()
 						.build());
+					changed.add("cluster topology refreshed every " + REFRESH_PERIOD.toSeconds()
+							+ "s and on adaptive triggers (Lettuce: never;"
+							+ " 'spring.data.redis.lettuce.cluster.refresh.*' sets it)");
 				}
+				applied(changed);
 			};
+		}
+
+		/**
+		 * Record what one customizer changed; once both have run (Spring Boot applies
+		 * both while it builds the client configuration), log it all in one line.
+		 */
+		private synchronized void applied(List<String> changed) {
+			this.changes.addAll(changed);
+			if (++this.customizersApplied == 2) {
+				logger.info("tiered-cache tuned the application's Lettuce client so that a Redis outage fails fast"
+						+ " instead of hanging callers: " + String.join(", ", this.changes)
+						+ ". Set 'tiered-cache.redis.tune-client=false' to leave it as Spring Boot configures it");
+			}
 		}
 
 	}
@@ -259,6 +383,7 @@ public final class TieredCacheAutoConfiguration {
 	@ConditionalOnClass({ RedisConnectionFactory.class, ClientOptions.class })
 	@ConditionalOnBean(RedisConnectionFactory.class)
 	@ConditionalOnBooleanProperty(name = "tiered-cache.write-behind.enabled", matchIfMissing = true)
+	@Conditional(TieredCacheManagerCondition.class)
 	static class WriteBehindConfiguration {
 
 		@Bean(destroyMethod = "close")
@@ -330,6 +455,7 @@ public final class TieredCacheAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(RedisConnectionFactory.class)
+	@Conditional(TieredCacheManagerCondition.class)
 	static class RedisTierConfiguration {
 
 		@Bean

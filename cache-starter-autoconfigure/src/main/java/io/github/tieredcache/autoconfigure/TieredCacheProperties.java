@@ -61,8 +61,9 @@ public class TieredCacheProperties {
 	private final Spec defaults = new Spec();
 
 	/**
-	 * Caches created at start-up, by name; each unset key inherits from
-	 * 'tiered-cache.defaults'.
+	 * Caches created at start-up, by name; each takes the keys of 'tiered-cache.defaults'
+	 * (ttl, ttl-jitter, cache-null-values, null-ttl, local.*, redis.enabled, lease.*,
+	 * stale-if-error, early-refresh.beta), and each unset key inherits from there.
 	 */
 	private final Map<String, Spec> caches = new LinkedHashMap<>();
 
@@ -417,6 +418,16 @@ public class TieredCacheProperties {
 		 */
 		private Duration commandTimeout = Duration.ofMillis(250);
 
+		/**
+		 * Whether to tune the application's Lettuce client so that a Redis outage fails
+		 * fast instead of hanging: a 2s command timeout unless 'spring.data.redis.timeout'
+		 * is set, commands rejected while disconnected, a request queue of 10000, and
+		 * periodic and adaptive topology refresh on a cluster unless
+		 * 'spring.data.redis.lettuce.cluster.refresh.*' is set. What was changed is logged
+		 * at start-up.
+		 */
+		private boolean tuneClient = true;
+
 		private final CircuitBreaker circuitBreaker = new CircuitBreaker();
 
 		public Duration getCommandTimeout() {
@@ -425,6 +436,14 @@ public class TieredCacheProperties {
 
 		public void setCommandTimeout(Duration commandTimeout) {
 			this.commandTimeout = commandTimeout;
+		}
+
+		public boolean isTuneClient() {
+			return this.tuneClient;
+		}
+
+		public void setTuneClient(boolean tuneClient) {
+			this.tuneClient = tuneClient;
 		}
 
 		public CircuitBreaker getCircuitBreaker() {

@@ -13,14 +13,19 @@ import io.github.tieredcache.core.ValueCodec;
 import io.github.tieredcache.testsupport.RedisServer;
 import io.lettuce.core.ClientOptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurationPackage;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer;
+import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.cache.CacheManager;
 import org.springframework.cache.annotation.Cacheable;
 import org.springframework.cache.annotation.EnableCaching;
@@ -240,6 +245,40 @@ class TieredCacheAutoConfigurationTests {
 			.run((context) -> assertThat(
 					context.getBean(LettuceConnectionFactory.class).getClientConfiguration().getCommandTimeout())
 				.isEqualTo(Duration.ofSeconds(7)));
+	}
+
+	@Test
+	void tuneClientFalseLeavesTheLettuceClientAsSpringBootConfiguresIt() {
+		this.runner.withPropertyValues("tiered-cache.redis.tune-client=false").run((context) -> {
+			assertThat(context).doesNotHaveBean(LettuceClientOptionsBuilderCustomizer.class);
+			assertThat(context).doesNotHaveBean(LettuceClientConfigurationBuilderCustomizer.class);
+			LettuceConnectionFactory factory = context.getBean(LettuceConnectionFactory.class);
+			assertThat(factory.getClientConfiguration().getCommandTimeout()).isEqualTo(Duration.ofSeconds(60));
+			ClientOptions options = factory.getClientConfiguration().getClientOptions().orElseThrow();
+			assertThat(options.getDisconnectedBehavior()).isEqualTo(ClientOptions.DisconnectedBehavior.DEFAULT);
+			assertThat(options.getRequestQueueSize()).isEqualTo(Integer.MAX_VALUE);
+			// the cache keeps its own command timeout
+			assertThat(context.getBean(TieredCacheManager.class).hasRedisTier()).isTrue();
+		});
+	}
+
+	@Test
+	@ExtendWith(OutputCaptureExtension.class)
+	void tunedLettuceClientIsLoggedOnceWithHowToTurnItOff(CapturedOutput output) {
+		String line = "tiered-cache tuned the application's Lettuce client";
+		this.runner.run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(output.getAll()).containsOnlyOnce(line)
+				.contains("command timeout 2s")
+				.contains("commands rejected while disconnected")
+				.contains("request queue bounded to 10000")
+				.contains("Set 'tiered-cache.redis.tune-client=false'");
+		});
+		int before = output.getAll().length();
+		this.runner.withPropertyValues("spring.data.redis.timeout=7s").run((context) -> {
+			String logged = output.getAll().substring(before);
+			assertThat(logged).containsOnlyOnce(line).contains("request queue bounded").doesNotContain("command timeout");
+		});
 	}
 
 	@Test
