@@ -298,7 +298,7 @@ public final class InvalidationBus implements AutoCloseable {
 			this.handler.undelivered();
 		}
 		synchronized (this.healthLock) {
-			if (receivers == RedisTier.REFUSED || this.redis.isAvailable()) {
+			if (receivers != RedisTier.UNREACHABLE && this.redis.isAvailable()) {
 				// Redis answers other commands: the others may write through it unheard
 				if (this.state != State.SILENT) {
 					this.state = State.SILENT;

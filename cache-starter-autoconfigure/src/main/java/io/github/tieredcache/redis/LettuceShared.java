@@ -32,6 +32,15 @@ final class LettuceShared {
 	}
 
 	/**
+	 * Return whether a failure means Redis cannot be reached (no connection).
+	 */
+	static boolean isConnectionFailure(@Nullable Throwable failure) {
+		return failure instanceof RedisConnectionException
+				|| failure instanceof org.springframework.data.redis.RedisConnectionFailureException
+				|| (failure instanceof RedisException && String.valueOf(failure.getMessage()).contains("not connected"));
+	}
+
+	/**
 	 * Return whether a failure means the connection is closed for good.
 	 */
 	static boolean isClosed(@Nullable Throwable failure) {

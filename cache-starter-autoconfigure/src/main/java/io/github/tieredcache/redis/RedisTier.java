@@ -77,7 +77,15 @@ public final class RedisTier implements AutoCloseable {
 	 */
 	public static final long NOT_SENT = -1;
 
+	/**
+	 * What {@link #publish(byte[], byte[])} returns when Redis cannot be reached (no
+	 * connection, or the circuit breaker is open).
+	 */
+	public static final long UNREACHABLE = -3;
+
 	private static final Long REFUSED_REPLY = REFUSED;
+
+	private static final Long UNREACHABLE_REPLY = UNREACHABLE;
 
 	private static final Log logger = LogFactory.getLog(RedisTier.class);
 
@@ -130,6 +138,8 @@ public final class RedisTier implements AutoCloseable {
 	private final boolean sharedNativeConnection;
 
 	private final AtomicReference<@Nullable CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>>> connection = new AtomicReference<>();
+
+
 
 	private volatile RecoveryListener recoveryListener = () -> {
 	};
@@ -388,17 +398,19 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * {@code PUBLISH channel message}, with the command timeout; its outcome does not move
-	 * the circuit breaker (the bus judges its own health, and the breaker is about the
-	 * cache's reads and writes).
+	 * {@code PUBLISH channel message}, with the command timeout. Its outcome moves the circuit
+	 * breaker only when Redis cannot be reached at all (the bus judges its own health; the
+	 * breaker is about the cache's reads and writes).
 	 * @param channel the channel
 	 * @param message the message
 	 * @return how many subscribers received it; {@link #REFUSED} if Redis answered with an
-	 * error, {@link #NOT_SENT} if it did not answer (or the breaker is open)
+	 * error, {@link #NOT_SENT} if it did not answer in time, {@link #UNREACHABLE} if it cannot
+	 * be reached
 	 */
 	public long publish(byte[] channel, byte[] message) {
 		Long receivers = execute("PUBLISH", (redis) -> redis.publish(channel, message),
-				(connection) -> connection.publish(channel, message), (Long) NOT_SENT, REFUSED_REPLY, false);
+				(connection) -> connection.publish(channel, message), (Long) NOT_SENT, REFUSED_REPLY, UNREACHABLE_REPLY,
+				false);
 		return (receivers != null) ? receivers : NOT_SENT;
 	}
 
@@ -621,17 +633,17 @@ public final class RedisTier implements AutoCloseable {
 	private <T> @Nullable T execute(String command,
 			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends java.util.concurrent.Future<T>> async,
 			Function<RedisConnection, @Nullable T> sync, @Nullable T onFailure) {
-		return execute(command, async, sync, onFailure, onFailure, true);
+		return execute(command, async, sync, onFailure, onFailure, onFailure, true);
 	}
 
 	@SuppressWarnings("unchecked")
 	private <T> @Nullable T execute(String command,
 			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends java.util.concurrent.Future<T>> async,
 			Function<RedisConnection, @Nullable T> sync, @Nullable T onFailure, @Nullable T onRefused,
-			boolean recorded) {
+			@Nullable T onUnreachable, boolean recorded) {
 		if (!this.breaker.allowRequest()) {
 			this.shortCircuited.increment();
-			return onFailure;
+			return onUnreachable;
 		}
 		long deadline = this.ticker.read() + this.timeoutNanos;
 		try {
@@ -668,7 +680,10 @@ public final class RedisTier implements AutoCloseable {
 			if (lettucePresent && LettuceShared.isClosed(cause)) {
 				this.connection.set(null);
 			}
-			return failed(command, (cause instanceof Exception exception) ? exception : ex, onFailure, recorded);
+			// a command that does not move the breaker still does when Redis cannot be reached
+			boolean unreachable = lettucePresent && LettuceShared.isConnectionFailure(cause);
+			return failed(command, (cause instanceof Exception exception) ? exception : ex,
+					unreachable ? onUnreachable : onFailure, recorded || unreachable);
 		}
 		catch (TimeoutException ex) {
 			return failed(command, new TimeoutException("no answer within " + Duration.ofNanos(this.timeoutNanos)),
@@ -679,7 +694,8 @@ public final class RedisTier implements AutoCloseable {
 			return failed(command, ex, onFailure, recorded);
 		}
 		catch (RuntimeException ex) {
-			return failed(command, ex, onFailure, recorded);
+			boolean unreachable = ex instanceof org.springframework.data.redis.RedisConnectionFailureException;
+			return failed(command, ex, unreachable ? onUnreachable : onFailure, recorded || unreachable);
 		}
 	}
 
