@@ -10,12 +10,14 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.tieredcache.aspect.TieredCacheAdvisor;
 import io.github.tieredcache.aspect.TieredCacheInterceptor;
 import io.github.tieredcache.core.CacheSettings;
 import io.github.tieredcache.core.JacksonValueCodec;
 import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.core.ValueCodec;
+import io.github.tieredcache.redis.RedisTier;
 import io.github.tieredcache.writebehind.WriteBehindFlusher;
 import io.github.tieredcache.writebehind.WriteBehindQueue;
 import io.github.tieredcache.writebehind.WriteBehindService;
@@ -389,8 +391,8 @@ public final class TieredCacheAutoConfiguration {
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean
 		WriteBehindService tieredCacheWriteBehind(RedisConnectionFactory connectionFactory,
-				TieredCacheProperties properties, ValueCodec valueCodec, ListableBeanFactory beanFactory,
-				Environment environment) {
+				ObjectProvider<TieredCacheManager> cacheManager, TieredCacheProperties properties, ValueCodec valueCodec,
+				ListableBeanFactory beanFactory, Environment environment) {
 			TieredCacheProperties.WriteBehind settings = properties.getWriteBehind();
 			if (settings.getBatchSize() < 1 || settings.getMaxAttempts() < 1 || settings.getMaxPending() < 1) {
 				throw new InvalidConfigurationPropertyValueException("tiered-cache.write-behind",
@@ -401,7 +403,13 @@ public final class TieredCacheAutoConfiguration {
 			requirePositive("tiered-cache.write-behind.block-timeout", settings.getBlockTimeout());
 			String stream = (settings.getStream() != null) ? settings.getStream()
 					: keyPrefix(properties, environment) + ":write-behind";
-			WriteBehindQueue queue = new WriteBehindQueue(connectionFactory, stream,
+			// the caches' own command path, so that one breaker sees every command
+			TieredCacheManager manager = cacheManager.getIfUnique();
+			RedisTier redis = (manager != null && manager.getRedisTier() != null) ? manager.getRedisTier()
+					: new RedisTier(connectionFactory, Ticker.systemTicker(), properties.getRedis().getCommandTimeout(),
+							properties.getRedis().getCircuitBreaker().getFailureThreshold(),
+							properties.getRedis().getCircuitBreaker().getProbeInterval());
+			WriteBehindQueue queue = new WriteBehindQueue(redis, stream,
 					properties.getRedis().getCommandTimeout(), settings.getWaitReplicas());
 			return new WriteBehindService(queue,
 					new WriteBehindFlusher.Settings(settings.getBatchSize(), settings.getFlushInterval(),

@@ -223,6 +223,15 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	}
 
 	/**
+	 * Return the command path the caches send every Redis command through (timeout, circuit
+	 * breaker), for other Redis users of the starter such as write-behind.
+	 * @return the Redis tier, or {@code null} without Redis
+	 */
+	public @Nullable RedisTier getRedisTier() {
+		return this.redis;
+	}
+
+	/**
 	 * Return whether the caches of this manager can use Redis.
 	 * @return whether a Redis tier is present
 	 */

@@ -636,14 +636,55 @@ public final class RedisTier implements AutoCloseable {
 		return execute(command, async, sync, onFailure, onFailure, onFailure, true);
 	}
 
-	@SuppressWarnings("unchecked")
 	private <T> @Nullable T execute(String command,
 			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends java.util.concurrent.Future<T>> async,
 			Function<RedisConnection, @Nullable T> sync, @Nullable T onFailure, @Nullable T onRefused,
 			@Nullable T onUnreachable, boolean recorded) {
+		return execute(command, async, sync, recorded, (outcome, ex) -> {
+			if (outcome != Outcome.SHORT_CIRCUITED) {
+				warn(command, ex);
+			}
+			return switch (outcome) {
+				case REFUSED -> onRefused;
+				case UNREACHABLE, SHORT_CIRCUITED -> onUnreachable;
+				case FAILED -> onFailure;
+			};
+		});
+	}
+
+	/**
+	 * Run a command through the cache's one command path — the shared connection set up in
+	 * the background, the command timeout, the circuit breaker — failing loudly: for callers
+	 * whose caller must know whether the command took effect, such as write-behind.
+	 * @param <T> the reply type
+	 * @param command the command's name, for messages
+	 * @param async the command on Lettuce's asynchronous API
+	 * @return the reply
+	 * @throws RedisCommandException if the breaker is open, Redis refused the command, or it
+	 * did not answer within the command timeout
+	 */
+	public <T> T executeOrThrow(String command,
+			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends java.util.concurrent.Future<T>> async) {
+		T result = execute(command, async, (connection) -> {
+			throw new IllegalStateException(command + " needs Lettuce");
+		}, true, (outcome, ex) -> {
+			throw new RedisCommandException(command + ((outcome == Outcome.SHORT_CIRCUITED)
+					? " not sent: the circuit breaker is open" : " failed: " + ex.getMessage()), ex);
+		});
+		return result;
+	}
+
+	/**
+	 * The one command path: breaker, connection, timeout, counters; what a failure means is
+	 * the caller's.
+	 */
+	@SuppressWarnings("unchecked")
+	private <T> @Nullable T execute(String command,
+			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends java.util.concurrent.Future<T>> async,
+			Function<RedisConnection, @Nullable T> sync, boolean recorded, FailureHandler<T> onFailure) {
 		if (!this.breaker.allowRequest()) {
 			this.shortCircuited.increment();
-			return onUnreachable;
+			return onFailure.failed(Outcome.SHORT_CIRCUITED, new IllegalStateException("circuit breaker open"));
 		}
 		long deadline = this.ticker.read() + this.timeoutNanos;
 		try {
@@ -668,35 +709,72 @@ public final class RedisTier implements AutoCloseable {
 		}
 		catch (ExecutionException ex) {
 			Throwable cause = ex.getCause();
+			Exception failure = (cause instanceof Exception exception) ? exception : ex;
 			if (lettucePresent && LettuceShared.isErrorReply(cause)) {
 				// Redis answered: the command is refused, Redis is not down
 				if (recorded) {
 					this.breaker.recordSuccess();
 				}
 				this.failures.increment();
-				warn(command, (Exception) cause);
-				return onRefused;
+				return onFailure.failed(Outcome.REFUSED, failure);
 			}
 			if (lettucePresent && LettuceShared.isClosed(cause)) {
 				this.connection.set(null);
 			}
 			// a command that does not move the breaker still does when Redis cannot be reached
 			boolean unreachable = lettucePresent && LettuceShared.isConnectionFailure(cause);
-			return failed(command, (cause instanceof Exception exception) ? exception : ex,
-					unreachable ? onUnreachable : onFailure, recorded || unreachable);
+			count(recorded || unreachable);
+			return onFailure.failed(unreachable ? Outcome.UNREACHABLE : Outcome.FAILED, failure);
 		}
 		catch (TimeoutException ex) {
-			return failed(command, new TimeoutException("no answer within " + Duration.ofNanos(this.timeoutNanos)),
-					onFailure, recorded);
+			count(recorded);
+			return onFailure.failed(Outcome.FAILED,
+					new TimeoutException("no answer within " + Duration.ofNanos(this.timeoutNanos)));
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			return failed(command, ex, onFailure, recorded);
+			count(recorded);
+			return onFailure.failed(Outcome.FAILED, ex);
+		}
+		catch (RedisCommandException ex) {
+			throw ex;
 		}
 		catch (RuntimeException ex) {
 			boolean unreachable = ex instanceof org.springframework.data.redis.RedisConnectionFailureException;
-			return failed(command, ex, unreachable ? onUnreachable : onFailure, recorded || unreachable);
+			count(recorded || unreachable);
+			return onFailure.failed(unreachable ? Outcome.UNREACHABLE : Outcome.FAILED, ex);
 		}
+	}
+
+	private void count(boolean recorded) {
+		this.failures.increment();
+		if (recorded) {
+			this.breaker.recordFailure();
+		}
+	}
+
+	private enum Outcome {
+
+		SHORT_CIRCUITED, REFUSED, UNREACHABLE, FAILED
+
+	}
+
+	@FunctionalInterface
+	private interface FailureHandler<T> {
+
+		@Nullable T failed(Outcome outcome, Exception cause);
+
+	}
+
+	/**
+	 * Thrown by {@link #executeOrThrow} when a command did not take effect.
+	 */
+	public static final class RedisCommandException extends RuntimeException {
+
+		RedisCommandException(String message, Throwable cause) {
+			super(message, cause);
+		}
+
 	}
 
 	/**
@@ -738,15 +816,6 @@ public final class RedisTier implements AutoCloseable {
 		catch (RuntimeException ex) {
 			future.completeExceptionally(ex);
 		}
-	}
-
-	private <T> @Nullable T failed(String command, Exception ex, @Nullable T onFailure, boolean recorded) {
-		this.failures.increment();
-		if (recorded) {
-			this.breaker.recordFailure();
-		}
-		warn(command, ex);
-		return onFailure;
 	}
 
 	private void warn(String command, Exception ex) {

@@ -23,6 +23,7 @@ import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.models.stream.PendingMessage;
+import io.github.tieredcache.redis.RedisTier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -44,7 +45,7 @@ public final class WriteBehindQueue {
 
 	private static final Log logger = LogFactory.getLog(WriteBehindQueue.class);
 
-	private final RedisConnectionFactory connectionFactory;
+	private final RedisTier redis;
 
 	private final byte[] stream;
 
@@ -68,14 +69,14 @@ public final class WriteBehindQueue {
 
 	/**
 	 * Create a queue.
-	 * @param connectionFactory the connection factory (Lettuce)
+	 * @param redis the command path every Redis command goes through (the caches' own:
+	 * timeout, circuit breaker), failing loudly here
 	 * @param stream the stream key, such as {@code <key-prefix>:write-behind}
 	 * @param commandTimeout the longest a command is waited for
 	 * @param waitReplicas replicas to {@code WAIT} for after each append (0 for none)
 	 */
-	public WriteBehindQueue(RedisConnectionFactory connectionFactory, String stream, Duration commandTimeout,
-			int waitReplicas) {
-		this.connectionFactory = connectionFactory;
+	public WriteBehindQueue(RedisTier redis, String stream, Duration commandTimeout, int waitReplicas) {
+		this.redis = redis;
 		this.stream = bytes(stream);
 		this.deadLetters = bytes(stream + ":dead");
 		this.group = bytes("flushers");
@@ -414,29 +415,14 @@ public final class WriteBehindQueue {
 
 	@SuppressWarnings("unchecked")
 	private <T> T call(Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends Future<T>> command) {
-		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			Object nativeConnection = connection.getNativeConnection();
-			if (!(nativeConnection instanceof RedisClusterAsyncCommands<?, ?> redis)) {
-				throw new WriteBehindException("Write-behind needs Lettuce", null);
-			}
-			return command.apply((RedisClusterAsyncCommands<byte[], byte[]>) redis)
-				.get(this.timeoutNanos, TimeUnit.NANOSECONDS);
+		try {
+			return this.redis.executeOrThrow("write-behind", command);
 		}
-		catch (ExecutionException ex) {
-			throw new WriteBehindException(String.valueOf(ex.getCause().getMessage()), ex.getCause());
-		}
-		catch (TimeoutException ex) {
-			throw new WriteBehindException("Redis did not answer within " + Duration.ofNanos(this.timeoutNanos), ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new WriteBehindException("Interrupted", ex);
-		}
-		catch (RuntimeException ex) {
-			if (ex instanceof WriteBehindException) {
-				throw ex;
-			}
-			throw new WriteBehindException(String.valueOf(ex.getMessage()), ex);
+		catch (RedisTier.RedisCommandException ex) {
+			// Redis's own message first (NOSCRIPT, BUSYGROUP, ...): callers tell replies by it
+			Throwable cause = ex.getCause();
+			throw new WriteBehindException(String.valueOf((cause != null) ? cause.getMessage() : ex.getMessage()),
+					cause);
 		}
 	}
 
