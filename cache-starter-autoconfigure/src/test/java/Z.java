@@ -1,6 +1,6 @@
 /**
- * A one-character class in the default package, which no allow-list may admit: its
- * static initializer sets the system property {@link #INITIALIZED_PROPERTY}.
+ * A one-character class in the default package, which no allow-list may admit: its static
+ * initializer sets the system property {@link #INITIALIZED_PROPERTY}.
  */
 public class Z {
 

@@ -37,12 +37,13 @@ import org.springframework.context.annotation.Role;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
- * An L1 hit through an annotated method, side by side: {@code @CacheAside} against Spring's
- * {@code @Cacheable} over {@code CaffeineCacheManager} (same bound and TTL as our in-process
- * tier) and over {@code TieredCacheManager}, all with {@code key = "#id"} on
- * {@code Product find(long id)}, all through a CGLIB proxy of a Spring context.
+ * An L1 hit through an annotated method, side by side: {@code @CacheAside} against
+ * Spring's {@code @Cacheable} over {@code CaffeineCacheManager} (same bound and TTL as
+ * our in-process tier) and over {@code TieredCacheManager}, all with {@code key = "#id"}
+ * on {@code Product find(long id)}, all through a CGLIB proxy of a Spring context.
  * <p>
- * Run: {@code java -jar benchmarks/target/benchmarks.jar AnnotationHitBenchmarks -prof gc}
+ * Run:
+ * {@code java -jar benchmarks/target/benchmarks.jar AnnotationHitBenchmarks -prof gc}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -83,8 +84,8 @@ public class AnnotationHitBenchmarks {
 			this.cacheAsideCatalog.find(ID);
 		}
 		if (SpringCatalog.loads + AsideCatalog.loads != 3) {
-			throw new IllegalStateException("Expected one load per set-up, saw "
-					+ (SpringCatalog.loads + AsideCatalog.loads));
+			throw new IllegalStateException(
+					"Expected one load per set-up, saw " + (SpringCatalog.loads + AsideCatalog.loads));
 		}
 	}
 

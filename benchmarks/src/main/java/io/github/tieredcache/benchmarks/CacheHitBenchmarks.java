@@ -33,11 +33,11 @@ import org.springframework.data.redis.serializer.GenericJacksonJsonRedisSerializ
 import org.springframework.data.redis.serializer.RedisSerializationContext.SerializationPair;
 
 /**
- * A cache hit, side by side: raw Caffeine, Spring's {@link CaffeineCache} (unbounded
- * in time, and with the same one-minute TTL as tiered-cache's in-process tier),
- * tiered-cache's L1 hit; then an L2 hit through tiered-cache (in-process tier off) against Spring Data
- * Redis's {@link RedisCache}, both reading the same JSON payload from the same
- * {@code redis-server} (started by the benchmark on a free port).
+ * A cache hit, side by side: raw Caffeine, Spring's {@link CaffeineCache} (unbounded in
+ * time, and with the same one-minute TTL as tiered-cache's in-process tier),
+ * tiered-cache's L1 hit; then an L2 hit through tiered-cache (in-process tier off)
+ * against Spring Data Redis's {@link RedisCache}, both reading the same JSON payload from
+ * the same {@code redis-server} (started by the benchmark on a free port).
  * <p>
  * Run: {@code java -jar benchmarks/target/benchmarks.jar CacheHitBenchmarks -prof gc}
  */
@@ -93,10 +93,8 @@ public class CacheHitBenchmarks {
 			.valueCodec(new JacksonValueCodec(List.of("io.github.tieredcache.benchmarks")))
 			.cache("two-tier", CacheSettings.builder().build())
 			.cache("redis-only", CacheSettings.builder().localEnabled(false).build())
-			.cache("early-refresh", CacheSettings.builder()
-				.earlyRefreshBeta(1)
-				.staleIfError(Duration.ofMinutes(1))
-				.build())
+			.cache("early-refresh",
+					CacheSettings.builder().earlyRefreshBeta(1).staleIfError(Duration.ofMinutes(1)).build())
 			.build();
 		this.tieredWithEarlyRefresh = this.tieredManager.getCache("early-refresh");
 		this.tieredWithEarlyRefresh.get(KEY, () -> {
@@ -111,9 +109,8 @@ public class CacheHitBenchmarks {
 		RedisCacheManager redisCacheManager = RedisCacheManager.builder(this.connectionFactory)
 			.cacheDefaults(RedisCacheConfiguration.defaultCacheConfig()
 				.entryTtl(Duration.ofMinutes(10))
-				.serializeValuesWith(SerializationPair.fromSerializer(GenericJacksonJsonRedisSerializer.builder()
-					.enableUnsafeDefaultTyping()
-					.build())))
+				.serializeValuesWith(SerializationPair
+					.fromSerializer(GenericJacksonJsonRedisSerializer.builder().enableUnsafeDefaultTyping().build())))
 			.build();
 		redisCacheManager.afterPropertiesSet();
 		this.springRedis = (RedisCache) redisCacheManager.getCache("products");

@@ -33,10 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * A stampede: 32 threads spread over 4 instances (managers with their own connections) miss
- * one cold key at once; the loader takes 5 ms. Each invocation uses a fresh key and reports
- * the time until every caller has its value, and, as an auxiliary counter, how many times
- * the loader ran ({@code loads}), with leases on and off.
+ * A stampede: 32 threads spread over 4 instances (managers with their own connections)
+ * miss one cold key at once; the loader takes 5 ms. Each invocation uses a fresh key and
+ * reports the time until every caller has its value, and, as an auxiliary counter, how
+ * many times the loader ran ({@code loads}), with leases on and off.
  * <p>
  * Run: {@code java -jar benchmarks/target/benchmarks.jar StampedeBenchmarks}
  */
@@ -78,9 +78,10 @@ public class StampedeBenchmarks {
 				.redis(connection)
 				.keyPrefix("stampede")
 				.valueCodec(new JacksonValueCodec(List.of("io.github.tieredcache.benchmarks")))
-				.cache("products", CacheSettings.builder()
-					.lease(new CacheSettings.Lease(this.leases, Duration.ofSeconds(5), Duration.ofSeconds(1)))
-					.build())
+				.cache("products",
+						CacheSettings.builder()
+							.lease(new CacheSettings.Lease(this.leases, Duration.ofSeconds(5), Duration.ofSeconds(1)))
+							.build())
 				.build();
 			this.connections.add(connection);
 			this.managers.add(manager);

@@ -1,6 +1,5 @@
 package io.github.tieredcache.benchmarks;
 
-
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -32,9 +31,9 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * {@code @WriteBehind} from one thread: calls per second (each updates both tiers and
- * appends to the stream, waiting for Redis's acknowledgement), and, as auxiliary counters,
- * how many rows the batch writer wrote for those calls — over 100 keys, so that the
- * flusher coalesces.
+ * appends to the stream, waiting for Redis's acknowledgement), and, as auxiliary
+ * counters, how many rows the batch writer wrote for those calls — over 100 keys, so that
+ * the flusher coalesces.
  * <p>
  * Run: {@code java -jar benchmarks/target/benchmarks.jar WriteBehindBenchmarks}
  */
@@ -125,6 +124,5 @@ public class WriteBehindBenchmarks {
 		}
 
 	}
-
 
 }

@@ -39,9 +39,9 @@ public @interface CacheAside {
 	String cache();
 
 	/**
-	 * SpEL over the parameters ({@code #name}, {@code #p0}/{@code #a0}, {@code #root.args});
-	 * empty means all parameters, as Spring's {@code @Cacheable} builds its default key, so
-	 * the two can share a cache.
+	 * SpEL over the parameters ({@code #name}, {@code #p0}/{@code #a0},
+	 * {@code #root.args}); empty means all parameters, as Spring's {@code @Cacheable}
+	 * builds its default key, so the two can share a cache.
 	 * @return the key expression
 	 */
 	String key() default "";
@@ -61,7 +61,8 @@ public @interface CacheAside {
 	String localTtl() default "";
 
 	/**
-	 * SpEL deciding, before the call, whether the cache is used at all; empty means always.
+	 * SpEL deciding, before the call, whether the cache is used at all; empty means
+	 * always.
 	 * @return the condition expression
 	 */
 	String condition() default "";
@@ -73,8 +74,8 @@ public @interface CacheAside {
 	String unless() default "";
 
 	/**
-	 * Whether a {@code null} result (or an empty {@code Optional}) is cached, for the cache's
-	 * {@code null-ttl}, even if the cache does not cache nulls.
+	 * Whether a {@code null} result (or an empty {@code Optional}) is cached, for the
+	 * cache's {@code null-ttl}, even if the cache does not cache nulls.
 	 * @return whether to cache nulls
 	 */
 	boolean cacheNull() default false;

@@ -9,10 +9,10 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Event-based invalidation: after the method returns, the entry is removed from both tiers
- * (or, with {@link #allEntries()}, the whole cache moves to a new namespace version).
- * Inside a transaction this happens after commit, and not at all on rollback; a method that
- * throws invalidates nothing unless {@link #beforeInvocation()}.
+ * Event-based invalidation: after the method returns, the entry is removed from both
+ * tiers (or, with {@link #allEntries()}, the whole cache moves to a new namespace
+ * version). Inside a transaction this happens after commit, and not at all on rollback; a
+ * method that throws invalidates nothing unless {@link #beforeInvocation()}.
  *
  * <pre class="code">
  * &#064;CacheInvalidate(cache = "users", key = "#id")
@@ -36,8 +36,8 @@ public @interface CacheInvalidate {
 	String cache();
 
 	/**
-	 * SpEL over the parameters (and {@code #result} unless before invocation); empty means
-	 * all parameters. Ignored with {@link #allEntries()}.
+	 * SpEL over the parameters (and {@code #result} unless before invocation); empty
+	 * means all parameters. Ignored with {@link #allEntries()}.
 	 * @return the key expression
 	 */
 	String key() default "";

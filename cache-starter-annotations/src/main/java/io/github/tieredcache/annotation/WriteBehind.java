@@ -21,9 +21,9 @@ import java.lang.annotation.Target;
  * public void setCount(long id, long count) { ... }   // never run: counterWriter.writeAll(batch)
  * </pre>
  *
- * The method must return {@code void}; its arguments must be encodable by the cache's value
- * codec (their types in {@code tiered-cache.serialization.allowed-packages}), which is
- * checked at start-up. Delivery is at least once: make the write idempotent.
+ * The method must return {@code void}; its arguments must be encodable by the cache's
+ * value codec (their types in {@code tiered-cache.serialization.allowed-packages}), which
+ * is checked at start-up. Delivery is at least once: make the write idempotent.
  */
 @Target({ ElementType.METHOD, ElementType.ANNOTATION_TYPE })
 @Retention(RetentionPolicy.RUNTIME)
@@ -51,8 +51,8 @@ public @interface WriteBehind {
 	String value();
 
 	/**
-	 * Name of a {@code WriteBehindBatchWriter} bean that writes coalesced batches instead of
-	 * running the method once per key.
+	 * Name of a {@code WriteBehindBatchWriter} bean that writes coalesced batches instead
+	 * of running the method once per key.
 	 * @return the batch writer bean name, or empty
 	 */
 	String batchWriter() default "";

@@ -48,7 +48,8 @@ public @interface WriteThrough {
 	String value() default "#result";
 
 	/**
-	 * Redis TTL of the written entry, as {@link CacheAside#ttl()}; empty means the cache's.
+	 * Redis TTL of the written entry, as {@link CacheAside#ttl()}; empty means the
+	 * cache's.
 	 * @return the TTL
 	 */
 	String ttl() default "";

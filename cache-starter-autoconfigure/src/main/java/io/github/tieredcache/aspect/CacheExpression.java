@@ -61,7 +61,8 @@ final class CacheExpression {
 	 * @param method the annotated method
 	 * @param attribute the attribute name, for messages
 	 * @return the parsed expression
-	 * @throws IllegalStateException naming the method and the expression if it does not parse
+	 * @throws IllegalStateException naming the method and the expression if it does not
+	 * parse
 	 */
 	static CacheExpression parse(String text, Method method, String attribute) {
 		String trimmed = text.trim();
@@ -101,7 +102,8 @@ final class CacheExpression {
 	 * @param args the call's arguments
 	 * @param result the result, or {@code null} before the call
 	 * @return the value
-	 * @throws IllegalStateException naming the method and the expression if evaluation fails
+	 * @throws IllegalStateException naming the method and the expression if evaluation
+	 * fails
 	 */
 	@Nullable Object evaluate(Object target, @Nullable Object[] args, @Nullable Object result) {
 		if (this.directIndex >= 0) {
@@ -117,8 +119,8 @@ final class CacheExpression {
 			return this.expression.getValue(context);
 		}
 		catch (EvaluationException ex) {
-			throw new IllegalStateException("Cannot evaluate " + this.attribute + " expression '" + this.text
-					+ "' of " + describe(this.method) + ": " + ex.getMessage(), ex);
+			throw new IllegalStateException("Cannot evaluate " + this.attribute + " expression '" + this.text + "' of "
+					+ describe(this.method) + ": " + ex.getMessage(), ex);
 		}
 	}
 
@@ -140,9 +142,8 @@ final class CacheExpression {
 	}
 
 	static String describe(Method method) {
-		return method.getDeclaringClass().getSimpleName() + "." + method.getName() + "("
-				+ String.join(", ", java.util.Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).toList())
-				+ ")";
+		return method.getDeclaringClass().getSimpleName() + "." + method.getName() + "(" + String.join(", ",
+				java.util.Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).toList()) + ")";
 	}
 
 	/**

@@ -45,8 +45,9 @@ final class CacheOperationSource {
 
 	private static final @Nullable Class<?> MONO = ClassUtils.isPresent("reactor.core.publisher.Mono",
 			CacheOperationSource.class.getClassLoader())
-			? ClassUtils.resolveClassName("reactor.core.publisher.Mono", CacheOperationSource.class.getClassLoader())
-			: null;
+					? ClassUtils.resolveClassName("reactor.core.publisher.Mono",
+							CacheOperationSource.class.getClassLoader())
+					: null;
 
 	private final @Nullable StringValueResolver placeholders;
 
@@ -71,7 +72,8 @@ final class CacheOperationSource {
 	CacheOperations get(Method method, Class<?> targetClass) {
 		PerClass perClass = this.operations.get(method);
 		if (perClass == null) {
-			// parsed outside the map's lock: parsing may create beans that are parsed in turn
+			// parsed outside the map's lock: parsing may create beans that are parsed in
+			// turn
 			PerClass parsed = new PerClass(targetClass, parse(method, targetClass));
 			PerClass existing = this.operations.putIfAbsent(method, parsed);
 			perClass = (existing != null) ? existing : parsed;
@@ -79,7 +81,8 @@ final class CacheOperationSource {
 		if (perClass.targetClass == targetClass) {
 			return perClass.operations;
 		}
-		// the same method called on instances of several classes (an interface method, say)
+		// the same method called on instances of several classes (an interface method,
+		// say)
 		MethodClassKey key = new MethodClassKey(method, targetClass);
 		CacheOperations operations = this.otherClasses.get(key);
 		if (operations == null) {
@@ -181,8 +184,8 @@ final class CacheOperationSource {
 	private static @Nullable CacheExpression expression(MergedAnnotation<?> annotation, String attribute,
 			Method method) {
 		String text = annotation.getString(attribute);
-		return text.isBlank() ? null : CacheExpression.parse(text, method,
-				"@" + annotation.getType().getSimpleName() + "." + attribute);
+		return text.isBlank() ? null
+				: CacheExpression.parse(text, method, "@" + annotation.getType().getSimpleName() + "." + attribute);
 	}
 
 	private WriteOptions options(MergedAnnotation<?> annotation, Method method, boolean cacheNull) {
@@ -235,8 +238,8 @@ final class CacheOperationSource {
 	}
 
 	private static IllegalStateException invalid(Method method, String message) {
-		return new IllegalStateException("Invalid tiered-cache annotation on " + CacheExpression.describe(method)
-				+ ": " + message);
+		return new IllegalStateException(
+				"Invalid tiered-cache annotation on " + CacheExpression.describe(method) + ": " + message);
 	}
 
 	private record PerClass(Class<?> targetClass, CacheOperations operations) {

@@ -55,8 +55,7 @@ record CacheOperations(@Nullable CacheAside read, @Nullable WriteThrough write, 
 	 * @param value the value expression
 	 * @param options how the value is stored
 	 */
-	record WriteThrough(String cacheName, @Nullable CacheExpression key, CacheExpression value,
-			WriteOptions options) {
+	record WriteThrough(String cacheName, @Nullable CacheExpression key, CacheExpression value, WriteOptions options) {
 	}
 
 	/**
@@ -67,8 +66,7 @@ record CacheOperations(@Nullable CacheAside read, @Nullable WriteThrough write, 
 	 * @param allEntries whether the whole cache is invalidated
 	 * @param beforeInvocation whether to invalidate before the call
 	 */
-	record Invalidate(String cacheName, @Nullable CacheExpression key, boolean allEntries,
-			boolean beforeInvocation) {
+	record Invalidate(String cacheName, @Nullable CacheExpression key, boolean allEntries, boolean beforeInvocation) {
 	}
 
 	/**

@@ -9,8 +9,8 @@ import org.springframework.aop.support.AbstractPointcutAdvisor;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
 
 /**
- * Advises the methods that carry a pattern annotation (directly, on their class, or through
- * a meta-annotation) with the {@link TieredCacheInterceptor}.
+ * Advises the methods that carry a pattern annotation (directly, on their class, or
+ * through a meta-annotation) with the {@link TieredCacheInterceptor}.
  */
 public final class TieredCacheAdvisor extends AbstractPointcutAdvisor {
 
@@ -21,7 +21,8 @@ public final class TieredCacheAdvisor extends AbstractPointcutAdvisor {
 	/**
 	 * Create an advisor.
 	 * @param interceptor the interceptor
-	 * @param order the order relative to other advisors, such as the transaction advisor's
+	 * @param order the order relative to other advisors, such as the transaction
+	 * advisor's
 	 */
 	public TieredCacheAdvisor(TieredCacheInterceptor interceptor, int order) {
 		this.interceptor = interceptor;

@@ -28,8 +28,8 @@ import org.springframework.util.ClassUtils;
 import org.springframework.util.StringValueResolver;
 
 /**
- * Applies {@code @CacheAside}, {@code @WriteThrough} and {@code @CacheInvalidate}: works out
- * the call's cache, key and value, then hands over to {@link TieredCache}. Writes and
+ * Applies {@code @CacheAside}, {@code @WriteThrough} and {@code @CacheInvalidate}: works
+ * out the call's cache, key and value, then hands over to {@link TieredCache}. Writes and
  * invalidations made inside a Spring transaction wait for its commit and are dropped on
  * rollback.
  * <p>
@@ -60,9 +60,9 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 
 	/**
 	 * Create an interceptor.
-	 * @param cacheManager supplies the cache manager on the first intercepted call (so that
-	 * creating the interceptor, early in the context's life, creates nothing else), or
-	 * {@code null} to pass every call through to the method
+	 * @param cacheManager supplies the cache manager on the first intercepted call (so
+	 * that creating the interceptor, early in the context's life, creates nothing else),
+	 * or {@code null} to pass every call through to the method
 	 * @param placeholders resolves {@code ${…}} in TTL attributes, or {@code null}
 	 */
 	public TieredCacheInterceptor(Supplier<? extends @Nullable TieredCacheManager> cacheManager,
@@ -75,8 +75,8 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 	 * @param cacheManager supplies the cache manager on the first intercepted call, or
 	 * {@code null} to pass every call through to the method
 	 * @param placeholders resolves {@code ${…}} in TTL attributes, or {@code null}
-	 * @param writeBehind supplies the write-behind service, or {@code null} where there is
-	 * none (without Redis: {@code @WriteBehind} then writes through)
+	 * @param writeBehind supplies the write-behind service, or {@code null} where there
+	 * is none (without Redis: {@code @WriteBehind} then writes through)
 	 */
 	public TieredCacheInterceptor(Supplier<? extends @Nullable TieredCacheManager> cacheManager,
 			@Nullable StringValueResolver placeholders, Supplier<@Nullable WriteBehindService> writeBehind) {
@@ -89,8 +89,8 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 	 * @param cacheManager supplies the cache manager on the first intercepted call, or
 	 * {@code null} to pass every call through to the method
 	 * @param placeholders resolves {@code ${…}} in TTL attributes, or {@code null}
-	 * @param writeBehind supplies the write-behind service, or {@code null} where there is
-	 * none (without Redis: {@code @WriteBehind} then writes through)
+	 * @param writeBehind supplies the write-behind service, or {@code null} where there
+	 * is none (without Redis: {@code @WriteBehind} then writes through)
 	 * @param beanFactory where batch writers are found when there is no write-behind
 	 * service, or {@code null}
 	 */
@@ -121,8 +121,8 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 	/**
 	 * Return a method found to carry a pattern annotation, for checks at the end of
 	 * start-up (such as whether a cache manager is needed at all).
-	 * @return the first such method the advisor matched, or {@code null} if it has matched
-	 * none yet
+	 * @return the first such method the advisor matched, or {@code null} if it has
+	 * matched none yet
 	 */
 	public @Nullable Method getInterceptedMethod() {
 		return this.interceptedMethod;
@@ -160,8 +160,8 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 				afterWrite(operations, target, args, value, method);
 				return value;
 			});
-			case MONO -> ReactorSupport.afterValue(result,
-					(value) -> afterWrite(operations, target, args, value, method));
+			case MONO ->
+				ReactorSupport.afterValue(result, (value) -> afterWrite(operations, target, args, value, method));
 			case OPTIONAL -> {
 				afterWrite(operations, target, args, ((Optional<?>) result).orElse(null), method);
 				yield result;
@@ -173,8 +173,8 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 		};
 	}
 
-	private @Nullable Object deferred(CacheOperations.WriteBehind deferred, MethodInvocation invocation,
-			Object target, Object[] args) throws Throwable {
+	private @Nullable Object deferred(CacheOperations.WriteBehind deferred, MethodInvocation invocation, Object target,
+			Object[] args) throws Throwable {
 		if (WriteBehindReplay.isReplaying()) {
 			return invocation.proceed();
 		}
@@ -193,7 +193,8 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 			WriteBehindService.writeThrough(this.beanFactory, deferred.batchWriter(), key, content,
 					invocation::proceed);
 		}
-		// only once the call is queued or written: a rejected call leaves the cache unchanged
+		// only once the call is queued or written: a rejected call leaves the cache
+		// unchanged
 		cache.put(key, content);
 		return null;
 	}
@@ -231,9 +232,9 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 	}
 
 	/**
-	 * The read's write options; with {@code unless}, a loaded value it matches goes to the
-	 * caller only (loaded under the same lease as any other, so a load racing a write never
-	 * stores an older value).
+	 * The read's write options; with {@code unless}, a loaded value it matches goes to
+	 * the caller only (loaded under the same lease as any other, so a load racing a write
+	 * never stores an older value).
 	 */
 	private static WriteOptions options(CacheOperations.CacheAside read, Object target, Object[] args) {
 		CacheExpression unless = read.unless();
@@ -276,7 +277,8 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 			afterCommit(() -> cache.put(key, content, write.options()));
 		}
 		for (Invalidate invalidate : operations.invalidations()) {
-			// one made before the call is repeated after commit, so that a value a concurrent
+			// one made before the call is repeated after commit, so that a value a
+			// concurrent
 			// reader loaded during the transaction does not survive it
 			if (!invalidate.beforeInvocation() || inTransaction()) {
 				invalidate(invalidate, target, args, invalidate.beforeInvocation() ? null : result, method, true);
@@ -284,8 +286,8 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 		}
 	}
 
-	private void invalidate(Invalidate invalidate, Object target, Object[] args, @Nullable Object result,
-			Method method, boolean afterCommit) {
+	private void invalidate(Invalidate invalidate, Object target, Object[] args, @Nullable Object result, Method method,
+			boolean afterCommit) {
 		TieredCache cache = cache(invalidate.cacheName(), method);
 		Runnable action;
 		if (invalidate.allEntries()) {

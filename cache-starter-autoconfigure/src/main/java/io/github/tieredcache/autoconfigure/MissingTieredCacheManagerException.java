@@ -24,8 +24,8 @@ import org.springframework.util.ClassUtils;
 /**
  * Thrown when a pattern annotation ({@code @CacheAside}, {@code @WriteThrough},
  * {@code @CacheInvalidate}, {@code @WriteBehind}) is used but the application has no
- * {@link TieredCacheManager}, because it defines a {@link CacheManager} of its own or sets
- * {@code spring.cache.type}. Its message says why and how to fix it;
+ * {@link TieredCacheManager}, because it defines a {@link CacheManager} of its own or
+ * sets {@code spring.cache.type}. Its message says why and how to fix it;
  * {@link MissingTieredCacheManagerFailureAnalyzer} reports it at start-up.
  */
 final class MissingTieredCacheManagerException extends IllegalStateException {
@@ -35,8 +35,8 @@ final class MissingTieredCacheManagerException extends IllegalStateException {
 	 */
 	static final String CACHE_TYPE = "spring.cache.type";
 
-	private static final List<Class<? extends Annotation>> ANNOTATIONS = List.of(CacheAside.class,
-			WriteThrough.class, CacheInvalidate.class, WriteBehind.class);
+	private static final List<Class<? extends Annotation>> ANNOTATIONS = List.of(CacheAside.class, WriteThrough.class,
+			CacheInvalidate.class, WriteBehind.class);
 
 	private final String description;
 
@@ -76,8 +76,9 @@ final class MissingTieredCacheManagerException extends IllegalStateException {
 	}
 
 	/**
-	 * Return whether the application turned caching off with {@code spring.cache.type=none}:
-	 * the pattern annotations then pass every call through to the method.
+	 * Return whether the application turned caching off with
+	 * {@code spring.cache.type=none}: the pattern annotations then pass every call
+	 * through to the method.
 	 * @param environment the environment
 	 * @return whether caching is off
 	 */
@@ -86,11 +87,12 @@ final class MissingTieredCacheManagerException extends IllegalStateException {
 		return type != null && type.trim().toLowerCase(Locale.ROOT).equals("none");
 	}
 
-	private static String describe(@Nullable Method method, ListableBeanFactory beanFactory,
-			Environment environment) {
-		String used = (method != null) ? annotationOn(method) + " on " + ClassUtils.getQualifiedMethodName(method)
-				+ " needs" : "The tiered-cache annotations need";
-		// with spring.cache.type set, the CacheManager found may well be the one Spring Boot made for it
+	private static String describe(@Nullable Method method, ListableBeanFactory beanFactory, Environment environment) {
+		String used = (method != null)
+				? annotationOn(method) + " on " + ClassUtils.getQualifiedMethodName(method) + " needs"
+				: "The tiered-cache annotations need";
+		// with spring.cache.type set, the CacheManager found may well be the one Spring
+		// Boot made for it
 		String type = environment.getProperty(CACHE_TYPE);
 		List<String> managers = otherCacheManagers(beanFactory);
 		String why;
@@ -118,8 +120,7 @@ final class MissingTieredCacheManagerException extends IllegalStateException {
 		String define = "define a TieredCacheManager bean yourself (TieredCacheManager.builder()), marking @Primary"
 				+ " the CacheManager that Spring's @Cacheable should use";
 		String fix = (remove == null) ? Character.toUpperCase(define.charAt(0)) + define.substring(1)
-				: "Remove " + remove + " so that tiered-cache configures its TieredCacheManager;"
-						+ " or " + define;
+				: "Remove " + remove + " so that tiered-cache configures its TieredCacheManager;" + " or " + define;
 		return fix + "; or use Spring's @Cacheable, @CachePut and @CacheEvict instead. To turn caching off, set '"
 				+ CACHE_TYPE + "=none': the annotated methods then run on every call.";
 	}

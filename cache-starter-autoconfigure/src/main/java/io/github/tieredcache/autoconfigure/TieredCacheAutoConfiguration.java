@@ -67,19 +67,20 @@ import org.springframework.core.env.Environment;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
- * {@link AutoConfiguration Auto-configuration} of tiered-cache: a {@link TieredCacheManager}
- * over Caffeine and, when Spring Data Redis and a {@link RedisConnectionFactory} are
- * present, Redis, and the advisor applying the pattern annotations.
+ * {@link AutoConfiguration Auto-configuration} of tiered-cache: a
+ * {@link TieredCacheManager} over Caffeine and, when Spring Data Redis and a
+ * {@link RedisConnectionFactory} are present, Redis, and the advisor applying the pattern
+ * annotations.
  * <p>
  * Like Spring Boot's own cache auto-configuration, it backs off when the application
  * defines a {@link CacheManager} bean of another kind or sets {@code spring.cache.type}
  * (to any value, {@code none} included). It runs before Spring Boot's
  * {@code CacheAutoConfiguration}, which backs off from any {@link CacheManager} bean: run
- * after it, it would find the {@code RedisCacheManager} or {@code ConcurrentMapCacheManager}
- * that one creates under {@code @EnableCaching} and never create its own. The pattern
- * annotations need a {@link TieredCacheManager}: used without one, start-up fails (see
- * {@link MissingTieredCacheManagerException}), except under {@code spring.cache.type=none},
- * where they pass every call through to the method.
+ * after it, it would find the {@code RedisCacheManager} or
+ * {@code ConcurrentMapCacheManager} that one creates under {@code @EnableCaching} and
+ * never create its own. The pattern annotations need a {@link TieredCacheManager}: used
+ * without one, start-up fails (see {@link MissingTieredCacheManagerException}), except
+ * under {@code spring.cache.type=none}, where they pass every call through to the method.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
 		beforeName = "org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration")
@@ -97,7 +98,8 @@ public final class TieredCacheAutoConfiguration {
 			ObjectProvider<JsonMapper.Builder> jsonMapperBuilder) {
 		List<String> packages = new ArrayList<>(properties.getSerialization().getAllowedPackages());
 		if (packages.isEmpty() && AutoConfigurationPackages.has(beanFactory)) {
-			// the @SpringBootApplication package scans its sub-packages, so the default does too
+			// the @SpringBootApplication package scans its sub-packages, so the default
+			// does too
 			AutoConfigurationPackages.get(beanFactory)
 				.stream()
 				.filter((name) -> !name.isEmpty())
@@ -107,7 +109,8 @@ public final class TieredCacheAutoConfiguration {
 			logger.warn("tiered-cache: no application package known; only the platform types of JacksonValueCodec"
 					+ " can be read from Redis. Set 'tiered-cache.serialization.allowed-packages'");
 		}
-		// Boot's builder (spring.jackson.*, JsonMapperBuilderCustomizer beans); the codec applies its allow-list last
+		// Boot's builder (spring.jackson.*, JsonMapperBuilderCustomizer beans); the codec
+		// applies its allow-list last
 		return new JacksonValueCodec(jsonMapperBuilder.getIfAvailable(JsonMapper::builder), packages);
 	}
 
@@ -135,7 +138,8 @@ public final class TieredCacheAutoConfiguration {
 			requirePositive("tiered-cache.redis.circuit-breaker.probe-interval",
 					commands.getCircuitBreaker().getProbeInterval());
 			if (commands.getCircuitBreaker().getFailureThreshold() < 1) {
-				throw new InvalidConfigurationPropertyValueException("tiered-cache.redis.circuit-breaker.failure-threshold",
+				throw new InvalidConfigurationPropertyValueException(
+						"tiered-cache.redis.circuit-breaker.failure-threshold",
 						commands.getCircuitBreaker().getFailureThreshold(), "Must be at least 1");
 			}
 			builder.redisCommandTimeout(commands.getCommandTimeout())
@@ -204,20 +208,22 @@ public final class TieredCacheAutoConfiguration {
 					TieredCacheProperties.DEFAULT_ASPECT_ORDER);
 			Supplier<@Nullable TieredCacheManager> manager = () -> {
 				TieredCacheManager found = cacheManager.getIfAvailable();
-				// a bean created after start-up (lazy, prototype) was not seen by the check below
+				// a bean created after start-up (lazy, prototype) was not seen by the
+				// check below
 				if (found == null && !MissingTieredCacheManagerException.isCachingOff(environment)) {
 					throw new MissingTieredCacheManagerException(null, beanFactory, environment);
 				}
 				return found;
 			};
-			return new TieredCacheAdvisor(new TieredCacheInterceptor(manager,
-					environment::resolveRequiredPlaceholders, writeBehind::getIfAvailable, beanFactory), order);
+			return new TieredCacheAdvisor(new TieredCacheInterceptor(manager, environment::resolveRequiredPlaceholders,
+					writeBehind::getIfAvailable, beanFactory), order);
 		}
 
 		@Bean
 		static SmartInitializingSingleton tieredCacheManagerCheck(TieredCacheAdvisor advisor,
 				ConfigurableListableBeanFactory beanFactory, Environment environment) {
-			// every singleton has been proxied by now, so the advisor has matched every annotated one
+			// every singleton has been proxied by now, so the advisor has matched every
+			// annotated one
 			return () -> {
 				Method method = ((TieredCacheInterceptor) advisor.getAdvice()).getInterceptedMethod();
 				if (method != null && beanFactory.getBeanNamesForType(TieredCacheManager.class).length == 0
@@ -253,8 +259,8 @@ public final class TieredCacheAutoConfiguration {
 	}
 
 	/**
-	 * Matches when {@code spring.cache.type} is not set: any value, {@code none} included,
-	 * hands caching to Spring Boot's cache auto-configuration.
+	 * Matches when {@code spring.cache.type} is not set: any value, {@code none}
+	 * included, hands caching to Spring Boot's cache auto-configuration.
 	 */
 	static final class NoCacheTypeCondition extends SpringBootCondition {
 
@@ -263,11 +269,11 @@ public final class TieredCacheAutoConfiguration {
 			ConditionMessage.Builder message = ConditionMessage.forCondition("tiered-cache CacheManager");
 			String type = context.getEnvironment().getProperty(MissingTieredCacheManagerException.CACHE_TYPE);
 			if (type != null) {
-				return ConditionOutcome.noMatch(message.found("property")
-					.items(MissingTieredCacheManagerException.CACHE_TYPE + "=" + type));
+				return ConditionOutcome.noMatch(
+						message.found("property").items(MissingTieredCacheManagerException.CACHE_TYPE + "=" + type));
 			}
-			return ConditionOutcome.match(message.didNotFind("property")
-				.items(MissingTieredCacheManagerException.CACHE_TYPE));
+			return ConditionOutcome
+				.match(message.didNotFind("property").items(MissingTieredCacheManagerException.CACHE_TYPE));
 		}
 
 	}
@@ -286,10 +292,11 @@ public final class TieredCacheAutoConfiguration {
 	}
 
 	/**
-	 * Lettuce defaults that would make an outage hang: a 60 s command timeout, an unbounded
-	 * request queue, commands queued while disconnected, and (on a cluster) no topology
-	 * refresh. Ordered first, so an application's own customizers override them; off with
-	 * {@code tiered-cache.redis.tune-client=false}. What was changed is logged once.
+	 * Lettuce defaults that would make an outage hang: a 60 s command timeout, an
+	 * unbounded request queue, commands queued while disconnected, and (on a cluster) no
+	 * topology refresh. Ordered first, so an application's own customizers override them;
+	 * off with {@code tiered-cache.redis.tune-client=false}. What was changed is logged
+	 * once.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass({ LettuceClientOptionsBuilderCustomizer.class, ClusterClientOptions.class })
@@ -308,8 +315,8 @@ public final class TieredCacheAutoConfiguration {
 		static final int REQUEST_QUEUE_SIZE = 10_000;
 
 		/**
-		 * Lettuce command timeout when the application sets no 'spring.data.redis.timeout'
-		 * (Lettuce's own default is 60 seconds).
+		 * Lettuce command timeout when the application sets no
+		 * 'spring.data.redis.timeout' (Lettuce's own default is 60 seconds).
 		 */
 		static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
 
@@ -347,7 +354,8 @@ public final class TieredCacheAutoConfiguration {
 		@Order(Ordered.HIGHEST_PRECEDENCE)
 		LettuceClientOptionsBuilderCustomizer tieredCacheLettuceClientOptions() {
 			return (builder) -> {
-				// fail fast while disconnected instead of queueing without bound until reconnected
+				// fail fast while disconnected instead of queueing without bound until
+				// reconnected
 				builder.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
 					.requestQueueSize(REQUEST_QUEUE_SIZE);
 				List<String> changed = new ArrayList<>();
@@ -391,8 +399,8 @@ public final class TieredCacheAutoConfiguration {
 		@Bean(destroyMethod = "close")
 		@ConditionalOnMissingBean
 		WriteBehindService tieredCacheWriteBehind(RedisConnectionFactory connectionFactory,
-				ObjectProvider<TieredCacheManager> cacheManager, TieredCacheProperties properties, ValueCodec valueCodec,
-				ListableBeanFactory beanFactory, Environment environment) {
+				ObjectProvider<TieredCacheManager> cacheManager, TieredCacheProperties properties,
+				ValueCodec valueCodec, ListableBeanFactory beanFactory, Environment environment) {
 			TieredCacheProperties.WriteBehind settings = properties.getWriteBehind();
 			if (settings.getBatchSize() < 1 || settings.getMaxAttempts() < 1 || settings.getMaxPending() < 1) {
 				throw new InvalidConfigurationPropertyValueException("tiered-cache.write-behind",
@@ -409,13 +417,14 @@ public final class TieredCacheAutoConfiguration {
 					: new RedisTier(connectionFactory, Ticker.systemTicker(), properties.getRedis().getCommandTimeout(),
 							properties.getRedis().getCircuitBreaker().getFailureThreshold(),
 							properties.getRedis().getCircuitBreaker().getProbeInterval());
-			WriteBehindQueue queue = new WriteBehindQueue(redis, stream,
-					properties.getRedis().getCommandTimeout(), settings.getWaitReplicas());
+			WriteBehindQueue queue = new WriteBehindQueue(redis, stream, properties.getRedis().getCommandTimeout(),
+					settings.getWaitReplicas());
 			return new WriteBehindService(queue,
 					new WriteBehindFlusher.Settings(settings.getBatchSize(), settings.getFlushInterval(),
 							settings.getClaimIdleTime(), settings.getMaxAttempts(), settings.getRetryBackoff(),
 							settings.getShutdownTimeout()),
-					valueCodec, beanFactory, settings.getMaxPending(), settings.getOverflow(), settings.getBlockTimeout());
+					valueCodec, beanFactory, settings.getMaxPending(), settings.getOverflow(),
+					settings.getBlockTimeout());
 		}
 
 		@Bean
@@ -467,7 +476,8 @@ public final class TieredCacheAutoConfiguration {
 	static class RedisTierConfiguration {
 
 		@Bean
-		TieredCacheRedisConnection tieredCacheRedisConnection(ObjectProvider<RedisConnectionFactory> connectionFactory) {
+		TieredCacheRedisConnection tieredCacheRedisConnection(
+				ObjectProvider<RedisConnectionFactory> connectionFactory) {
 			return new TieredCacheRedisConnection(connectionFactory.getIfAvailable());
 		}
 

@@ -30,7 +30,8 @@ public class TieredCacheProperties {
 	private boolean enabled = true;
 
 	/**
-	 * First segment of every Redis key. Defaults to 'spring.application.name', else 'app'.
+	 * First segment of every Redis key. Defaults to 'spring.application.name', else
+	 * 'app'.
 	 */
 	private @Nullable String keyPrefix;
 
@@ -42,8 +43,8 @@ public class TieredCacheProperties {
 
 	/**
 	 * Order of the advisor applying @CacheAside, @WriteThrough and @CacheInvalidate. The
-	 * default runs it outside @Transactional (whose order is Integer.MAX_VALUE), so a cache
-	 * hit opens no transaction; writes wait for commit whatever the order.
+	 * default runs it outside @Transactional (whose order is Integer.MAX_VALUE), so a
+	 * cache hit opens no transaction; writes wait for commit whatever the order.
 	 */
 	private int aspectOrder = DEFAULT_ASPECT_ORDER;
 
@@ -217,8 +218,8 @@ public class TieredCacheProperties {
 		}
 		builder.lease(lease);
 		if (!localEnabled && !redisEnabled) {
-			throw new InvalidConfigurationPropertyValueException(tiersKey, false, "Cache '" + cacheName
-					+ "' would have no tier: keep 'local.enabled' or 'redis.enabled' true");
+			throw new InvalidConfigurationPropertyValueException(tiersKey, false,
+					"Cache '" + cacheName + "' would have no tier: keep 'local.enabled' or 'redis.enabled' true");
 		}
 		if (redisEnabled && localTtl != null && localTtl.compareTo(ttl) > 0) {
 			throw new InvalidConfigurationPropertyValueException(localTtlKey, localTtl,
@@ -240,8 +241,8 @@ public class TieredCacheProperties {
 	public static class WriteBehind {
 
 		/**
-		 * Whether @WriteBehind calls are queued in Redis (when Redis is used); otherwise they
-		 * write through.
+		 * Whether @WriteBehind calls are queued in Redis (when Redis is used); otherwise
+		 * they write through.
 		 */
 		private boolean enabled = true;
 
@@ -262,9 +263,9 @@ public class TieredCacheProperties {
 		private Duration flushInterval = Duration.ofSeconds(1);
 
 		/**
-		 * How long the active flusher's lease lasts unless renewed (every third of it): once
-		 * it lapses, another instance takes over and claims what the former read and did not
-		 * acknowledge. Also the longest a direct write keeps its key marked.
+		 * How long the active flusher's lease lasts unless renewed (every third of it):
+		 * once it lapses, another instance takes over and claims what the former read and
+		 * did not acknowledge. Also the longest a direct write keeps its key marked.
 		 */
 		private Duration claimIdleTime = Duration.ofSeconds(30);
 
@@ -274,8 +275,8 @@ public class TieredCacheProperties {
 		private int maxAttempts = 5;
 
 		/**
-		 * Wait before retrying a failed write, doubling with each further attempt (at most 1
-		 * minute).
+		 * Wait before retrying a failed write, doubling with each further attempt (at
+		 * most 1 minute).
 		 */
 		private Duration retryBackoff = Duration.ofSeconds(1);
 
@@ -303,8 +304,8 @@ public class TieredCacheProperties {
 
 		/**
 		 * Replicas each queued write waits for (Redis WAIT, for half the Redis command
-		 * timeout) before the call returns; 0 for none. A call confirmed by fewer fails and
-		 * is not queued.
+		 * timeout) before the call returns; 0 for none. A call confirmed by fewer fails
+		 * and is not queued.
 		 */
 		private int waitReplicas;
 
@@ -412,19 +413,19 @@ public class TieredCacheProperties {
 	public static class RedisCommands {
 
 		/**
-		 * Longest the cache waits for one Redis command, independent of the application's own
-		 * Redis timeout; a command past it counts as failed and the caller carries on without
-		 * Redis.
+		 * Longest the cache waits for one Redis command, independent of the application's
+		 * own Redis timeout; a command past it counts as failed and the caller carries on
+		 * without Redis.
 		 */
 		private Duration commandTimeout = Duration.ofMillis(250);
 
 		/**
 		 * Whether to tune the application's Lettuce client so that a Redis outage fails
-		 * fast instead of hanging: a 2s command timeout unless 'spring.data.redis.timeout'
-		 * is set, commands rejected while disconnected, a request queue of 10000, and
-		 * periodic and adaptive topology refresh on a cluster unless
-		 * 'spring.data.redis.lettuce.cluster.refresh.*' is set. What was changed is logged
-		 * at start-up.
+		 * fast instead of hanging: a 2s command timeout unless
+		 * 'spring.data.redis.timeout' is set, commands rejected while disconnected, a
+		 * request queue of 10000, and periodic and adaptive topology refresh on a cluster
+		 * unless 'spring.data.redis.lettuce.cluster.refresh.*' is set. What was changed
+		 * is logged at start-up.
 		 */
 		private boolean tuneClient = true;
 
@@ -458,8 +459,8 @@ public class TieredCacheProperties {
 	public static class CircuitBreaker {
 
 		/**
-		 * Failed Redis commands in a row after which the cache stops using Redis (serving the
-		 * in-process tier and the loaders) until a probe gets an answer.
+		 * Failed Redis commands in a row after which the cache stops using Redis (serving
+		 * the in-process tier and the loaders) until a probe gets an answer.
 		 */
 		private int failureThreshold = 5;
 
@@ -492,8 +493,8 @@ public class TieredCacheProperties {
 	public static class Invalidation {
 
 		/**
-		 * Whether writes, evictions and clears are published to the other instances, which
-		 * drop the entries from their in-process tiers (when Redis is used).
+		 * Whether writes, evictions and clears are published to the other instances,
+		 * which drop the entries from their in-process tiers (when Redis is used).
 		 */
 		private boolean enabled = true;
 
@@ -543,11 +544,12 @@ public class TieredCacheProperties {
 
 		/**
 		 * Packages whose classes, records and enums may be read back from Redis, besides
-		 * the platform value types (boxed primitives, String, BigDecimal, BigInteger, UUID,
-		 * Locale, Currency, Date, java.time values, java.util collections and maps). An
-		 * entry matches its package only; end it with '.**' to include sub-packages
-		 * ('com.example.**'). java, javax, jdk, sun and com.sun packages cannot be listed.
-		 * Defaults to the packages of @SpringBootApplication, with their sub-packages.
+		 * the platform value types (boxed primitives, String, BigDecimal, BigInteger,
+		 * UUID, Locale, Currency, Date, java.time values, java.util collections and
+		 * maps). An entry matches its package only; end it with '.**' to include
+		 * sub-packages ('com.example.**'). java, javax, jdk, sun and com.sun packages
+		 * cannot be listed. Defaults to the packages of @SpringBootApplication, with
+		 * their sub-packages.
 		 */
 		private List<String> allowedPackages = new ArrayList<>();
 
@@ -573,8 +575,8 @@ public class TieredCacheProperties {
 
 		/**
 		 * Fraction by which each Redis TTL is randomly spread, from 0 (inclusive) to 1
-		 * (exclusive), so that entries written together do not expire together. Defaults to
-		 * 0.1 (±10%).
+		 * (exclusive), so that entries written together do not expire together. Defaults
+		 * to 0.1 (±10%).
 		 */
 		private @Nullable Double ttlJitter;
 
@@ -595,8 +597,8 @@ public class TieredCacheProperties {
 		private final Lease lease = new Lease();
 
 		/**
-		 * How long past its TTL an entry is kept, to be served if the loader fails. Defaults
-		 * to 0 (off).
+		 * How long past its TTL an entry is kept, to be served if the loader fails.
+		 * Defaults to 0 (off).
 		 */
 		private @Nullable Duration staleIfError;
 
@@ -700,8 +702,8 @@ public class TieredCacheProperties {
 		private @Nullable Duration ttl;
 
 		/**
-		 * How long other callers wait for the lease holder's value before loading themselves;
-		 * about the typical load time. Defaults to 250 milliseconds.
+		 * How long other callers wait for the lease holder's value before loading
+		 * themselves; about the typical load time. Defaults to 250 milliseconds.
 		 */
 		private @Nullable Duration wait;
 
@@ -743,8 +745,8 @@ public class TieredCacheProperties {
 
 		/**
 		 * Time to live of an entry in the in-process tier; must not exceed the Redis TTL.
-		 * Defaults to the smaller of the TTL and 1 minute (the TTL itself when Redis is not
-		 * used).
+		 * Defaults to the smaller of the TTL and 1 minute (the TTL itself when Redis is
+		 * not used).
 		 */
 		private @Nullable Duration ttl;
 
@@ -785,7 +787,8 @@ public class TieredCacheProperties {
 	public static class Redis {
 
 		/**
-		 * Whether the Redis tier is used (when Redis is on the classpath). Defaults to true.
+		 * Whether the Redis tier is used (when Redis is on the classpath). Defaults to
+		 * true.
 		 */
 		private @Nullable Boolean enabled;
 

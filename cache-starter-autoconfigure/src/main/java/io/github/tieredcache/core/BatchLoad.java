@@ -115,7 +115,8 @@ final class BatchLoad {
 				redisKeys.add(ns.redisKey(encoded));
 			}
 		}
-		// claim the keys before loading, as single-key loads do, so that a write racing the
+		// claim the keys before loading, as single-key loads do, so that a write racing
+		// the
 		// batch load wins
 		byte[] lease = (ns != null && this.store.leasesApply()) ? EntryFormat.newLease() : null;
 		List<SetIfAbsentResult> claims = (lease != null)
@@ -150,7 +151,8 @@ final class BatchLoad {
 			Object localKey = CacheKeyEncoder.localKey(key);
 			Object storeValue = (value != null) ? value : NullValue.INSTANCE;
 			stored.put(key, storeValue);
-			boolean store = this.expiry.storable(storeValue, options) && !this.localView.invalidatedSince(localKey, stamp);
+			boolean store = this.expiry.storable(storeValue, options)
+					&& !this.localView.invalidatedSince(localKey, stamp);
 			SetIfAbsentResult.Outcome claim = (claims != null) ? claims.get(i).outcome() : null;
 			if (claim == SetIfAbsentResult.Outcome.PRESENT) {
 				// another value or load is there: this one goes to the caller only
@@ -189,7 +191,8 @@ final class BatchLoad {
 			for (int n = 0; n < claimed.size(); n++) {
 				int i = claimed.get(n);
 				if (filled.get(n)) {
-					this.localView.fill(CacheKeyEncoder.localKey(missing.get(i)), stored.get(missing.get(i)), options, stamp);
+					this.localView.fill(CacheKeyEncoder.localKey(missing.get(i)), stored.get(missing.get(i)), options,
+							stamp);
 					this.store.published(encodedKeys.get(i));
 				}
 				else {

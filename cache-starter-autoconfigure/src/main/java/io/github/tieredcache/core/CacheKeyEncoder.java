@@ -29,11 +29,13 @@ import org.springframework.util.ReflectionUtils;
  * <li>a {@link String} stands as itself, with {@code \ , ( )} escaped by a backslash, a
  * leading {@code #} escaped too, and the empty string written {@code #empty};</li>
  * <li>other scalars carry a tag: {@code #int:42}, {@code #long:42}, {@code #bool:true},
- * {@code #uuid:…}, {@code #enum:com.example.Color.RED}, {@code #java.time.LocalDate:2024-01-31};</li>
+ * {@code #uuid:…}, {@code #enum:com.example.Color.RED},
+ * {@code #java.time.LocalDate:2024-01-31};</li>
  * <li>a {@link SimpleKey} (Spring's key for several parameters) is {@code (a,#int:1)},
- * arrays are {@code #array(…)} and lists {@code #list(…)}; {@code null} is {@code #null};</li>
- * <li>any other object is {@code #obj:<class>:<json>}, its properties in alphabetical order
- * (so such a key should serialize to JSON that reflects its {@code equals}).</li>
+ * arrays are {@code #array(…)} and lists {@code #list(…)}; {@code null} is
+ * {@code #null};</li>
+ * <li>any other object is {@code #obj:<class>:<json>}, its properties in alphabetical
+ * order (so such a key should serialize to JSON that reflects its {@code equals}).</li>
  * </ul>
  * An encoding longer than {@value #MAX_LENGTH} characters is replaced by
  * {@code #sha256:<base64url digest>}. Because every string token that starts with
@@ -75,11 +77,12 @@ public final class CacheKeyEncoder {
 
 	/**
 	 * Return the key under which the in-process tier keeps an entry: the key itself for
-	 * scalar keys whose {@code equals} matches their encoding ({@code Long}, {@code Integer},
-	 * {@code Short}, {@code Byte}, {@code Boolean}, {@code Character}, {@code UUID}, enums),
-	 * so that a hit needs no encoding; otherwise {@link #encode(Object)} (the string itself
-	 * for a plain string). Local keys of different keys never collide: an encoded key that
-	 * is a {@code String} is never equal to a scalar key.
+	 * scalar keys whose {@code equals} matches their encoding ({@code Long},
+	 * {@code Integer}, {@code Short}, {@code Byte}, {@code Boolean}, {@code Character},
+	 * {@code UUID}, enums), so that a hit needs no encoding; otherwise
+	 * {@link #encode(Object)} (the string itself for a plain string). Local keys of
+	 * different keys never collide: an encoded key that is a {@code String} is never
+	 * equal to a scalar key.
 	 * @param key the key
 	 * @return the local key
 	 */
@@ -93,8 +96,8 @@ public final class CacheKeyEncoder {
 
 	/**
 	 * Return the local key of an encoded key, the inverse of {@link #encode(Object)}
-	 * followed by {@link #localKey(Object)}; used where only the encoded key is known, such
-	 * as an invalidation from another instance.
+	 * followed by {@link #localKey(Object)}; used where only the encoded key is known,
+	 * such as an invalidation from another instance.
 	 * @param encoded an encoded key
 	 * @return the local key
 	 */

@@ -22,21 +22,21 @@ import org.jspecify.annotations.Nullable;
  * {@code <prefix>:<cache>:ns}; data keys are {@code <prefix>:<cache>:v<token>:<key>}.
  * {@link #renew() Clearing} stores a new token; a lost token (deleted, evicted,
  * {@code FLUSHALL}, a restart without persistence) is replaced by a new one the next time
- * any instance reads it, which empties the cache, never brings an old version back: tokens
- * are never reused. An instance adopts whatever token Redis holds (never one announced in a
- * message), except one older than the token it last knew: Redis then went back in time (a
- * restart from an older snapshot, a failover to a lagging replica), and the instance stores
- * a new token instead, so a cleared value cannot come back. Every instance re-reads the
- * token at least once per {@link #validate() validation} (the manager's maintenance
- * period), and whenever it is told the token changed.
+ * any instance reads it, which empties the cache, never brings an old version back:
+ * tokens are never reused. An instance adopts whatever token Redis holds (never one
+ * announced in a message), except one older than the token it last knew: Redis then went
+ * back in time (a restart from an older snapshot, a failover to a lagging replica), and
+ * the instance stores a new token instead, so a cleared value cannot come back. Every
+ * instance re-reads the token at least once per {@link #validate() validation} (the
+ * manager's maintenance period), and whenever it is told the token changed.
  * <p>
  * Writes that could not be applied in Redis (the version was unknown, the command failed)
- * are remembered as keys to delete, and so are this instance's writes since the version was
- * last confirmed (they may have gone to a version that had already been replaced, while
- * another instance filled the new one from an older read). Until they are applied, reads of
- * those keys skip Redis. A clear that could not be applied is remembered too; until it is,
- * the version counts as unknown. Past {@value #MAX_REMEMBERED} remembered keys a clear is
- * remembered instead.
+ * are remembered as keys to delete, and so are this instance's writes since the version
+ * was last confirmed (they may have gone to a version that had already been replaced,
+ * while another instance filled the new one from an older read). Until they are applied,
+ * reads of those keys skip Redis. A clear that could not be applied is remembered too;
+ * until it is, the version counts as unknown. Past {@value #MAX_REMEMBERED} remembered
+ * keys a clear is remembered instead.
  * <p>
  * Thread-safe.
  */
@@ -174,7 +174,8 @@ final class CacheNamespace {
 		String known = this.lastToken;
 		if (known != null && millisOf(value) < millisOf(known)) {
 			// Redis went back in time: a restart from an older snapshot, a failover to a
-			// replica that had not received the last clear; that version may hold cleared or
+			// replica that had not received the last clear; that version may hold cleared
+			// or
 			// overwritten values, so it is replaced
 			logger.warn("tiered-cache: the namespace version of cache '" + this.cacheName + "' went back from " + known
 					+ " to " + value + " (Redis restarted from an older snapshot or failed over to a lagging"
@@ -210,8 +211,8 @@ final class CacheNamespace {
 
 	/**
 	 * Store a new version in Redis: every key of the old one is gone at once.
-	 * @return the new version, or {@code null} if Redis did not take it (the clear is then
-	 * remembered)
+	 * @return the new version, or {@code null} if Redis did not take it (the clear is
+	 * then remembered)
 	 */
 	@Nullable Version renew() {
 		byte[] stored = this.redis.renewVersion(this.versionKey, newSuffix());
@@ -350,8 +351,8 @@ final class CacheNamespace {
 	}
 
 	/**
-	 * Return the Redis time a token was made at, in milliseconds ({@code 0} for a token of
-	 * another form, which every proper token is newer than).
+	 * Return the Redis time a token was made at, in milliseconds ({@code 0} for a token
+	 * of another form, which every proper token is newer than).
 	 */
 	static long millisOf(String token) {
 		int dash = token.indexOf('-');
@@ -389,8 +390,8 @@ final class CacheNamespace {
 		}
 
 		/**
-		 * The key of the early-refresh lease of a key: its own segment ({@code r<token>}),
-		 * so that it is no data key.
+		 * The key of the early-refresh lease of a key: its own segment
+		 * ({@code r<token>}), so that it is no data key.
 		 */
 		byte[] refreshKey(String encoded) {
 			return concat(this.refreshPrefix, encoded);

@@ -23,9 +23,9 @@ import org.springframework.util.Assert;
  * @param lease how misses take leases in Redis
  * @param staleIfError how long past its TTL an entry is kept to be served if the loader
  * fails; zero turns it off
- * @param earlyRefreshBeta the XFetch beta (Vattani et al., VLDB 2015): on a hit, the entry is
- * recomputed in the background with probability {@code exp(-timeLeft / (beta × loadTime))};
- * 0 turns it off, 1 is the paper's default
+ * @param earlyRefreshBeta the XFetch beta (Vattani et al., VLDB 2015): on a hit, the
+ * entry is recomputed in the background with probability
+ * {@code exp(-timeLeft / (beta × loadTime))}; 0 turns it off, 1 is the paper's default
  */
 public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullValues, Duration nullTtl,
 		boolean localEnabled, Duration localTtl, long localMaximumSize, boolean redisEnabled, Lease lease,
@@ -59,8 +59,8 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 	}
 
 	/**
-	 * Return whether entries carry their expiry and load time (for stale-if-error or early
-	 * refresh).
+	 * Return whether entries carry their expiry and load time (for stale-if-error or
+	 * early refresh).
 	 * @return whether entries are timed
 	 */
 	public boolean timedEntries() {
@@ -68,10 +68,10 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 	}
 
 	/**
-	 * Leases (after "Scaling Memcache at Facebook", NSDI 2013): on a miss in both tiers the
-	 * caller takes a short per-key lease in Redis; only the holder loads and fills, and a
-	 * write or eviction of the key voids the lease, so a slow load never puts back a value
-	 * older than the write.
+	 * Leases (after "Scaling Memcache at Facebook", NSDI 2013): on a miss in both tiers
+	 * the caller takes a short per-key lease in Redis; only the holder loads and fills,
+	 * and a write or eviction of the key voids the lease, so a slow load never puts back
+	 * a value older than the write.
 	 *
 	 * @param enabled whether misses take leases (only with Redis)
 	 * @param ttl how long a lease outlives a holder that crashed
@@ -210,8 +210,8 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 		}
 
 		/**
-		 * Set the in-process TTL; {@code null} derives it: {@code min(ttl, 1 minute)} when
-		 * Redis is used, else {@code ttl}.
+		 * Set the in-process TTL; {@code null} derives it: {@code min(ttl, 1 minute)}
+		 * when Redis is used, else {@code ttl}.
 		 * @param localTtl the TTL or {@code null}
 		 * @return this builder
 		 */
@@ -282,7 +282,8 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 						: this.ttl;
 			}
 			return new CacheSettings(this.ttl, this.ttlJitter, this.cacheNullValues, this.nullTtl, this.localEnabled,
-					local, this.localMaximumSize, this.redisEnabled, this.lease, this.staleIfError, this.earlyRefreshBeta);
+					local, this.localMaximumSize, this.redisEnabled, this.lease, this.staleIfError,
+					this.earlyRefreshBeta);
 		}
 
 	}

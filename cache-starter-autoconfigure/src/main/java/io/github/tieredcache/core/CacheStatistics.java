@@ -102,9 +102,9 @@ public final class CacheStatistics {
 	}
 
 	/**
-	 * Return Redis entries that could not be decoded, whatever the reason (corrupt, naming
-	 * a type that is not allowed, not fitting their type), and were treated as misses and
-	 * deleted.
+	 * Return Redis entries that could not be decoded, whatever the reason (corrupt,
+	 * naming a type that is not allowed, not fitting their type), and were treated as
+	 * misses and deleted.
 	 * @return the count, the sum of {@link #undecodable(Reason)} over every reason
 	 */
 	public long undecodable() {
@@ -175,9 +175,9 @@ public final class CacheStatistics {
 
 	/**
 	 * Return values that could not be encoded for one reason:
-	 * {@link Reason#TYPE_NOT_ALLOWED} for a value of, or holding a value of, a type outside
-	 * the allow-list; {@link Reason#UNREADABLE_TYPE} for one that could be written but not
-	 * read back.
+	 * {@link Reason#TYPE_NOT_ALLOWED} for a value of, or holding a value of, a type
+	 * outside the allow-list; {@link Reason#UNREADABLE_TYPE} for one that could be
+	 * written but not read back.
 	 * @param reason the reason the codec gave
 	 * @return the count
 	 */
@@ -187,7 +187,8 @@ public final class CacheStatistics {
 
 	/**
 	 * Return how many asynchronous Redis operations were skipped because the cache's
-	 * executor was saturated (a lookup then counts as a miss; a sweep is left to the TTL).
+	 * executor was saturated (a lookup then counts as a miss; a sweep is left to the
+	 * TTL).
 	 * @return the count
 	 */
 	public long saturated() {

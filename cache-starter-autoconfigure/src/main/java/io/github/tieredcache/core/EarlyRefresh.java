@@ -16,10 +16,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Early refresh (XFetch, Vattani et al., VLDB 2015): a hit may reload its key in the
- * background before it expires, with a probability that rises as expiry nears, so that hot
- * keys never expire under load. One refresh per key at a time in this JVM, and fleet-wide
- * through a refresh lease; the reloaded value replaces the entry only if Redis still holds
- * the entry the refresh began from. Thread-safe.
+ * background before it expires, with a probability that rises as expiry nears, so that
+ * hot keys never expire under load. One refresh per key at a time in this JVM, and
+ * fleet-wide through a refresh lease; the reloaded value replaces the entry only if Redis
+ * still holds the entry the refresh began from. Thread-safe.
  */
 final class EarlyRefresh {
 
@@ -58,14 +58,14 @@ final class EarlyRefresh {
 	/**
 	 * Early refresh (XFetch, Vattani et al., VLDB 2015): recompute a fresh entry in the
 	 * background with probability {@code exp(-timeLeft / (beta × loadTime))}, so that hot
-	 * keys are reloaded before they expire. One refresh per key at a time in this JVM, and
-	 * fleet-wide through a refresh lease in Redis.
+	 * keys are reloaded before they expire. One refresh per key at a time in this JVM,
+	 * and fleet-wide through a refresh lease in Redis.
 	 */
-	void maybe(Timed timed, long now, Object localKey, Object key, Callable<?> valueLoader,
-			WriteOptions options) {
+	void maybe(Timed timed, long now, Object localKey, Object key, Callable<?> valueLoader, WriteOptions options) {
 		double beta = this.settings.earlyRefreshBeta();
 		long timeLeft = timed.expiresAt() - now;
-		// past 40 load-times the probability is below e^-40: skip the random draw and the log
+		// past 40 load-times the probability is below e^-40: skip the random draw and the
+		// log
 		if (beta == 0 || timed.loadMillis() == 0 || timeLeft > 40 * beta * timed.loadMillis()) {
 			return;
 		}
@@ -82,8 +82,8 @@ final class EarlyRefresh {
 	}
 
 	/**
-	 * XFetch's test: refresh when {@code -beta × loadTime × ln(random) >= timeLeft}, that is
-	 * with probability {@code exp(-timeLeft / (beta × loadTime))}.
+	 * XFetch's test: refresh when {@code -beta × loadTime × ln(random) >= timeLeft}, that
+	 * is with probability {@code exp(-timeLeft / (beta × loadTime))}.
 	 * @param timeLeft milliseconds until the entry expires
 	 * @param loadMillis how long its load took
 	 * @param beta the beta setting
@@ -121,7 +121,8 @@ final class EarlyRefresh {
 				return;
 			}
 			// stored only over the entry the refresh began from: a write meanwhile wins
-			this.store.storeClaimed(localKey, new Claim(CacheKeyEncoder.encode(key), redisKey, current), loaded, options, stamp);
+			this.store.storeClaimed(localKey, new Claim(CacheKeyEncoder.encode(key), redisKey, current), loaded,
+					options, stamp);
 		}
 		catch (RuntimeException ex) {
 			if (logger.isDebugEnabled()) {

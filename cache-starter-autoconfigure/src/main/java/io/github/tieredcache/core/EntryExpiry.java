@@ -11,14 +11,14 @@ import org.springframework.cache.support.NullValue;
 /**
  * How long a cache's entries live in each tier: the one place for its TTL rules.
  * <ul>
- * <li>Redis: the write's {@code ttl}, else the cache's (a cached {@code null}: the cache's
- * {@code null-ttl}), spread by {@code ttl-jitter}; a timed entry (stale-if-error, early
- * refresh) lives until its logical expiry plus {@code stale-if-error};</li>
- * <li>in-process: the write's {@code local-ttl}, else the cache's, cut to {@code null-ttl}
- * for a cached {@code null}.</li>
+ * <li>Redis: the write's {@code ttl}, else the cache's (a cached {@code null}: the
+ * cache's {@code null-ttl}), spread by {@code ttl-jitter}; a timed entry (stale-if-error,
+ * early refresh) lives until its logical expiry plus {@code stale-if-error};</li>
+ * <li>in-process: the write's {@code local-ttl}, else the cache's, cut to
+ * {@code null-ttl} for a cached {@code null}.</li>
  * </ul>
- * Also what is stored at all: a {@code null} only where nulls are cached, and only what the
- * write's condition accepts. Thread-safe.
+ * Also what is stored at all: a {@code null} only where nulls are cached, and only what
+ * the write's condition accepts. Thread-safe.
  */
 final class EntryExpiry {
 

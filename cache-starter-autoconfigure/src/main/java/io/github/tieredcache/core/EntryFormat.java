@@ -14,8 +14,8 @@ import org.springframework.cache.support.NullValue;
  * <li>{@code 0x00}: a cached {@code null};</li>
  * <li>{@code 0x01 payload}: a value, as the {@link ValueCodec} wrote it;</li>
  * <li>{@code 0x02 token}: a lease (the key is being loaded; not a value);</li>
- * <li>{@code 0x03 flags expiresAt loadMillis payload}: a {@link Timed} value (flags bit 0 is
- * a cached {@code null}; 8-byte epoch milliseconds; 4-byte milliseconds).</li>
+ * <li>{@code 0x03 flags expiresAt loadMillis payload}: a {@link Timed} value (flags bit 0
+ * is a cached {@code null}; 8-byte epoch milliseconds; 4-byte milliseconds).</li>
  * </ul>
  * Thread-safe.
  */
@@ -86,7 +86,8 @@ final class EntryFormat {
 			return new Timed(value, expiresAt, loadMillis);
 		}
 		if (bytes.length < 2 || bytes[0] != VALUE_MARKER) {
-			throw new ValueCodecException(ValueCodecException.Reason.CORRUPT, "Unknown or truncated entry format", null);
+			throw new ValueCodecException(ValueCodecException.Reason.CORRUPT, "Unknown or truncated entry format",
+					null);
 		}
 		return this.codec.decode(Arrays.copyOfRange(bytes, 1, bytes.length));
 	}

@@ -53,38 +53,37 @@ import org.springframework.util.ClassUtils;
  * Strings, booleans, ints and doubles are written as plain JSON; every other value
  * carries its class name ({@code "@class"} inside objects, a {@code ["type", value]}
  * wrapper around scalars and collections) so that a {@code Long}, a {@code Set} or a
- * record nested in a list reads back as what was written. Unknown properties are
- * ignored so that a value written by an older or newer version of a class still reads.
+ * record nested in a list reads back as what was written. Unknown properties are ignored
+ * so that a value written by an older or newer version of a class still reads.
  * <p>
  * The allow-list is:
  * <ul>
  * <li>the value types of {@link #PLATFORM_TYPES}: boxed primitives, {@code String},
- * {@code BigDecimal}, {@code BigInteger}, {@code UUID}, {@code Locale},
- * {@code Currency}, {@code Date}, the {@code java.time} values, the {@code java.util}
- * collections and maps (with the classes behind {@code List.of},
- * {@code Collections.unmodifiableList}, {@code Collections.emptyList},
- * {@code Arrays.asList} and the like);</li>
+ * {@code BigDecimal}, {@code BigInteger}, {@code UUID}, {@code Locale}, {@code Currency},
+ * {@code Date}, the {@code java.time} values, the {@code java.util} collections and maps
+ * (with the classes behind {@code List.of}, {@code Collections.unmodifiableList},
+ * {@code Collections.emptyList}, {@code Arrays.asList} and the like);</li>
  * <li>the classes, records and enums of the application's packages: an entry
  * {@code com.example.catalog} allows that package only, {@code com.example.**} the
  * package and all its sub-packages. An application class is refused when it extends a
- * class outside the list (a {@code Thread}, a {@code Timer}) or declares a property
- * whose type is outside it (a {@code URI}, a {@code Class});</li>
+ * class outside the list (a {@code Thread}, a {@code Timer}) or declares a property whose
+ * type is outside it (a {@code URI}, a {@code Class});</li>
  * <li>arrays of the above and of primitives.</li>
  * </ul>
- * Nothing else: no class of the default package, no {@code java.*} type beyond the
- * list. A class name read from Redis is checked as a name first; only a name in an
- * application package is then loaded, without being initialized, to check its
- * superclasses and properties. A refused name is never loaded, so no static initializer
- * of a refused class ever runs.
+ * Nothing else: no class of the default package, no {@code java.*} type beyond the list.
+ * A class name read from Redis is checked as a name first; only a name in an application
+ * package is then loaded, without being initialized, to check its superclasses and
+ * properties. A refused name is never loaded, so no static initializer of a refused class
+ * ever runs.
  * <p>
  * Writing checks the type of the value and of every value nested in it. A value that
- * could be written but not read back (a nested type outside the list, no way to
- * construct it) is refused by {@link #encode(Object)} with a
- * {@link ValueCodecException} naming the type and the property to change, and the first
- * refusal of each type is logged as a warning. The first value of each class is also
- * decoded once after it is written, and the verdict is kept for the class. A
- * {@link TieredCache} never lets such an exception reach its caller: it keeps the value
- * out of Redis and counts it ({@link CacheStatistics#unencodable(ValueCodecException.Reason)}).
+ * could be written but not read back (a nested type outside the list, no way to construct
+ * it) is refused by {@link #encode(Object)} with a {@link ValueCodecException} naming the
+ * type and the property to change, and the first refusal of each type is logged as a
+ * warning. The first value of each class is also decoded once after it is written, and
+ * the verdict is kept for the class. A {@link TieredCache} never lets such an exception
+ * reach its caller: it keeps the value out of Redis and counts it
+ * ({@link CacheStatistics#unencodable(ValueCodecException.Reason)}).
  * <p>
  * Thread-safe.
  */
@@ -104,8 +103,8 @@ public final class JacksonValueCodec implements ValueCodec {
 			// java.util collections and maps
 			"java.util.ArrayList", "java.util.LinkedList", "java.util.ArrayDeque", "java.util.HashSet",
 			"java.util.LinkedHashSet", "java.util.TreeSet", "java.util.HashMap", "java.util.LinkedHashMap",
-			"java.util.TreeMap", "java.util.EnumMap", "java.util.EnumSet",
-			"java.util.concurrent.ConcurrentHashMap", "java.util.concurrent.CopyOnWriteArrayList",
+			"java.util.TreeMap", "java.util.EnumMap", "java.util.EnumSet", "java.util.concurrent.ConcurrentHashMap",
+			"java.util.concurrent.CopyOnWriteArrayList",
 			// what List.of, Set.of, Map.of, Collections.* and Arrays.asList return
 			"java.util.ImmutableCollections$List12", "java.util.ImmutableCollections$ListN",
 			"java.util.ImmutableCollections$Set12", "java.util.ImmutableCollections$SetN",
@@ -188,13 +187,13 @@ public final class JacksonValueCodec implements ValueCodec {
 	}
 
 	/**
-	 * Create a codec over a mapper built from the given builder (for example Spring Boot's,
-	 * with the {@code spring.jackson.*} properties and the application's customizers
-	 * applied), which reads only the {@link #PLATFORM_TYPES} and the types of the given
-	 * packages. Whatever the builder was told, the codec's type information, its
-	 * allow-list (as the default typing and as the polymorphic type validator) and its
-	 * tolerance of unknown properties are applied last, and problem handlers are removed
-	 * (one could turn an unknown type id into a type of its choosing), so no
+	 * Create a codec over a mapper built from the given builder (for example Spring
+	 * Boot's, with the {@code spring.jackson.*} properties and the application's
+	 * customizers applied), which reads only the {@link #PLATFORM_TYPES} and the types of
+	 * the given packages. Whatever the builder was told, the codec's type information,
+	 * its allow-list (as the default typing and as the polymorphic type validator) and
+	 * its tolerance of unknown properties are applied last, and problem handlers are
+	 * removed (one could turn an unknown type id into a type of its choosing), so no
 	 * customization switches the allow-list off. The builder is consumed.
 	 * @param builder the builder to start from
 	 * @param allowedPackages the application's packages: {@code com.example.catalog} for
@@ -248,9 +247,9 @@ public final class JacksonValueCodec implements ValueCodec {
 	}
 
 	/**
-	 * Return whether values of a type can be written and read back, checking the type
-	 * and its declared type graph: superclasses, record components and bean properties,
-	 * and the element types they declare. A property declared as an interface or
+	 * Return whether values of a type can be written and read back, checking the type and
+	 * its declared type graph: superclasses, record components and bean properties, and
+	 * the element types they declare. A property declared as an interface or
 	 * {@code Object} is accepted: what it holds is checked when it is written.
 	 * @param type a type, primitives already boxed
 	 * @return whether the type and everything it declares is allowed
@@ -281,7 +280,8 @@ public final class JacksonValueCodec implements ValueCodec {
 		}
 		if (UNWRAPPED.contains(type)) {
 			throw refuse(verdict, new ValueCodecException(ValueCodecException.Reason.TYPE_NOT_ALLOWED, type.getName()
-					+ " cannot be cached as such (it would read back as its content); cache a record holding it", null));
+					+ " cannot be cached as such (it would read back as its content); cache a record holding it",
+					null));
 		}
 		byte[] bytes;
 		try {
@@ -308,9 +308,11 @@ public final class JacksonValueCodec implements ValueCodec {
 			catch (ValueCodecException ex) {
 				ValueCodecException.Reason reason = (ex.getReason() == ValueCodecException.Reason.TYPE_NOT_ALLOWED)
 						? ex.getReason() : ValueCodecException.Reason.UNREADABLE_TYPE;
-				throw refuse(verdict, new ValueCodecException(reason, "Values of " + type.getName()
-						+ " can be written but not read back (" + ex.getMessage() + "); give it a constructor Jackson "
-						+ "can use (a record, a no-argument constructor and setters, or @JsonCreator)", ex));
+				throw refuse(verdict, new ValueCodecException(reason,
+						"Values of " + type.getName() + " can be written but not read back (" + ex.getMessage()
+								+ "); give it a constructor Jackson "
+								+ "can use (a record, a no-argument constructor and setters, or @JsonCreator)",
+						ex));
 			}
 		}
 		return bytes;
@@ -352,8 +354,8 @@ public final class JacksonValueCodec implements ValueCodec {
 				throw new ValueCodecException(ValueCodecException.Reason.TYPE_NOT_ALLOWED,
 						"Cached value refused: " + notAllowed.getOriginalMessage(), null);
 			}
-			ValueCodecException.Reason reason = (ex instanceof StreamReadException)
-					? ValueCodecException.Reason.CORRUPT : ValueCodecException.Reason.UNREADABLE_TYPE;
+			ValueCodecException.Reason reason = (ex instanceof StreamReadException) ? ValueCodecException.Reason.CORRUPT
+					: ValueCodecException.Reason.UNREADABLE_TYPE;
 			throw new ValueCodecException(reason, "Cannot read cached value: " + ex.getOriginalMessage(), ex);
 		}
 		if (value == null) {
@@ -536,8 +538,8 @@ public final class JacksonValueCodec implements ValueCodec {
 		}
 
 		/**
-		 * Return why a class and its declared type graph are not allowed, or
-		 * {@code null} if they are.
+		 * Return why a class and its declared type graph are not allowed, or {@code null}
+		 * if they are.
 		 */
 		@Nullable String problem(Class<?> type) {
 			Object problem = this.problems.get(type);

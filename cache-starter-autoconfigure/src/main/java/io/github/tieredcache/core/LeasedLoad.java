@@ -15,12 +15,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * Leases (after "Scaling Memcache at Facebook", NSDI 2013): a key missing from both tiers
  * is loaded once across the fleet. The first caller takes a lease in the key itself; it
- * loads and replaces the lease with the value, atomically, only if the lease is still there
- * (a write or eviction meanwhile replaced or removed it, and the loaded value then goes to
- * the caller only). Others wait for the value up to {@code lease.max-wait}, polling with a
- * doubling pause, then load themselves and store only where nothing is stored yet. A stale
- * entry kept for stale-if-error is replaced by a lease atomically, and put back (for what
- * is left of its window) if the load fails. Thread-safe.
+ * loads and replaces the lease with the value, atomically, only if the lease is still
+ * there (a write or eviction meanwhile replaced or removed it, and the loaded value then
+ * goes to the caller only). Others wait for the value up to {@code lease.max-wait},
+ * polling with a doubling pause, then load themselves and store only where nothing is
+ * stored yet. A stale entry kept for stale-if-error is replaced by a lease atomically,
+ * and put back (for what is left of its window) if the load fails. Thread-safe.
  */
 final class LeasedLoad {
 
@@ -56,13 +56,12 @@ final class LeasedLoad {
 
 	/**
 	 * Load a key missing from both tiers under a lease: take it with {@code SET NX}; the
-	 * holder loads and fills through {@link RedisTier#replaceLease}, which fails if a write
-	 * or eviction replaced the lease meanwhile (the loaded value then goes to the caller
-	 * only). Others find the lease, wait for the fill up to {@code lease.wait}, then load
-	 * themselves and store only if the key is still absent.
+	 * holder loads and fills through {@link RedisTier#replaceLease}, which fails if a
+	 * write or eviction replaced the lease meanwhile (the loaded value then goes to the
+	 * caller only). Others find the lease, wait for the fill up to {@code lease.wait},
+	 * then load themselves and store only if the key is still absent.
 	 */
-	Object load(Object localKey, Object key, Callable<?> valueLoader, WriteOptions options,
-			long stamp) {
+	Object load(Object localKey, Object key, Callable<?> valueLoader, WriteOptions options, long stamp) {
 		String encoded = CacheKeyEncoder.encode(key);
 		CacheNamespace.Version ns = this.store.namespaceFor(encoded);
 		RedisTier redis = this.redis;
@@ -80,13 +79,15 @@ final class LeasedLoad {
 				return loadAndFill(localKey, key, encoded, redisKey, lease, null, valueLoader, options, stamp);
 			}
 			if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
-				return this.store.storeUnclaimed(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
+				return this.store.storeUnclaimed(localKey, key, this.store.callLoader(key, valueLoader), options,
+						stamp);
 			}
 			byte[] present = result.previous();
 			if (present != null && !EntryFormat.isLease(present)) {
 				Object stored = this.entries.decode(redisKey, present);
 				if (stored instanceof Timed timed && !timed.isFresh(this.clock.millis())) {
-					// a stale entry kept for stale-if-error: take the lease in its place, atomically
+					// a stale entry kept for stale-if-error: take the lease in its place,
+					// atomically
 					if (redis.replaceLease(redisKey, present, lease, this.settings.lease().ttl())) {
 						return loadAndFill(localKey, key, encoded, redisKey, lease, present, valueLoader, options,
 								stamp);
@@ -133,7 +134,8 @@ final class LeasedLoad {
 			Timed stale = (staleEntry != null) ? this.entries.decodeTimed(staleEntry) : null;
 			long left = (stale != null) ? this.expiry.staleMillisLeft(stale) : 0;
 			if (staleEntry != null && left > 0) {
-				// put the stale entry back for the other instances' stale-if-error, for what is
+				// put the stale entry back for the other instances' stale-if-error, for
+				// what is
 				// left of its window only
 				this.redis.replaceLease(redisKey, lease, staleEntry, Duration.ofMillis(left));
 			}

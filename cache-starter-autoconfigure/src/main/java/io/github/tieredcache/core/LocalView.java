@@ -28,8 +28,8 @@ final class LocalView {
 	 * @param local the tier, or {@code null}
 	 * @param guard the guard the tier also uses
 	 * @param expiry the in-process TTL rules
-	 * @param watched whether an invalidation bus vouches for the tier (only then is it ever
-	 * distrusted)
+	 * @param watched whether an invalidation bus vouches for the tier (only then is it
+	 * ever distrusted)
 	 * @param usable whether it may serve from the start
 	 */
 	LocalView(@Nullable LocalTier local, FillGuard guard, EntryExpiry expiry, boolean watched, boolean usable) {
@@ -119,7 +119,8 @@ final class LocalView {
 	}
 
 	/**
-	 * Serve what the tier holds, without emptying it (Redis is unreachable: nobody can write).
+	 * Serve what the tier holds, without emptying it (Redis is unreachable: nobody can
+	 * write).
 	 */
 	void serveDuringOutage() {
 		if (this.watched) {
@@ -145,8 +146,8 @@ final class LocalView {
 	 * @return the value present, or {@code null} if this one was stored
 	 */
 	@Nullable Object putIfAbsent(Object localKey, Object stored, WriteOptions options) {
-		return (this.local != null)
-				? this.local.putIfAbsent(localKey, stored, this.expiry.localTtl(stored, options)) : null;
+		return (this.local != null) ? this.local.putIfAbsent(localKey, stored, this.expiry.localTtl(stored, options))
+				: null;
 	}
 
 	boolean isWatched() {

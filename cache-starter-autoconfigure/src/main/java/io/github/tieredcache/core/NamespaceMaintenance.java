@@ -57,8 +57,8 @@ final class NamespaceMaintenance {
 	}
 
 	/**
-	 * Move to a new version and empty the in-process tier; a version Redis did not take is
-	 * remembered (the cache then does not read Redis until it is applied).
+	 * Move to a new version and empty the in-process tier; a version Redis did not take
+	 * is remembered (the cache then does not read Redis until it is applied).
 	 */
 	void clear() {
 		CacheNamespace.Version previous = this.namespace.known();
@@ -75,8 +75,8 @@ final class NamespaceMaintenance {
 	}
 
 	/**
-	 * Clear, then wait for the acknowledgements of the instances the bus heard from within
-	 * the last two heartbeat intervals, at most one heartbeat interval.
+	 * Clear, then wait for the acknowledgements of the instances the bus heard from
+	 * within the last two heartbeat intervals, at most one heartbeat interval.
 	 */
 	void invalidate() {
 		clear();
@@ -87,8 +87,8 @@ final class NamespaceMaintenance {
 	}
 
 	/**
-	 * Another instance cleared the cache: forget the version, empty the in-process tier and
-	 * acknowledge (off the bus's thread, which may be the client's event loop).
+	 * Another instance cleared the cache: forget the version, empty the in-process tier
+	 * and acknowledge (off the bus's thread, which may be the client's event loop).
 	 */
 	void clearedElsewhere(@Nullable String announced) {
 		this.namespace.forget();

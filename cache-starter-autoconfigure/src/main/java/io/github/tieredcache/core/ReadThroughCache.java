@@ -13,9 +13,9 @@ import org.springframework.util.Assert;
 /**
  * Read-through: a {@link TieredCache} configured with its loader, so callers only ever
  * ask for keys. {@link #get(Object)} loads a missing key (once per key per JVM however
- * many threads miss it); {@link #getAll(Collection)} serves in-process hits, reads the rest
- * from Redis with one {@code MGET}, and loads what is still missing with one call of the
- * batch loader (or the single-key loader per key when no batch loader was given).
+ * many threads miss it); {@link #getAll(Collection)} serves in-process hits, reads the
+ * rest from Redis with one {@code MGET}, and loads what is still missing with one call of
+ * the batch loader (or the single-key loader per key when no batch loader was given).
  * <p>
  * Create one with {@link TieredCacheManager#readThrough(String, Function)}. Thread-safe.
  *
@@ -42,7 +42,8 @@ public final class ReadThroughCache<K, V> {
 	 * Return the value of a key, loading it on a miss.
 	 * @param key the key
 	 * @return the value, or {@code null} if the loader found none
-	 * @throws org.springframework.cache.Cache.ValueRetrievalException if the loader throws
+	 * @throws org.springframework.cache.Cache.ValueRetrievalException if the loader
+	 * throws
 	 */
 	public @Nullable V get(K key) {
 		return this.cache.get(key, () -> this.loader.apply(key));
@@ -51,9 +52,10 @@ public final class ReadThroughCache<K, V> {
 	/**
 	 * Return the values of several keys, loading the missing ones in one batch.
 	 * @param keys the keys
-	 * @return the values found or loaded, by key, in the order of {@code keys}; keys without
-	 * a value are absent
-	 * @throws org.springframework.cache.Cache.ValueRetrievalException if the loader throws
+	 * @return the values found or loaded, by key, in the order of {@code keys}; keys
+	 * without a value are absent
+	 * @throws org.springframework.cache.Cache.ValueRetrievalException if the loader
+	 * throws
 	 */
 	public Map<K, V> getAll(Collection<? extends K> keys) {
 		return this.cache.getAll(keys, this.batchLoader, WriteOptions.DEFAULT);

@@ -10,9 +10,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A cache's entries as Redis bytes, and what happens when they cannot be: a value that
- * cannot be encoded stays out of Redis; bytes that cannot be decoded (corrupt, or naming a
- * type the codec refuses) are a miss and are deleted. Either is counted by reason in the
- * cache's statistics and logged once, never thrown. Thread-safe.
+ * cannot be encoded stays out of Redis; bytes that cannot be decoded (corrupt, or naming
+ * a type the codec refuses) are a miss and are deleted. Either is counted by reason in
+ * the cache's statistics and logged once, never thrown. Thread-safe.
  */
 final class RedisEntries {
 
@@ -52,8 +52,8 @@ final class RedisEntries {
 	}
 
 	/**
-	 * Decode what Redis holds: {@code null} for absent keys and leases, and for entries that
-	 * cannot be decoded (which are then deleted).
+	 * Decode what Redis holds: {@code null} for absent keys and leases, and for entries
+	 * that cannot be decoded (which are then deleted).
 	 */
 	@Nullable Object decode(byte[] redisKey, byte @Nullable [] bytes) {
 		if (bytes == null) {

@@ -47,8 +47,8 @@ final class StaleIfError {
 
 	/**
 	 * The loader failed and a stale entry exists: serve it, and keep serving it from the
-	 * in-process tier for a short while before the next load attempt — never past the end of
-	 * its stale-if-error window, which re-serving does not extend.
+	 * in-process tier for a short while before the next load attempt — never past the end
+	 * of its stale-if-error window, which re-serving does not extend.
 	 * @throws ValueRetrievalException the load's failure, once the window has ended
 	 */
 	Object serve(Object localKey, Timed stale, ValueRetrievalException failure) {
@@ -63,8 +63,8 @@ final class StaleIfError {
 			logger.warn("Cache '" + this.name + "' serves a stale entry because its loader failed (logged once; see"
 					+ " the cache statistics for the count): " + failure.getCause());
 		}
-		Duration retry = (this.settings.staleIfError().compareTo(RETRY_INTERVAL) < 0)
-				? this.settings.staleIfError() : RETRY_INTERVAL;
+		Duration retry = (this.settings.staleIfError().compareTo(RETRY_INTERVAL) < 0) ? this.settings.staleIfError()
+				: RETRY_INTERVAL;
 		long until = Math.min(now + retry.toMillis(), deadline);
 		Timed retryLater = new Timed(stale.value(), until, stale.loadMillis(), deadline);
 		this.localView.fill(localKey, retryLater, Duration.ofMillis(Math.max(1, until - now)), this.localView.stamp());

@@ -43,7 +43,8 @@ import org.springframework.cache.support.NullValue;
  * Nothing here throws because Redis failed or because an entry in Redis could not be
  * decoded: such an entry is a miss (counted in {@link #getStatistics()}, logged once and
  * deleted), a failed command is a miss or a skipped write. {@link #put(Object, Object)}
- * of {@code null} in a cache that does not cache nulls evicts the key instead of throwing.
+ * of {@code null} in a cache that does not cache nulls evicts the key instead of
+ * throwing.
  * <p>
  * Thread-safe.
  */
@@ -127,9 +128,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * <p>
 	 * Meant for size and statistics only: its keys are local keys (scalars and strings as
 	 * they are, other keys in their encoded form) and its values the cache's stored form
-	 * (Spring's {@code NullValue} for a cached {@code null}, internal wrappers for entries
-	 * with their own expiry or stale-if-error data). Writing to it bypasses Redis, the
-	 * invalidation bus and every guard of this cache: use this cache's own methods instead.
+	 * (Spring's {@code NullValue} for a cached {@code null}, internal wrappers for
+	 * entries with their own expiry or stale-if-error data). Writing to it bypasses
+	 * Redis, the invalidation bus and every guard of this cache: use this cache's own
+	 * methods instead.
 	 * @return the native cache
 	 */
 	@Override
@@ -155,10 +157,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Return the Redis key prefix of the current namespace, learning the namespace version
-	 * from Redis if it is not known yet.
-	 * @return the prefix, such as {@code app:users:v3:}, or {@code null} if this cache does
-	 * not use Redis or Redis cannot tell the version now
+	 * Return the Redis key prefix of the current namespace, learning the namespace
+	 * version from Redis if it is not known yet.
+	 * @return the prefix, such as {@code app:users:v3:}, or {@code null} if this cache
+	 * does not use Redis or Redis cannot tell the version now
 	 */
 	public @Nullable String currentRedisKeyPrefix() {
 		CacheNamespace.Version ns = this.store.namespace();
@@ -229,8 +231,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			if (stored == null) {
 				try {
 					stored = (this.leasedLoad != null && this.settings.lease().enabled())
-							? this.leasedLoad.load(localKey, key, valueLoader, options, stamp)
-							: this.store.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
+							? this.leasedLoad.load(localKey, key, valueLoader, options, stamp) : this.store
+								.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
 				}
 				catch (ValueRetrievalException ex) {
 					if (!(candidate instanceof Timed stale)) {
@@ -340,8 +342,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		CompletableFuture<@Nullable Object> remote = (this.redis != null)
 				? this.store.supplyAsync(() -> this.store.lookupRemote(localKey, key, stamp), null)
 				: CompletableFuture.completedFuture(null);
-		remote.thenCompose((found) -> (found != null) ? CompletableFuture.completedFuture(found)
-				: loadAsync(localKey, key, valueLoader, options, stamp))
+		remote
+			.thenCompose((found) -> (found != null) ? CompletableFuture.completedFuture(found)
+					: loadAsync(localKey, key, valueLoader, options, stamp))
 			.whenComplete((value, ex) -> {
 				if (ex != null) {
 					load.completeExceptionally((ex instanceof CompletionException) ? ex.getCause() : ex);
@@ -357,7 +360,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	private <T> CompletableFuture<Object> loadAsync(Object localKey, Object key,
 			Supplier<CompletableFuture<T>> valueLoader, WriteOptions options, long stamp) {
 		CompletableFuture<TwoTierStore.@Nullable Claim> claimed = this.store.leasesApply()
-				? this.store.supplyAsync(() -> this.store.claim(CacheKeyEncoder.encode(key)), null) : CompletableFuture.completedFuture(null);
+				? this.store.supplyAsync(() -> this.store.claim(CacheKeyEncoder.encode(key)), null)
+				: CompletableFuture.completedFuture(null);
 		return claimed.thenCompose((claim) -> {
 			this.statistics.loads.increment();
 			CompletableFuture<T> loaded;
@@ -377,13 +381,19 @@ public class TieredCache extends AbstractValueAdaptingCache {
 						}, null);
 					}
 				}
-			}).thenCompose((value) -> this.store.supplyAsync(() -> (claim != null)
-					? this.store.storeClaimed(localKey, claim, new TwoTierStore.Loaded(value, 0), options, stamp)
-					: this.store.leasesApply()
-							? this.store.storeUnclaimed(localKey, key, new TwoTierStore.Loaded(value, 0), options, stamp)
-							: this.store.storeLoaded(localKey, key, new TwoTierStore.Loaded(value, 0), options, stamp),
-					// saturated: the value goes to the caller unstored (the lease expires)
-					() -> this.expiry.timed(EntryExpiry.toStored(value), 0, options)));
+			})
+				.thenCompose((value) -> this.store.supplyAsync(
+						() -> (claim != null)
+								? this.store.storeClaimed(localKey, claim, new TwoTierStore.Loaded(value, 0), options,
+										stamp)
+								: this.store.leasesApply()
+										? this.store.storeUnclaimed(localKey, key, new TwoTierStore.Loaded(value, 0),
+												options, stamp)
+										: this.store.storeLoaded(localKey, key, new TwoTierStore.Loaded(value, 0),
+												options, stamp),
+						// saturated: the value goes to the caller unstored (the lease
+						// expires)
+						() -> this.expiry.timed(EntryExpiry.toStored(value), 0, options)));
 		});
 	}
 
@@ -393,8 +403,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Store a value in both tiers, with per-write options. A {@code null} value that is not
-	 * to be cached evicts the key.
+	 * Store a value in both tiers, with per-write options. A {@code null} value that is
+	 * not to be cached evicts the key.
 	 * @param key the key
 	 * @param value the value
 	 * @param options how the value is stored
@@ -476,9 +486,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	/**
 	 * Clear, and return once every other instance has applied the clear: entries are
 	 * invisible to every instance's next lookup when it returns (Spring's contract). Each
-	 * instance the bus heard from within the last two heartbeat intervals acknowledges the
-	 * clear through a counter in Redis; this waits for those acknowledgements at most one
-	 * heartbeat interval (an instance that cannot acknowledge within it has lost its
+	 * instance the bus heard from within the last two heartbeat intervals acknowledges
+	 * the clear through a counter in Redis; this waits for those acknowledgements at most
+	 * one heartbeat interval (an instance that cannot acknowledge within it has lost its
 	 * subscription, and bypasses its in-process tier within the bus bound).
 	 * @return {@code true} if this cache has only an in-process tier and it held entries,
 	 * otherwise {@code false} (presence in Redis is not determined)
@@ -508,8 +518,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Apply another instance's clear: forget the namespace version (the next operation reads
-	 * it from Redis) and empty the in-process tier.
+	 * Apply another instance's clear: forget the namespace version (the next operation
+	 * reads it from Redis) and empty the in-process tier.
 	 */
 	void clearedElsewhere(@Nullable String announced) {
 		if (this.maintenance != null) {
@@ -521,13 +531,14 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Stop trusting the in-process tier: empty it, forget the namespace version, and bypass
-	 * the tier unless {@code usable}.
+	 * Stop trusting the in-process tier: empty it, forget the namespace version, and
+	 * bypass the tier unless {@code usable}.
 	 * @param usable whether the tier may serve again at once
 	 */
 	void distrustLocal(boolean usable) {
 		if (this.localView.isWatched()) {
-			// the version first, so that nothing read under the old one lands after the flush
+			// the version first, so that nothing read under the old one lands after the
+			// flush
 			this.store.forgetNamespace();
 			this.localView.distrust(usable);
 		}
@@ -562,8 +573,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Return whether the in-process tier is serving (it is bypassed while the invalidation
-	 * bus cannot vouch for it).
+	 * Return whether the in-process tier is serving (it is bypassed while the
+	 * invalidation bus cannot vouch for it).
 	 * @return whether lookups use the in-process tier
 	 */
 	public boolean isLocalTierServing() {
@@ -571,8 +582,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Re-read the namespace version and apply what this instance remembered: called by the
-	 * manager periodically and when Redis is back.
+	 * Re-read the namespace version and apply what this instance remembered: called by
+	 * the manager periodically and when Redis is back.
 	 */
 	void maintainNamespace() {
 		if (this.maintenance != null) {

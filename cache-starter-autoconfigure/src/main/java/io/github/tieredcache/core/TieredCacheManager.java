@@ -105,8 +105,7 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		Map<String, CacheSettings> explicit = new LinkedHashMap<>(builder.caches);
 		CacheSettings defaults = builder.defaults;
 		Function<String, CacheSettings> resolver = builder.settingsResolver;
-		this.settingsResolver = (resolver != null) ? resolver
-				: (name) -> explicit.getOrDefault(name, defaults);
+		this.settingsResolver = (resolver != null) ? resolver : (name) -> explicit.getOrDefault(name, defaults);
 		if (builder.executor != null) {
 			this.executor = builder.executor;
 			this.ownedExecutor = null;
@@ -115,7 +114,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		else {
 			this.ownedExecutor = defaultExecutor();
 			this.executor = this.ownedExecutor;
-			// Caffeine hands maintenance off often; a pool that may start a thread per task would
+			// Caffeine hands maintenance off often; a pool that may start a thread per
+			// task would
 			// make hits slow
 			this.localMaintenanceExecutor = ForkJoinPool.commonPool();
 		}
@@ -159,7 +159,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	}
 
 	private TieredCache createCache(String name) {
-		// with the bus's trust changes, so a new cache starts trusted exactly when the others are
+		// with the bus's trust changes, so a new cache starts trusted exactly when the
+		// others are
 		synchronized (this.trustLock) {
 			return this.caches.computeIfAbsent(name, (key) -> {
 				TieredCache cache = new TieredCache(key, this.settingsResolver.apply(key), this.infrastructure);
@@ -180,13 +181,14 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	 * @return the read-through cache
 	 * @throws IllegalStateException if the cache does not exist and cannot be created
 	 */
-	public <K, V> ReadThroughCache<K, V> readThrough(String cacheName, Function<? super K, ? extends @Nullable V> loader) {
+	public <K, V> ReadThroughCache<K, V> readThrough(String cacheName,
+			Function<? super K, ? extends @Nullable V> loader) {
 		return new ReadThroughCache<>(requireCache(cacheName), loader, null);
 	}
 
 	/**
-	 * Return a read-through view of a cache whose {@code getAll} loads the missing keys in
-	 * one call of a batch loader.
+	 * Return a read-through view of a cache whose {@code getAll} loads the missing keys
+	 * in one call of a batch loader.
 	 * @param <K> the key type
 	 * @param <V> the value type
 	 * @param cacheName the cache, created as {@link #getCache(String)} creates caches
@@ -195,7 +197,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	 * @return the read-through cache
 	 * @throws IllegalStateException if the cache does not exist and cannot be created
 	 */
-	public <K, V> ReadThroughCache<K, V> readThrough(String cacheName, Function<? super K, ? extends @Nullable V> loader,
+	public <K, V> ReadThroughCache<K, V> readThrough(String cacheName,
+			Function<? super K, ? extends @Nullable V> loader,
 			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader) {
 		return new ReadThroughCache<>(requireCache(cacheName), loader, batchLoader);
 	}
@@ -223,8 +226,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 	}
 
 	/**
-	 * Return the command path the caches send every Redis command through (timeout, circuit
-	 * breaker), for other Redis users of the starter such as write-behind.
+	 * Return the command path the caches send every Redis command through (timeout,
+	 * circuit breaker), for other Redis users of the starter such as write-behind.
 	 * @return the Redis tier, or {@code null} without Redis
 	 */
 	public @Nullable RedisTier getRedisTier() {
@@ -241,8 +244,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 	/**
 	 * Check that Redis answers, logging the outcome: a warning if it does not (the caches
-	 * then serve from the in-process tier and the loader until it does). Blocks for at most
-	 * the connection timeout; meant for a background thread at start-up.
+	 * then serve from the in-process tier and the loader until it does). Blocks for at
+	 * most the connection timeout; meant for a background thread at start-up.
 	 * @return whether Redis answered; {@code false} too without a Redis tier
 	 */
 	public boolean checkRedis() {
@@ -270,8 +273,9 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 	/**
 	 * Redis answers again after an outage: other instances' writes and evictions may have
-	 * been missed meanwhile, so every in-process tier is emptied and every namespace version
-	 * re-read (or, if more writes missed Redis than could be remembered, every cache cleared).
+	 * been missed meanwhile, so every in-process tier is emptied and every namespace
+	 * version re-read (or, if more writes missed Redis than could be remembered, every
+	 * cache cleared).
 	 */
 	private void redisRecovered() {
 		for (TieredCache cache : this.caches.values()) {
@@ -311,10 +315,10 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 	/**
 	 * The in-process epoch ({@code <prefix>:l1-epoch}): an instance whose invalidations
-	 * could not be published increments it; every instance reads it each maintenance period
-	 * and empties its in-process tiers when it moved. So a writer whose {@code PUBLISH} is
-	 * refused, or whose last messages were lost, cannot leave the others serving what it
-	 * overwrote for longer than two periods.
+	 * could not be published increments it; every instance reads it each maintenance
+	 * period and empties its in-process tiers when it moved. So a writer whose
+	 * {@code PUBLISH} is refused, or whose last messages were lost, cannot leave the
+	 * others serving what it overwrote for longer than two periods.
 	 */
 	private void checkLocalEpoch() {
 		RedisTier redis = this.redis;
@@ -493,8 +497,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		}
 
 		/**
-		 * Set how long the cache waits for one Redis command, whatever the application's own
-		 * Redis timeout (default 250 ms).
+		 * Set how long the cache waits for one Redis command, whatever the application's
+		 * own Redis timeout (default 250 ms).
 		 * @param commandTimeout the timeout
 		 * @return this builder
 		 */
@@ -505,8 +509,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		}
 
 		/**
-		 * Set when the cache stops using Redis and how often it then checks whether Redis is
-		 * back (default: 5 failures in a row; every 500 ms).
+		 * Set when the cache stops using Redis and how often it then checks whether Redis
+		 * is back (default: 5 failures in a row; every 500 ms).
 		 * @param failureThreshold failed commands in a row that open the circuit breaker
 		 * @param probeInterval how often an open breaker pings Redis
 		 * @return this builder
@@ -520,9 +524,9 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		}
 
 		/**
-		 * Keep the in-process tiers of all instances coherent through an invalidation bus on
-		 * this Redis channel (off unless called; the auto-configuration turns it on). Needs
-		 * {@link #redis(RedisConnectionFactory) Redis}.
+		 * Keep the in-process tiers of all instances coherent through an invalidation bus
+		 * on this Redis channel (off unless called; the auto-configuration turns it on).
+		 * Needs {@link #redis(RedisConnectionFactory) Redis}.
 		 * @param channel the channel, such as {@code <key-prefix>:invalidation}
 		 * @param heartbeatInterval how long the bus may be silent before the in-process
 		 * tiers are emptied and bypassed
@@ -635,8 +639,9 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		}
 
 		/**
-		 * Set the wall clock of entry expiry for stale-if-error and early refresh (default: a
-		 * millisecond-coarse clock read without a system call; tests inject their own).
+		 * Set the wall clock of entry expiry for stale-if-error and early refresh
+		 * (default: a millisecond-coarse clock read without a system call; tests inject
+		 * their own).
 		 * @param clock the clock
 		 * @return this builder
 		 */

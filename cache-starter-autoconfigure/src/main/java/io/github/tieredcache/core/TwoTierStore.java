@@ -15,16 +15,16 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.cache.Cache.ValueRetrievalException;
 
 /**
- * The two tiers of one cache and the order every path uses them in: a write goes to Redis,
- * then to the in-process tier, then to the other instances (the bus); a read goes to the
- * in-process tier, then to Redis, whose hit fills the in-process tier unless the key was
- * invalidated since the read began. Loaded values are stored over a {@link Claim} (a lease
- * in the key itself) where leases apply, so that a load racing a write never stores an
- * older value.
+ * The two tiers of one cache and the order every path uses them in: a write goes to
+ * Redis, then to the in-process tier, then to the other instances (the bus); a read goes
+ * to the in-process tier, then to Redis, whose hit fills the in-process tier unless the
+ * key was invalidated since the read began. Loaded values are stored over a {@link Claim}
+ * (a lease in the key itself) where leases apply, so that a load racing a write never
+ * stores an older value.
  * <p>
  * A write that cannot be applied in Redis is remembered by the cache's
- * {@link CacheNamespace}; reads of a key with such a write skip Redis until it is applied.
- * Thread-safe.
+ * {@link CacheNamespace}; reads of a key with such a write skip Redis until it is
+ * applied. Thread-safe.
  */
 final class TwoTierStore {
 
@@ -87,14 +87,14 @@ final class TwoTierStore {
 		}
 	}
 
-
 	CacheNamespace.@Nullable Version namespace() {
 		return (this.namespace != null) ? this.namespace.current() : null;
 	}
 
 	/**
-	 * Return the version to read a key from, or {@code null} if Redis must not be read for
-	 * it: the version is unknown, or a write of the key has still to be applied there.
+	 * Return the version to read a key from, or {@code null} if Redis must not be read
+	 * for it: the version is unknown, or a write of the key has still to be applied
+	 * there.
 	 */
 	CacheNamespace.@Nullable Version namespaceFor(String encoded) {
 		CacheNamespace namespace = this.namespace;
@@ -159,9 +159,9 @@ final class TwoTierStore {
 	}
 
 	/**
-	 * Store a value a loader returned, unless its key was written or invalidated since the
-	 * load began (the loaded value may then be older than the write: it goes back to the
-	 * caller only).
+	 * Store a value a loader returned, unless its key was written or invalidated since
+	 * the load began (the loaded value may then be older than the write: it goes back to
+	 * the caller only).
 	 */
 	Object storeLoaded(Object localKey, Object key, Loaded loaded, WriteOptions options, long stamp) {
 		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
@@ -200,8 +200,8 @@ final class TwoTierStore {
 	}
 
 	/**
-	 * Store a value in Redis under the current namespace version. A write (as opposed to a
-	 * fill of a loaded value) that cannot be applied is remembered, to be applied as a
+	 * Store a value in Redis under the current namespace version. A write (as opposed to
+	 * a fill of a loaded value) that cannot be applied is remembered, to be applied as a
 	 * deletion when Redis answers; a fill that misses Redis leaves nothing to correct.
 	 */
 	@Nullable String writeRemote(Object key, Object stored, WriteOptions options, boolean write) {
@@ -234,9 +234,9 @@ final class TwoTierStore {
 	}
 
 	/**
-	 * A key claimed in Redis for a fill, before its load: a lease the fill replaces only if
-	 * nothing replaced it meanwhile (a write stores its value over it, an eviction or clear
-	 * removes it), so a load that raced a write never stores its older value.
+	 * A key claimed in Redis for a fill, before its load: a lease the fill replaces only
+	 * if nothing replaced it meanwhile (a write stores its value over it, an eviction or
+	 * clear removes it), so a load that raced a write never stores its older value.
 	 *
 	 * @param encoded the encoded key
 	 * @param redisKey the Redis key
@@ -251,8 +251,8 @@ final class TwoTierStore {
 	}
 
 	/**
-	 * Claim a key missing from Redis before loading it; {@code null} if Redis cannot be used
-	 * for it now (the fill then writes as it can).
+	 * Claim a key missing from Redis before loading it; {@code null} if Redis cannot be
+	 * used for it now (the fill then writes as it can).
 	 */
 	@Nullable Claim claim(String encoded) {
 		CacheNamespace.Version ns = leasesApply() ? namespaceFor(encoded) : null;
@@ -270,8 +270,8 @@ final class TwoTierStore {
 	}
 
 	/**
-	 * Store a loaded value over its claim: Redis first, atomically replacing the lease, then
-	 * the in-process tier; a claim lost to a write or eviction stores nothing.
+	 * Store a loaded value over its claim: Redis first, atomically replacing the lease,
+	 * then the in-process tier; a claim lost to a write or eviction stores nothing.
 	 */
 	Object storeClaimed(Object localKey, Claim claim, Loaded loaded, WriteOptions options, long stamp) {
 		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
@@ -295,8 +295,8 @@ final class TwoTierStore {
 	}
 
 	/**
-	 * Run Redis work on the cache's executor, never on the caller's thread (which may be an
-	 * event loop); when the executor is saturated, complete with the fallback instead
+	 * Run Redis work on the cache's executor, never on the caller's thread (which may be
+	 * an event loop); when the executor is saturated, complete with the fallback instead
 	 * ({@code null} by default: a miss).
 	 */
 	<T> CompletableFuture<@Nullable T> supplyAsync(Supplier<@Nullable T> work,
@@ -334,7 +334,8 @@ final class TwoTierStore {
 				this.namespace.remember(encoded);
 			}
 		}
-		// after Redis, so that a concurrent read of the old value cannot be installed after this
+		// after Redis, so that a concurrent read of the old value cannot be installed
+		// after this
 		present |= this.localView.invalidate(localKey);
 		if (encoded != null) {
 			published(encoded);

@@ -5,9 +5,9 @@ package io.github.tieredcache.core;
  * <p>
  * The default, {@link JacksonValueCodec}, writes JSON and reads back only types on an
  * allow-list. Declare a bean of this type to replace it. Implementations must be
- * thread-safe, must never instantiate a type that the application did not allow, and
- * must report every bad input by throwing {@link ValueCodecException}: the cache then
- * treats the entry as a miss.
+ * thread-safe, must never instantiate a type that the application did not allow, and must
+ * report every bad input by throwing {@link ValueCodecException}: the cache then treats
+ * the entry as a miss.
  */
 public interface ValueCodec {
 
@@ -24,14 +24,14 @@ public interface ValueCodec {
 	 * Decode bytes produced by {@link #encode(Object)}.
 	 * @param bytes the bytes read from Redis
 	 * @return the decoded value, never {@code null}
-	 * @throws ValueCodecException if the bytes are corrupt, truncated, or name a type that
-	 * is not allowed
+	 * @throws ValueCodecException if the bytes are corrupt, truncated, or name a type
+	 * that is not allowed
 	 */
 	Object decode(byte[] bytes);
 
 	/**
-	 * Return whether values of a type can be encoded and read back (write-behind checks the
-	 * parameter types of its methods with it at start-up).
+	 * Return whether values of a type can be encoded and read back (write-behind checks
+	 * the parameter types of its methods with it at start-up).
 	 * @param type a type, primitives already boxed
 	 * @return whether the codec takes values of that type (by default, all)
 	 */

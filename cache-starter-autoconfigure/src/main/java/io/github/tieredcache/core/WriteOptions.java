@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
  * {@code unless}).
  *
  * @param ttl the Redis TTL (jitter still applies), or {@code null} for the cache's
- * @param localTtl the in-process TTL, at most the cache's, or {@code null} for the cache's
+ * @param localTtl the in-process TTL, at most the cache's, or {@code null} for the
+ * cache's
  * @param cacheNull whether a {@code null} value is cached (for the cache's
  * {@code null-ttl}) even if the cache does not cache nulls
  * @param storeIf whether a loaded value is stored at all (a loaded value it refuses goes

@@ -52,13 +52,14 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
  * added delay. A message that cannot be published is dropped and counted; the gap it
  * leaves in the sequence makes every receiver empty its in-process tiers. Messages are
  * published through the {@link RedisTier}, so a hung {@code PUBLISH} waits no longer than
- * the cache's command timeout. If Redis answers but refuses {@code PUBLISH} (an ACL without
- * pub/sub, a proxy), no other instance hears of this one's writes: the bus then counts as
- * {@link State#SILENT} and the in-process tiers are bypassed, with an error in the log.
+ * the cache's command timeout. If Redis answers but refuses {@code PUBLISH} (an ACL
+ * without pub/sub, a proxy), no other instance hears of this one's writes: the bus then
+ * counts as {@link State#SILENT} and the in-process tiers are bypassed, with an error in
+ * the log.
  * <p>
  * The sequence numbers of other instances are forgotten once an instance has been silent
- * for {@value #FORGET_AFTER_INTERVALS} heartbeat intervals, so memory stays bounded however
- * many instances come and go.
+ * for {@value #FORGET_AFTER_INTERVALS} heartbeat intervals, so memory stays bounded
+ * however many instances come and go.
  * <p>
  * Thread-safe.
  */
@@ -137,8 +138,7 @@ public final class InvalidationBus implements AutoCloseable {
 		// one message at a time, in order: sequence checks depend on it
 		this.container.setTaskExecutor(new SyncTaskExecutor());
 		this.container.setRecoveryInterval(Math.max(100, heartbeatInterval.toMillis() / 2));
-		this.container.addMessageListener((message, pattern) -> receive(message.getBody()),
-				new ChannelTopic(channel));
+		this.container.addMessageListener((message, pattern) -> receive(message.getBody()), new ChannelTopic(channel));
 		this.container.afterPropertiesSet();
 		this.publisher = new Thread(this::publishLoop, "tiered-cache-invalidation-publisher");
 		this.publisher.setDaemon(true);
@@ -183,8 +183,8 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	/**
-	 * Return whether this instance's own messages come back within the heartbeat interval,
-	 * that is whether the in-process tiers may be trusted.
+	 * Return whether this instance's own messages come back within the heartbeat
+	 * interval, that is whether the in-process tiers may be trusted.
 	 * @return whether the bus is healthy
 	 */
 	public boolean isHealthy() {
@@ -293,7 +293,8 @@ public final class InvalidationBus implements AutoCloseable {
 		this.statistics.failedPublishes.increment();
 		if (!batch.isEmpty()) {
 			this.statistics.dropped.add(batch.size());
-			// a receiver notices lost messages only by a gap before a later one, which a sender
+			// a receiver notices lost messages only by a gap before a later one, which a
+			// sender
 			// that cannot publish at all never sends
 			this.handler.undelivered();
 		}
@@ -395,7 +396,8 @@ public final class InvalidationBus implements AutoCloseable {
 			long now = System.nanoTime();
 			boolean silent = now - this.lastOwnReceivedNanos > this.intervalNanos;
 			boolean publishing = now - this.lastPublishedNanos <= this.intervalNanos;
-			// in an outage silence is expected; once Redis takes messages again, it is not
+			// in an outage silence is expected; once Redis takes messages again, it is
+			// not
 			if (silent && (this.state == State.HEALTHY || this.state == State.STARTING
 					|| (this.state == State.OUTAGE && publishing))) {
 				this.state = State.SILENT;
@@ -414,8 +416,8 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	/**
-	 * Return how many other instances this one has heard from within the last two heartbeat
-	 * intervals (each sends at least a heartbeat every half interval).
+	 * Return how many other instances this one has heard from within the last two
+	 * heartbeat intervals (each sends at least a heartbeat every half interval).
 	 * @return the number of live peers
 	 */
 	public int livePeerCount() {
@@ -462,27 +464,27 @@ public final class InvalidationBus implements AutoCloseable {
 	public enum State {
 
 		/**
-		 * Subscribing; none of this instance's messages has come back yet. In-process tiers
-		 * serve, and are emptied once the bus is healthy (or bypassed if it is not within the
-		 * heartbeat interval).
+		 * Subscribing; none of this instance's messages has come back yet. In-process
+		 * tiers serve, and are emptied once the bus is healthy (or bypassed if it is not
+		 * within the heartbeat interval).
 		 */
 		STARTING,
 
 		/**
-		 * This instance's messages come back within the heartbeat interval. In-process tiers
-		 * serve.
+		 * This instance's messages come back within the heartbeat interval. In-process
+		 * tiers serve.
 		 */
 		HEALTHY,
 
 		/**
-		 * Redis answers but this instance's messages stopped coming back. In-process tiers are
-		 * bypassed until they do.
+		 * Redis answers but this instance's messages stopped coming back. In-process
+		 * tiers are bypassed until they do.
 		 */
 		SILENT,
 
 		/**
-		 * Redis does not take this instance's messages. In-process tiers serve what they hold,
-		 * and are emptied when Redis is back.
+		 * Redis does not take this instance's messages. In-process tiers serve what they
+		 * hold, and are emptied when Redis is back.
 		 */
 		OUTAGE
 

@@ -6,8 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What the {@link InvalidationBus} tells the caches of its instance. Called on the bus's
- * threads, never concurrently for the last four methods; implementations must be quick and
- * must not throw.
+ * threads, never concurrently for the last four methods; implementations must be quick
+ * and must not throw.
  */
 public interface InvalidationHandler {
 
@@ -53,8 +53,8 @@ public interface InvalidationHandler {
 	void serveLocalTiersDuringOutage();
 
 	/**
-	 * The bus is healthy again: empty the in-process tiers once more, forget the namespace
-	 * versions (they may have moved meanwhile), and serve from the tiers.
+	 * The bus is healthy again: empty the in-process tiers once more, forget the
+	 * namespace versions (they may have moved meanwhile), and serve from the tiers.
 	 */
 	void trustLocalTiers();
 

@@ -19,8 +19,8 @@ record InvalidationMessage(String origin, long sequence, List<Entry> entries) {
 	 *
 	 * @param cache the cache name
 	 * @param keys the encoded keys written or evicted, or {@code null}
-	 * @param namespace the new namespace version after a clear (informative only: receivers
-	 * read the version from Redis), or {@code null}
+	 * @param namespace the new namespace version after a clear (informative only:
+	 * receivers read the version from Redis), or {@code null}
 	 */
 	record Entry(String cache, @Nullable List<String> keys, @Nullable String namespace) {
 	}

@@ -8,8 +8,9 @@ import com.github.benmanes.caffeine.cache.Ticker;
 /**
  * A {@link Ticker} that reads a time refreshed every millisecond by one daemon thread per
  * JVM, instead of calling {@link System#nanoTime()} (about 30 ns on a virtual machine) on
- * every cache hit. In-process entries may so outlive their TTL by about a millisecond. The
- * same thread keeps a coarse {@link #wallClock() wall clock} for expiry stored with entries.
+ * every cache hit. In-process entries may so outlive their TTL by about a millisecond.
+ * The same thread keeps a coarse {@link #wallClock() wall clock} for expiry stored with
+ * entries.
  * <p>
  * Thread-safe. The clock thread starts on the first {@link #get()}.
  */

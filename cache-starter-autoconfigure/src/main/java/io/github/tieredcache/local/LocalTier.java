@@ -9,12 +9,12 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The in-process tier: a bounded Caffeine cache. Entries live for the tier's TTL; an entry
- * given a shorter TTL (a cached {@code null}, say) carries its own deadline, checked when
- * it is read. A longer TTL is cut to the tier's.
+ * The in-process tier: a bounded Caffeine cache. Entries live for the tier's TTL; an
+ * entry given a shorter TTL (a cached {@code null}, say) carries its own deadline,
+ * checked when it is read. A longer TTL is cut to the tier's.
  * <p>
- * Keys are local keys ({@code CacheKeyEncoder.localKey}); values are what the cache stores
- * (Spring's {@code NullValue} standing for a cached {@code null}).
+ * Keys are local keys ({@code CacheKeyEncoder.localKey}); values are what the cache
+ * stores (Spring's {@code NullValue} standing for a cached {@code null}).
  * <p>
  * Thread-safe. A hit on an entry with the tier's TTL allocates nothing and reads no clock
  * beyond Caffeine's own.
@@ -79,9 +79,10 @@ public final class LocalTier {
 	}
 
 	/**
-	 * Store a written value, unless another write or an eviction of the key happened since
-	 * the write began (the two may have reached Redis in either order: the key is then
-	 * removed instead, so that the next read asks Redis). Invalidates fills in flight.
+	 * Store a written value, unless another write or an eviction of the key happened
+	 * since the write began (the two may have reached Redis in either order: the key is
+	 * then removed instead, so that the next read asks Redis). Invalidates fills in
+	 * flight.
 	 * @param key the local key
 	 * @param value the value written
 	 * @param ttl how long it lives, at most the tier's TTL

@@ -18,13 +18,13 @@ import org.apache.commons.logging.LogFactory;
 /**
  * A circuit breaker over the cache's Redis commands, as a state machine:
  * <ul>
- * <li>{@link BreakerState#CLOSED}: commands are sent; {@code failureThreshold} failures in a row
- * open it;</li>
- * <li>{@link BreakerState#OPEN}: no command is sent; every {@code probeInterval} a background probe
- * half-opens it;</li>
- * <li>{@link BreakerState#HALF_OPEN}: the probe pings Redis (commands are still not sent); an
- * answer closes the breaker and then runs the recovery action, no answer opens it
- * again.</li>
+ * <li>{@link BreakerState#CLOSED}: commands are sent; {@code failureThreshold} failures
+ * in a row open it;</li>
+ * <li>{@link BreakerState#OPEN}: no command is sent; every {@code probeInterval} a
+ * background probe half-opens it;</li>
+ * <li>{@link BreakerState#HALF_OPEN}: the probe pings Redis (commands are still not
+ * sent); an answer closes the breaker and then runs the recovery action, no answer opens
+ * it again.</li>
  * </ul>
  * Every transition is published to the registered listeners (for metrics and health).
  * <p>

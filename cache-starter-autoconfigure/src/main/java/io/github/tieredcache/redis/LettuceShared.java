@@ -37,7 +37,8 @@ final class LettuceShared {
 	static boolean isConnectionFailure(@Nullable Throwable failure) {
 		return failure instanceof RedisConnectionException
 				|| failure instanceof org.springframework.data.redis.RedisConnectionFailureException
-				|| (failure instanceof RedisException && String.valueOf(failure.getMessage()).contains("not connected"));
+				|| (failure instanceof RedisException
+						&& String.valueOf(failure.getMessage()).contains("not connected"));
 	}
 
 	/**

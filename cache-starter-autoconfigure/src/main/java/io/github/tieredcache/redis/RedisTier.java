@@ -41,24 +41,23 @@ import org.springframework.util.ClassUtils;
  * Fails open, never throws because Redis failed:
  * <ul>
  * <li>each command is sent through Lettuce's asynchronous API and waited for at most the
- * {@code commandTimeout} (250 ms by default), whatever the application's own Redis timeout
- * (other clients than Lettuce fall back to Spring Data Redis's synchronous calls and their
- * own timeout);</li>
+ * {@code commandTimeout} (250 ms by default), whatever the application's own Redis
+ * timeout (other clients than Lettuce fall back to Spring Data Redis's synchronous calls
+ * and their own timeout);</li>
  * <li>a failed command is logged (at most one warning per {@link #WARNING_INTERVAL}),
  * counted in {@link #failures()}, and answered as documented on each method;</li>
  * <li>after {@code failureThreshold} failures in a row a {@link CircuitBreaker} opens: no
- * command is sent, a background probe pings Redis, and when it answers the breaker closes;
- * </li>
- <li>the connection is set up in the background: a caller waits for it at most the
+ * command is sent, a background probe pings Redis, and when it answers the breaker
+ * closes;</li>
+ * <li>the connection is set up in the background: a caller waits for it at most the
  * command timeout, so that no call waits longer than twice the command timeout, even on a
  * Redis that accepts connections but does not answer;</li>
- * <li>an error reply (Redis answered, but refused the command) is a failed command but does
- * not count towards the breaker.</li>
+ * <li>an error reply (Redis answered, but refused the command) is a failed command but
+ * does not count towards the breaker.</li>
  * </ul>
  * Writes that fail are reported to the caller, which remembers them (see the caches'
  * namespaces); when the breaker closes again the {@link RecoveryListener} is told, after
- * commands flow again.
- * Thread-safe.
+ * commands flow again. Thread-safe.
  */
 public final class RedisTier implements AutoCloseable {
 
@@ -89,8 +88,8 @@ public final class RedisTier implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(RedisTier.class);
 
-	private static final boolean lettucePresent = ClassUtils.isPresent(
-			"io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands", RedisTier.class.getClassLoader());
+	private static final boolean lettucePresent = ClassUtils
+		.isPresent("io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands", RedisTier.class.getClassLoader());
 
 	private static final byte[] FILL_LEASE = ("if redis.call('GET', KEYS[1]) == ARGV[1] then "
 			+ "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0")
@@ -106,7 +105,8 @@ public final class RedisTier implements AutoCloseable {
 			+ "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return false")
 		.getBytes(StandardCharsets.US_ASCII);
 
-	// a version token is Redis's own clock in milliseconds, '-', and a random suffix: tokens
+	// a version token is Redis's own clock in milliseconds, '-', and a random suffix:
+	// tokens
 	// of later versions sort later, whichever instance made them
 	private static final String NEW_VERSION = "if redis.replicate_commands then redis.replicate_commands() end "
 			+ "local t = redis.call('TIME') "
@@ -138,8 +138,6 @@ public final class RedisTier implements AutoCloseable {
 	private final boolean sharedNativeConnection;
 
 	private final AtomicReference<@Nullable CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>>> connection = new AtomicReference<>();
-
-
 
 	private volatile RecoveryListener recoveryListener = () -> {
 	};
@@ -192,15 +190,14 @@ public final class RedisTier implements AutoCloseable {
 	 * @return the value, or {@code null} if absent or if the command failed
 	 */
 	public byte @Nullable [] get(byte[] key) {
-		return execute("GET", (redis) -> redis.get(key), (connection) -> connection.stringCommands().get(key),
-				null);
+		return execute("GET", (redis) -> redis.get(key), (connection) -> connection.stringCommands().get(key), null);
 	}
 
 	/**
 	 * {@code MGET keys…}: one round trip (split by slot on a cluster).
 	 * @param keys the keys
-	 * @return the values in key order, {@code null} for absent keys; all {@code null} if the
-	 * command failed
+	 * @return the values in key order, {@code null} for absent keys; all {@code null} if
+	 * the command failed
 	 */
 	public List<byte @Nullable []> getAll(List<byte[]> keys) {
 		byte[][] array = keys.toArray(new byte[0][]);
@@ -208,9 +205,9 @@ public final class RedisTier implements AutoCloseable {
 				(redis) -> new Mapped<>(redis.mget(array),
 						(found) -> found.stream().map((entry) -> entry.getValueOrElse(null)).toList()),
 				(connection) -> {
-			List<byte[]> found = connection.stringCommands().mGet(array);
-			return (found != null) ? found : Collections.nCopies(keys.size(), null);
-		}, null);
+					List<byte[]> found = connection.stringCommands().mGet(array);
+					return (found != null) ? found : Collections.nCopies(keys.size(), null);
+				}, null);
 		return (values != null && values.size() == keys.size()) ? values : Collections.nCopies(keys.size(), null);
 	}
 
@@ -252,16 +249,16 @@ public final class RedisTier implements AutoCloseable {
 	 */
 	public boolean set(byte[] key, byte[] value, Duration ttl) {
 		String done = execute("SET", (redis) -> redis.set(key, value, SetArgs.Builder.px(ttl.toMillis())),
-				(connection) -> Boolean.TRUE
-					.equals(connection.stringCommands()
-						.set(key, value, Expiration.milliseconds(ttl.toMillis()), SetOption.upsert())) ? "OK" : null,
+				(connection) -> Boolean.TRUE.equals(connection.stringCommands()
+					.set(key, value, Expiration.milliseconds(ttl.toMillis()), SetOption.upsert())) ? "OK" : null,
 				null);
 		return done != null;
 	}
 
 	/**
-	 * Store a value unless the key is present, atomically, and return what was present (one
-	 * Lua script on one key: any Redis version with scripting, one slot on a cluster).
+	 * Store a value unless the key is present, atomically, and return what was present
+	 * (one Lua script on one key: any Redis version with scripting, one slot on a
+	 * cluster).
 	 * @param key the key
 	 * @param value the value
 	 * @param ttl the time to live
@@ -291,7 +288,8 @@ public final class RedisTier implements AutoCloseable {
 	 * @param keys the keys
 	 * @param value the value to store in each absent key
 	 * @param ttl its time to live
-	 * @return the outcome for each key, in order; all {@code FAILED} if the commands failed
+	 * @return the outcome for each key, in order; all {@code FAILED} if the commands
+	 * failed
 	 */
 	public List<SetIfAbsentResult> setIfAbsentAll(List<byte[]> keys, byte[] value, Duration ttl) {
 		byte[] millis = String.valueOf(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
@@ -314,13 +312,14 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * {@link #replaceLease(byte[], byte[], byte[], Duration)} for several keys, sent together.
+	 * {@link #replaceLease(byte[], byte[], byte[], Duration)} for several keys, sent
+	 * together.
 	 * @param keys the keys
 	 * @param expected the value each key must still hold
 	 * @param values the value to store in each
 	 * @param ttls the time to live of each
-	 * @return for each key whether its value was stored; all {@code false} if the commands
-	 * failed
+	 * @return for each key whether its value was stored; all {@code false} if the
+	 * commands failed
 	 */
 	public List<Boolean> replaceLeaseAll(List<byte[]> keys, List<byte[]> expected, List<byte[]> values,
 			List<Duration> ttls) {
@@ -384,8 +383,8 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * Store a new version token at a key (without expiry), made from Redis's clock and the
-	 * given suffix.
+	 * Store a new version token at a key (without expiry), made from Redis's clock and
+	 * the given suffix.
 	 * @param key the key
 	 * @param suffix the token's random suffix
 	 * @return the token stored, or {@code null} if the command failed
@@ -398,14 +397,14 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * {@code PUBLISH channel message}, with the command timeout. Its outcome moves the circuit
-	 * breaker only when Redis cannot be reached at all (the bus judges its own health; the
-	 * breaker is about the cache's reads and writes).
+	 * {@code PUBLISH channel message}, with the command timeout. Its outcome moves the
+	 * circuit breaker only when Redis cannot be reached at all (the bus judges its own
+	 * health; the breaker is about the cache's reads and writes).
 	 * @param channel the channel
 	 * @param message the message
-	 * @return how many subscribers received it; {@link #REFUSED} if Redis answered with an
-	 * error, {@link #NOT_SENT} if it did not answer in time, {@link #UNREACHABLE} if it cannot
-	 * be reached
+	 * @return how many subscribers received it; {@link #REFUSED} if Redis answered with
+	 * an error, {@link #NOT_SENT} if it did not answer in time, {@link #UNREACHABLE} if
+	 * it cannot be reached
 	 */
 	public long publish(byte[] channel, byte[] message) {
 		Long receivers = execute("PUBLISH", (redis) -> redis.publish(channel, message),
@@ -417,13 +416,13 @@ public final class RedisTier implements AutoCloseable {
 	/**
 	 * {@code GET key} of a counter.
 	 * @param key the key
-	 * @return the counter, {@code 0} if absent, or {@code -1} if the command failed or the
-	 * value is not a number
+	 * @return the counter, {@code 0} if absent, or {@code -1} if the command failed or
+	 * the value is not a number
 	 */
 	public long getCounter(byte[] key) {
 		byte[] failed = new byte[0];
-		byte[] bytes = execute("GET", (redis) -> new Mapped<>(redis.get(key), (value) -> (value != null) ? value : ABSENT),
-				(connection) -> {
+		byte[] bytes = execute("GET",
+				(redis) -> new Mapped<>(redis.get(key), (value) -> (value != null) ? value : ABSENT), (connection) -> {
 					byte[] value = connection.stringCommands().get(key);
 					return (value != null) ? value : ABSENT;
 				}, failed);
@@ -458,9 +457,9 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * Replace a lease with a value, atomically, only while the lease is still the one given
-	 * (a write or eviction of the key since then has replaced or removed it). One Lua script
-	 * on one key, so one slot on a cluster.
+	 * Replace a lease with a value, atomically, only while the lease is still the one
+	 * given (a write or eviction of the key since then has replaced or removed it). One
+	 * Lua script on one key, so one slot on a cluster.
 	 * @param key the key
 	 * @param lease the lease value the caller set
 	 * @param value the value to store
@@ -567,8 +566,8 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * {@code PING}, for start-up and health checks; unlike the other commands a failure is
-	 * neither logged nor counted here, and the breaker is not consulted.
+	 * {@code PING}, for start-up and health checks; unlike the other commands a failure
+	 * is neither logged nor counted here, and the breaker is not consulted.
 	 * @return {@code null} if Redis answered, else why it did not
 	 */
 	public @Nullable String ping() {
@@ -653,15 +652,16 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * Run a command through the cache's one command path — the shared connection set up in
-	 * the background, the command timeout, the circuit breaker — failing loudly: for callers
-	 * whose caller must know whether the command took effect, such as write-behind.
+	 * Run a command through the cache's one command path — the shared connection set up
+	 * in the background, the command timeout, the circuit breaker — failing loudly: for
+	 * callers whose caller must know whether the command took effect, such as
+	 * write-behind.
 	 * @param <T> the reply type
 	 * @param command the command's name, for messages
 	 * @param async the command on Lettuce's asynchronous API
 	 * @return the reply
-	 * @throws RedisCommandException if the breaker is open, Redis refused the command, or it
-	 * did not answer within the command timeout
+	 * @throws RedisCommandException if the breaker is open, Redis refused the command, or
+	 * it did not answer within the command timeout
 	 */
 	public <T> T executeOrThrow(String command,
 			Function<RedisClusterAsyncCommands<byte[], byte[]>, ? extends java.util.concurrent.Future<T>> async) {
@@ -675,8 +675,8 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * The one command path: breaker, connection, timeout, counters; what a failure means is
-	 * the caller's.
+	 * The one command path: breaker, connection, timeout, counters; what a failure means
+	 * is the caller's.
 	 */
 	@SuppressWarnings("unchecked")
 	private <T> @Nullable T execute(String command,
@@ -721,7 +721,8 @@ public final class RedisTier implements AutoCloseable {
 			if (lettucePresent && LettuceShared.isClosed(cause)) {
 				this.connection.set(null);
 			}
-			// a command that does not move the breaker still does when Redis cannot be reached
+			// a command that does not move the breaker still does when Redis cannot be
+			// reached
 			boolean unreachable = lettucePresent && LettuceShared.isConnectionFailure(cause);
 			count(recorded || unreachable);
 			return onFailure.failed(unreachable ? Outcome.UNREACHABLE : Outcome.FAILED, failure);
@@ -778,8 +779,8 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * Return the application's shared Lettuce connection, set up on a background thread the
-	 * first time (and again after it was closed), so that a caller never waits for a
+	 * Return the application's shared Lettuce connection, set up on a background thread
+	 * the first time (and again after it was closed), so that a caller never waits for a
 	 * connection longer than its command's deadline.
 	 */
 	private RedisClusterAsyncCommands<byte[], byte[]> sharedConnection()
@@ -843,8 +844,8 @@ public final class RedisTier implements AutoCloseable {
 
 	/**
 	 * Register a listener of the circuit breaker's transitions.
-	 * @param listener the listener, called on the thread that caused the transition; must be
-	 * quick
+	 * @param listener the listener, called on the thread that caused the transition; must
+	 * be quick
 	 */
 	public void addBreakerListener(BreakerListener listener) {
 		this.breaker.addListener(listener);
@@ -983,7 +984,8 @@ public final class RedisTier implements AutoCloseable {
 	/**
 	 * The replies of several futures, within one shared deadline.
 	 */
-	private record AllReplies<T>(List<RedisFuture<T>> futures) implements java.util.concurrent.Future<List<@Nullable T>> {
+	private record AllReplies<T>(
+			List<RedisFuture<T>> futures) implements java.util.concurrent.Future<List<@Nullable T>> {
 
 		@Override
 		public List<@Nullable T> get(long timeout, TimeUnit unit)

@@ -22,8 +22,8 @@ record QueuedWrite(String id, long deliveries, Map<byte[], byte[]> fields) {
 	}
 
 	/**
-	 * Return the id this entry is ordered by among the writes of its key: the stream id of
-	 * the original entry for a re-driven dead letter, else its own.
+	 * Return the id this entry is ordered by among the writes of its key: the stream id
+	 * of the original entry for a re-driven dead letter, else its own.
 	 * @return the ordering id
 	 */
 	String orderingId() {

@@ -11,12 +11,12 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one place that knows the fields of a write-behind stream entry, writes them and reads
- * them back.
+ * The one place that knows the fields of a write-behind stream entry, writes them and
+ * reads them back.
  * <p>
- * A method call has {@code key} (cache name and encoded key, what writes are coalesced by),
- * {@code bean}, {@code method} (name and parameter types) and {@code args} (the arguments
- * as a list, encoded by the value codec). A batch-writer call has {@code key},
+ * A method call has {@code key} (cache name and encoded key, what writes are coalesced
+ * by), {@code bean}, {@code method} (name and parameter types) and {@code args} (the
+ * arguments as a list, encoded by the value codec). A batch-writer call has {@code key},
  * {@code writer}, {@code cacheKey} and {@code value} (a one-element list). A dead letter
  * adds {@code error} and {@code order}: the stream id of the original entry, which a
  * re-driven entry keeps as its ordering id so that it never overwrites a newer write.
@@ -121,7 +121,8 @@ final class StreamRecordFormat {
 	}
 
 	/**
-	 * Byte-array map keys compare by identity; rebuild the map so lookups by field name work.
+	 * Byte-array map keys compare by identity; rebuild the map so lookups by field name
+	 * work.
 	 */
 	static Map<byte[], byte[]> normalize(Map<byte[], byte[]> body) {
 		if (body instanceof ContentKeyedMap) {

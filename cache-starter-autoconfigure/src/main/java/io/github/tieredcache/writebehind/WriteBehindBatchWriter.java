@@ -8,8 +8,8 @@ import java.util.Map;
  * <p>
  * Delivery is at least once: a batch may be written again after a crash between the write
  * and its acknowledgement, so the write must be idempotent (an upsert of the last value).
- * Throwing fails the batch; its keys are then retried one by one, so that one bad key does
- * not hold back the others.
+ * Throwing fails the batch; its keys are then retried one by one, so that one bad key
+ * does not hold back the others.
  *
  * @param <K> the key type
  * @param <V> the value type

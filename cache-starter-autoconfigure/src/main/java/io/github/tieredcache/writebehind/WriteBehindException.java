@@ -3,8 +3,8 @@ package io.github.tieredcache.writebehind;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Thrown when a write cannot be queued (Redis did not acknowledge it, or the queue is full
- * and the policy is to fail).
+ * Thrown when a write cannot be queued (Redis did not acknowledge it, or the queue is
+ * full and the policy is to fail).
  */
 public class WriteBehindException extends RuntimeException {
 

@@ -22,28 +22,28 @@ import org.jspecify.annotations.Nullable;
 /**
  * Runs the deferred writes of the {@link WriteBehindQueue}.
  * <p>
- * Every instance runs a flusher, but only one per stream is active at a time: the one that
- * holds the stream's lease in Redis, renewed every third of {@code claimIdleTime} by a
- * heartbeat while it lives (even in the middle of a long database write). The others stand
- * by and take the lease over when it lapses; the new holder then claims every entry the
- * former one had read and not acknowledged.
+ * Every instance runs a flusher, but only one per stream is active at a time: the one
+ * that holds the stream's lease in Redis, renewed every third of {@code claimIdleTime} by
+ * a heartbeat while it lives (even in the middle of a long database write). The others
+ * stand by and take the lease over when it lapses; the new holder then claims every entry
+ * the former one had read and not acknowledged.
  * <p>
  * Each round the active flusher reads up to {@code batchSize} new entries and claims the
- * pending entries that are due (its own failed ones after an exponential backoff; a former
- * holder's at once), coalesces them all per key (the newest ordering id wins; keys in the
- * order of their last writes), and asks Redis, atomically with the lease, which of the
- * newest entries to write: an entry at or below its key's high-water mark (the newest
+ * pending entries that are due (its own failed ones after an exponential backoff; a
+ * former holder's at once), coalesces them all per key (the newest ordering id wins; keys
+ * in the order of their last writes), and asks Redis, atomically with the lease, which of
+ * the newest entries to write: an entry at or below its key's high-water mark (the newest
  * ordering id already written, or fenced by a direct write) is acknowledged without being
- * written. It runs one method call per key or one batch-writer call per writer, raises the
- * keys' high-water marks, and acknowledges every entry of a key (the superseded ones too)
- * only after the write succeeded. An entry delivered {@code maxAttempts} times goes to the
- * dead-letter stream with its last error, counted and logged. Unless a round found a full
- * batch, the next one waits {@code flushInterval}: writes to one key within that window
- * reach the database once.
+ * written. It runs one method call per key or one batch-writer call per writer, raises
+ * the keys' high-water marks, and acknowledges every entry of a key (the superseded ones
+ * too) only after the write succeeded. An entry delivered {@code maxAttempts} times goes
+ * to the dead-letter stream with its last error, counted and logged. Unless a round found
+ * a full batch, the next one waits {@code flushInterval}: writes to one key within that
+ * window reach the database once.
  * <p>
- * Delivery is at least once: an instance that dies between a write and its acknowledgement
- * leaves the entry pending, and the next holder of the lease writes it again (unless a newer
- * write of the key is in the database by then).
+ * Delivery is at least once: an instance that dies between a write and its
+ * acknowledgement leaves the entry pending, and the next holder of the lease writes it
+ * again (unless a newer write of the key is in the database by then).
  */
 public final class WriteBehindFlusher implements AutoCloseable {
 
@@ -54,8 +54,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	private static final Duration WARNING_INTERVAL = Duration.ofSeconds(30);
 
 	/**
-	 * Most keys whose last write error is kept (for the dead-letter entry), least recently
-	 * failed first out.
+	 * Most keys whose last write error is kept (for the dead-letter entry), least
+	 * recently failed first out.
 	 */
 	static final int MAX_LAST_ERRORS = 10_000;
 
@@ -67,15 +67,14 @@ public final class WriteBehindFlusher implements AutoCloseable {
 
 	private final String consumer = "flusher-" + UUID.randomUUID();
 
-	private final Map<String, String> lastErrors = Collections
-		.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+	private final Map<String, String> lastErrors = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
 
-			@Override
-			protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-				return size() > MAX_LAST_ERRORS;
-			}
+		@Override
+		protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+			return size() > MAX_LAST_ERRORS;
+		}
 
-		});
+	});
 
 	private final LongAdder written = new LongAdder();
 
@@ -135,9 +134,9 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	}
 
 	/**
-	 * Stop, then write what this instance holds (its pending entries and any new ones) for
-	 * at most the shutdown timeout, and give up the lease. What is left stays in Redis for
-	 * another instance.
+	 * Stop, then write what this instance holds (its pending entries and any new ones)
+	 * for at most the shutdown timeout, and give up the lease. What is left stays in
+	 * Redis for another instance.
 	 */
 	@Override
 	public synchronized void close() {
@@ -174,8 +173,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	}
 
 	/**
-	 * Return whether this flusher holds the lease (is the one writing), as of its last round
-	 * or renewal.
+	 * Return whether this flusher holds the lease (is the one writing), as of its last
+	 * round or renewal.
 	 * @return whether it is the active flusher
 	 */
 	public boolean isActive() {
@@ -183,15 +182,16 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	}
 
 	/**
-	 * Return how long the lease lasts unless renewed, which is also how long a direct write
-	 * keeps its key marked.
+	 * Return how long the lease lasts unless renewed, which is also how long a direct
+	 * write keeps its key marked.
 	 */
 	Duration leaseDuration() {
 		return this.settings.claimIdleTime();
 	}
 
 	/**
-	 * Return how many writes (method calls, or entries handed to batch writers) succeeded.
+	 * Return how many writes (method calls, or entries handed to batch writers)
+	 * succeeded.
 	 * @return the count
 	 */
 	public long written() {
@@ -268,7 +268,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 				if (this.active) {
 					round = round(!this.running);
 				}
-				// what was queued before the length was read is in it: counted once, not twice
+				// what was queued before the length was read is in it: counted once, not
+				// twice
 				long queued = this.queuedSinceRound.get();
 				this.backlog = this.queue.backlog();
 				this.queuedSinceRound.addAndGet(-queued);
@@ -280,7 +281,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 				leave();
 				return;
 			}
-			// a full batch means a backlog: carry on at once; otherwise wait out the window
+			// a full batch means a backlog: carry on at once; otherwise wait out the
+			// window
 			if (round != Round.FULL && this.running) {
 				LockSupport.parkNanos(this.settings.flushInterval().toNanos());
 			}
@@ -291,7 +293,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 		try {
 			if (this.active) {
 				this.active = false;
-				// a standby takes over at its next round rather than when the lease lapses
+				// a standby takes over at its next round rather than when the lease
+				// lapses
 				this.queue.releaseLease(this.consumer);
 			}
 			this.queue.removeConsumerIfIdle(this.consumer);
@@ -343,7 +346,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 
 	private boolean isDue(PendingMessage pending, boolean draining) {
 		if (!this.consumer.equals(pending.getConsumer())) {
-			// only the lease holder reads: another consumer's entries are a former holder's
+			// only the lease holder reads: another consumer's entries are a former
+			// holder's
 			return true;
 		}
 		if (draining) {
@@ -358,7 +362,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 		List<QueuedWrite> sorted = new ArrayList<>(writes);
 		sorted.sort(Comparator.comparing(QueuedWrite::orderingId, WriteBehindFlusher::compareIds)
 			.thenComparing(QueuedWrite::id, WriteBehindFlusher::compareIds));
-		// per key, every entry (to acknowledge) and the newest (to write); keys ordered by last write
+		// per key, every entry (to acknowledge) and the newest (to write); keys ordered
+		// by last write
 		Map<String, List<QueuedWrite>> byKey = new LinkedHashMap<>();
 		for (QueuedWrite write : sorted) {
 			List<QueuedWrite> entries = byKey.remove(write.coalescingKey());
@@ -419,7 +424,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 		QueuedWrite newest = key.newest();
 		String error = this.lastErrors.getOrDefault(key.name(), "failed " + this.settings.maxAttempts() + " attempts");
 		this.lastErrors.remove(key.name());
-		// the dead letter stands for the key's newest write; the older ones are superseded
+		// the dead letter stands for the key's newest write; the older ones are
+		// superseded
 		this.queue.deadLetter(newest, error);
 		outcome.released.add(newest);
 		outcome.acknowledge.addAll(key.entries().subList(0, key.entries().size() - 1));
@@ -505,8 +511,9 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	}
 
 	/**
-	 * What a round did: the newest entries written (their keys' high-water marks rise), those
-	 * whose in-progress mark is released without a write, and the entries to acknowledge.
+	 * What a round did: the newest entries written (their keys' high-water marks rise),
+	 * those whose in-progress mark is released without a write, and the entries to
+	 * acknowledge.
 	 */
 	private static final class Outcome {
 

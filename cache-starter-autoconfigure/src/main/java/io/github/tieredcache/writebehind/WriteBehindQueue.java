@@ -90,8 +90,9 @@ public final class WriteBehindQueue {
 
 	/**
 	 * Return the key of a companion of the stream, in the stream's hash-tag slot: {@code
-	 * <stream>:<suffix>} when the stream's name has a hash tag, else {@code
-	 * {<stream>}:<suffix>} (the slot of a name without a hash tag is that of the whole name).
+	 * <stream>:<suffix>} when the stream's name has a hash tag, else
+	 * {@code {<stream>}:<suffix>} (the slot of a name without a hash tag is that of the
+	 * whole name).
 	 */
 	static String companion(String stream, String suffix) {
 		int open = stream.indexOf('{');
@@ -131,12 +132,12 @@ public final class WriteBehindQueue {
 	}
 
 	/**
-	 * Append an entry and wait for Redis to acknowledge it and, with {@code wait-replicas},
-	 * for the replicas to confirm it. An entry the replicas did not confirm is removed
-	 * before this throws; until confirmed, no flusher writes it.
+	 * Append an entry and wait for Redis to acknowledge it and, with
+	 * {@code wait-replicas}, for the replicas to confirm it. An entry the replicas did
+	 * not confirm is removed before this throws; until confirmed, no flusher writes it.
 	 * @param fields the entry
-	 * @param unconfirmedFor how long an unconfirmed entry is kept before a flusher drops it
-	 * (its appender is then presumed dead, its call never returned)
+	 * @param unconfirmedFor how long an unconfirmed entry is kept before a flusher drops
+	 * it (its appender is then presumed dead, its call never returned)
 	 * @return the entry id
 	 * @throws NotReplicated if fewer replicas than asked confirmed the entry
 	 * @throws WriteBehindException if Redis did not acknowledge it
@@ -211,7 +212,8 @@ public final class WriteBehindQueue {
 	}
 
 	/**
-	 * Decide, atomically with the lease, which of the newest entries of their keys to write.
+	 * Decide, atomically with the lease, which of the newest entries of their keys to
+	 * write.
 	 * @param consumer the flusher, which must hold the lease
 	 * @param newest the newest entry of each key
 	 * @return one verdict per entry, or {@code null} if the flusher lost the lease
@@ -238,8 +240,8 @@ public final class WriteBehindQueue {
 	}
 
 	/**
-	 * End the writes {@link #begin} allowed: on success raise each key's high-water mark to
-	 * the ordering id written; either way clear the in-progress markers.
+	 * End the writes {@link #begin} allowed: on success raise each key's high-water mark
+	 * to the ordering id written; either way clear the in-progress markers.
 	 */
 	void finish(String consumer, List<QueuedWrite> newest, boolean success) {
 		if (newest.isEmpty()) {
@@ -258,8 +260,8 @@ public final class WriteBehindQueue {
 
 	/**
 	 * Mark a direct write of a key, once no other write of it is in progress.
-	 * @return the fence (the id of the stream's last entry), or {@code null} while another
-	 * write of the key is in progress
+	 * @return the fence (the id of the stream's last entry), or {@code null} while
+	 * another write of the key is in progress
 	 */
 	@Nullable String lockDirect(String coalescingKey, String token, Duration duration) {
 		Object fence = script(WriteOrder.LOCK_DIRECT, ScriptOutputType.VALUE,
@@ -292,9 +294,9 @@ public final class WriteBehindQueue {
 	}
 
 	List<QueuedWrite> readNew(String consumer, int count) {
-		List<StreamMessage<byte[], byte[]>> messages = call((redis) -> redis.xreadgroup(
-				Consumer.from(this.group, bytes(consumer)), XReadArgs.Builder.count(count),
-				XReadArgs.StreamOffset.lastConsumed(this.stream)));
+		List<StreamMessage<byte[], byte[]>> messages = call(
+				(redis) -> redis.xreadgroup(Consumer.from(this.group, bytes(consumer)), XReadArgs.Builder.count(count),
+						XReadArgs.StreamOffset.lastConsumed(this.stream)));
 		List<QueuedWrite> writes = new ArrayList<>(messages.size());
 		messages.forEach((message) -> writes.add(QueuedWrite.of(message, 1)));
 		return writes;
@@ -310,9 +312,9 @@ public final class WriteBehindQueue {
 		}
 		Map<String, Long> deliveries = new LinkedHashMap<>();
 		pending.forEach((message) -> deliveries.put(message.getId(), message.getRedeliveryCount()));
-		List<StreamMessage<byte[], byte[]>> claimed = call((redis) -> redis.xclaim(this.stream,
-				Consumer.from(this.group, bytes(consumer)), XClaimArgs.Builder.minIdleTime(minIdleMillis),
-				deliveries.keySet().toArray(new String[0])));
+		List<StreamMessage<byte[], byte[]>> claimed = call(
+				(redis) -> redis.xclaim(this.stream, Consumer.from(this.group, bytes(consumer)),
+						XClaimArgs.Builder.minIdleTime(minIdleMillis), deliveries.keySet().toArray(new String[0])));
 		List<QueuedWrite> writes = new ArrayList<>(claimed.size());
 		for (StreamMessage<byte[], byte[]> message : claimed) {
 			if (message.getBody() != null && !message.getBody().isEmpty()) {
@@ -327,8 +329,8 @@ public final class WriteBehindQueue {
 	}
 
 	/**
-	 * Remove a consumer from the group if it holds no pending entry (a consumer that holds
-	 * some stays, so that another instance can claim them).
+	 * Remove a consumer from the group if it holds no pending entry (a consumer that
+	 * holds some stays, so that another instance can claim them).
 	 */
 	void removeConsumerIfIdle(String consumer) {
 		Consumer<byte[]> member = Consumer.from(this.group, bytes(consumer));
@@ -358,8 +360,8 @@ public final class WriteBehindQueue {
 	 * @return the dead letters, oldest first
 	 */
 	public List<DeadLetter> deadLetters(int count) {
-		List<StreamMessage<byte[], byte[]>> messages = call((redis) -> redis.xrange(this.deadLetters,
-				Range.create("-", "+"), Limit.from(count)));
+		List<StreamMessage<byte[], byte[]>> messages = call(
+				(redis) -> redis.xrange(this.deadLetters, Range.create("-", "+"), Limit.from(count)));
 		List<DeadLetter> letters = new ArrayList<>(messages.size());
 		for (StreamMessage<byte[], byte[]> message : messages) {
 			Map<byte[], byte[]> body = StreamRecordFormat.normalize(message.getBody());
@@ -370,9 +372,9 @@ public final class WriteBehindQueue {
 	}
 
 	/**
-	 * Put a dead letter back on the queue, to be written again (with fresh attempts), unless
-	 * a newer write of its key has reached the database by then: it is ordered by the stream
-	 * id it had when first queued.
+	 * Put a dead letter back on the queue, to be written again (with fresh attempts),
+	 * unless a newer write of its key has reached the database by then: it is ordered by
+	 * the stream id it had when first queued.
 	 * @param id the dead letter's id
 	 * @return whether it was found and re-driven
 	 */
@@ -382,7 +384,8 @@ public final class WriteBehindQueue {
 		if (messages.isEmpty()) {
 			return false;
 		}
-		// it keeps its original stream id as its ordering id: it never overwrites a newer write
+		// it keeps its original stream id as its ordering id: it never overwrites a newer
+		// write
 		Map<byte[], byte[]> body = StreamRecordFormat.redriven(messages.get(0).getBody());
 		call((redis) -> redis.xadd(this.stream, body));
 		call((redis) -> redis.xdel(this.deadLetters, id));
@@ -419,7 +422,8 @@ public final class WriteBehindQueue {
 			return this.redis.executeOrThrow("write-behind", command);
 		}
 		catch (RedisTier.RedisCommandException ex) {
-			// Redis's own message first (NOSCRIPT, BUSYGROUP, ...): callers tell replies by it
+			// Redis's own message first (NOSCRIPT, BUSYGROUP, ...): callers tell replies
+			// by it
 			Throwable cause = ex.getCause();
 			throw new WriteBehindException(String.valueOf((cause != null) ? cause.getMessage() : ex.getMessage()),
 					cause);
@@ -450,13 +454,14 @@ public final class WriteBehindQueue {
 		STALE,
 
 		/**
-		 * Another write of the key is in progress, or the entry is not yet confirmed by its
-		 * replicas: leave it for a later round.
+		 * Another write of the key is in progress, or the entry is not yet confirmed by
+		 * its replicas: leave it for a later round.
 		 */
 		BUSY,
 
 		/**
-		 * Its call failed (replicas did not confirm it): it is gone; acknowledge it alone.
+		 * Its call failed (replicas did not confirm it): it is gone; acknowledge it
+		 * alone.
 		 */
 		CANCELLED
 

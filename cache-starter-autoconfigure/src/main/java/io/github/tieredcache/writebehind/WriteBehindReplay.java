@@ -1,8 +1,8 @@
 package io.github.tieredcache.writebehind;
 
 /**
- * Marks the thread on which the flusher runs a deferred call, so that the call goes to the
- * method instead of being deferred again.
+ * Marks the thread on which the flusher runs a deferred call, so that the call goes to
+ * the method instead of being deferred again.
  */
 public final class WriteBehindReplay {
 

@@ -31,8 +31,8 @@ import org.springframework.util.ReflectionUtils;
 /**
  * Records {@code @WriteBehind} calls in the {@link WriteBehindQueue} and runs them back
  * through the {@link WriteBehindFlusher}. A call is recorded as data (target bean name,
- * method signature, arguments encoded with the cache's value codec), so any instance of the
- * application can replay it, including one started after the original crashed.
+ * method signature, arguments encoded with the cache's value codec), so any instance of
+ * the application can replay it, including one started after the original crashed.
  * <p>
  * Thread-safe.
  */
@@ -102,8 +102,8 @@ public final class WriteBehindService implements AutoCloseable {
 	}
 
 	/**
-	 * Check that every {@code @WriteBehind} method of a class can be recorded: its arguments
-	 * must be encodable by the value codec.
+	 * Check that every {@code @WriteBehind} method of a class can be recorded: its
+	 * arguments must be encodable by the value codec.
 	 * @param type the class of a bean
 	 * @throws IllegalStateException naming the method, the type and the property to set
 	 */
@@ -123,15 +123,15 @@ public final class WriteBehindService implements AutoCloseable {
 
 	/**
 	 * Queue a {@code @WriteBehind} call durably or, where it cannot be queued, write it
-	 * through now, ordered with the queued writes of its key. The caller updates the cache
-	 * only once this returns: a call this rejects leaves the cache unchanged.
+	 * through now, ordered with the queued writes of its key. The caller updates the
+	 * cache only once this returns: a call this rejects leaves the cache unchanged.
 	 * <p>
 	 * A call is written through (the method body, or the batch writer with the call's key
 	 * and value) when the queue is past {@code max-pending} with the write-through policy
 	 * or Redis does not acknowledge the append. The direct write first marks its key in
 	 * Redis (waiting for a flusher write of the key in progress to end) and, once it
-	 * succeeded, makes every entry of the key queued before it a no-op, so that the flusher
-	 * cannot overwrite it with an older value.
+	 * succeeded, makes every entry of the key queued before it a no-op, so that the
+	 * flusher cannot overwrite it with an older value.
 	 * @param target the target object
 	 * @param method the annotated method
 	 * @param args the call's arguments
@@ -140,11 +140,11 @@ public final class WriteBehindService implements AutoCloseable {
 	 * @param value the cached value, for a batch writer
 	 * @param batchWriter the batch writer bean name, or empty
 	 * @param body runs the method itself
-	 * @throws WriteBehindException if the call is rejected: the queue is full and the policy
-	 * is to fail, the block timeout passed, or fewer replicas than {@code wait-replicas}
-	 * confirmed it
-	 * @throws IllegalStateException if there is no unique bean to replay the call on, or no
-	 * batch writer bean of that name
+	 * @throws WriteBehindException if the call is rejected: the queue is full and the
+	 * policy is to fail, the block timeout passed, or fewer replicas than
+	 * {@code wait-replicas} confirmed it
+	 * @throws IllegalStateException if there is no unique bean to replay the call on, or
+	 * no batch writer bean of that name
 	 * @throws Throwable what the method or batch writer threw when written through
 	 */
 	public void write(Object target, Method method, Object[] args, String coalescingKey, Object key,
@@ -194,8 +194,8 @@ public final class WriteBehindService implements AutoCloseable {
 			unlockQuietly(coalescingKey, token, "0-0", false);
 		}
 		if (fence == null && System.nanoTime() - deadline >= 0) {
-			throw new WriteBehindException("Another write of '" + coalescingKey + "' stayed in progress for "
-					+ lease + "; the call was not written", null);
+			throw new WriteBehindException("Another write of '" + coalescingKey + "' stayed in progress for " + lease
+					+ "; the call was not written", null);
 		}
 		boolean success = false;
 		try {
@@ -263,15 +263,18 @@ public final class WriteBehindService implements AutoCloseable {
 			case WRITE_THROUGH:
 				return false;
 			case FAIL:
-				throw new WriteBehindException("Write-behind queue holds " + this.flusher.approximateBacklog()
-						+ " entries, past 'tiered-cache.write-behind.max-pending' (" + this.maxPending + ")", null);
+				throw new WriteBehindException(
+						"Write-behind queue holds " + this.flusher.approximateBacklog()
+								+ " entries, past 'tiered-cache.write-behind.max-pending' (" + this.maxPending + ")",
+						null);
 			default:
 				long deadline = System.nanoTime() + this.blockTimeout.toNanos();
 				while (this.flusher.approximateBacklog() >= this.maxPending) {
 					if (System.nanoTime() - deadline > 0) {
-						throw new WriteBehindException("Write-behind queue stayed past 'max-pending' ("
-								+ this.maxPending + ") for " + this.blockTimeout
-								+ " ('tiered-cache.write-behind.block-timeout')", null);
+						throw new WriteBehindException(
+								"Write-behind queue stayed past 'max-pending' (" + this.maxPending + ") for "
+										+ this.blockTimeout + " ('tiered-cache.write-behind.block-timeout')",
+								null);
 					}
 					LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
 				}
@@ -360,7 +363,8 @@ public final class WriteBehindService implements AutoCloseable {
 			Map<Object, Object> entries = new LinkedHashMap<>();
 			for (QueuedWrite write : writes) {
 				Object key = WriteBehindService.this.codec.decode(StreamRecordFormat.cacheKey(write.fields()));
-				List<?> value = (List<?>) WriteBehindService.this.codec.decode(StreamRecordFormat.value(write.fields()));
+				List<?> value = (List<?>) WriteBehindService.this.codec
+					.decode(StreamRecordFormat.value(write.fields()));
 				entries.put(key, value.get(0));
 			}
 			WriteBehindReplay.run(() -> batchWriter.writeAll(entries));

@@ -34,8 +34,8 @@ final class WriteOrder {
 			""";
 
 	/**
-	 * KEYS: lease. ARGV: consumer, lease ms. Returns 1 when renewed, 2 when newly taken, 0
-	 * when another consumer holds it.
+	 * KEYS: lease. ARGV: consumer, lease ms. Returns 1 when renewed, 2 when newly taken,
+	 * 0 when another consumer holds it.
 	 */
 	static final String ACQUIRE = """
 			local holder = redis.call('GET', KEYS[1])
@@ -61,12 +61,13 @@ final class WriteOrder {
 			""";
 
 	/**
-	 * KEYS: stream, lease, written, writing, unconfirmed. ARGV: consumer, then per key its
-	 * coalescing key, the ordering id and the stream id of its newest entry. Returns {@code lost}
-	 * when the consumer no longer holds the lease, else one verdict per key: {@code write} (now
-	 * marked as in progress), {@code stale} (a write at or after it is in the database),
-	 * {@code busy} (a direct write is in progress, or the entry is not yet confirmed by its
-	 * replicas) or {@code cancelled} (its call failed; the entry is gone).
+	 * KEYS: stream, lease, written, writing, unconfirmed. ARGV: consumer, then per key
+	 * its coalescing key, the ordering id and the stream id of its newest entry. Returns
+	 * {@code lost} when the consumer no longer holds the lease, else one verdict per key:
+	 * {@code write} (now marked as in progress), {@code stale} (a write at or after it is
+	 * in the database), {@code busy} (a direct write is in progress, or the entry is not
+	 * yet confirmed by its replicas) or {@code cancelled} (its call failed; the entry is
+	 * gone).
 	 */
 	static final String BEGIN = COMPARE + """
 			local lease = redis.call('GET', KEYS[2])
@@ -105,9 +106,9 @@ final class WriteOrder {
 			""";
 
 	/**
-	 * KEYS: written, writing. ARGV: consumer, success (1 or 0), then per key its coalescing
-	 * key and ordering id. On success raises each key's high-water mark; either way clears
-	 * the consumer's in-progress markers.
+	 * KEYS: written, writing. ARGV: consumer, success (1 or 0), then per key its
+	 * coalescing key and ordering id. On success raises each key's high-water mark;
+	 * either way clears the consumer's in-progress markers.
 	 */
 	static final String FINISH = COMPARE + """
 			for i = 3, #ARGV, 2 do
@@ -126,10 +127,10 @@ final class WriteOrder {
 			""";
 
 	/**
-	 * KEYS: stream, lease, writing. ARGV: coalescing key, token, ms the mark lasts. Returns
-	 * nil while another write of the key is in progress; else marks the direct write and
-	 * returns the id of the stream's last entry ({@code 0-0} when empty): every queued entry
-	 * of the key is at or before it.
+	 * KEYS: stream, lease, writing. ARGV: coalescing key, token, ms the mark lasts.
+	 * Returns nil while another write of the key is in progress; else marks the direct
+	 * write and returns the id of the stream's last entry ({@code 0-0} when empty): every
+	 * queued entry of the key is at or before it.
 	 */
 	static final String LOCK_DIRECT = COMPARE + """
 			local at = now()
@@ -164,8 +165,9 @@ final class WriteOrder {
 			""";
 
 	/**
-	 * KEYS: stream, unconfirmed. ARGV: ms the entry may stay unconfirmed, then the entry's
-	 * fields and values. Appends an entry that no flusher writes until it is confirmed.
+	 * KEYS: stream, unconfirmed. ARGV: ms the entry may stay unconfirmed, then the
+	 * entry's fields and values. Appends an entry that no flusher writes until it is
+	 * confirmed.
 	 */
 	static final String APPEND_UNCONFIRMED = COMPARE + """
 			local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))

@@ -37,8 +37,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
- * {@code @CacheAside}, {@code @WriteThrough} and {@code @CacheInvalidate} on beans of a real
- * application context, over a real Redis.
+ * {@code @CacheAside}, {@code @WriteThrough} and {@code @CacheInvalidate} on beans of a
+ * real application context, over a real Redis.
  */
 class PatternAnnotationsTests {
 
@@ -74,7 +74,6 @@ class PatternAnnotationsTests {
 		this.redis.command("SET", versionKey, "t0", "NX");
 		return this.prefix + ":" + cache + ":v" + this.redis.command("GET", versionKey) + ":" + encodedKey;
 	}
-
 
 	private long pttl(String key) {
 		return Long.parseLong(this.redis.command("PTTL", key).substring(1));
@@ -232,7 +231,8 @@ class PatternAnnotationsTests {
 			Catalog catalog = context.getBean(Catalog.class);
 			String hostile = "T(java.lang.Runtime).getRuntime().exec('x')";
 			assertThat(catalog.byExpression(hostile)).isEqualTo("value");
-			assertThat(this.redis.command("EXISTS", redisKey("items", "key-T\\(java.lang.Runtime\\).getRuntime\\(\\).exec\\('x'\\)")))
+			assertThat(this.redis.command("EXISTS",
+					redisKey("items", "key-T\\(java.lang.Runtime\\).getRuntime\\(\\).exec\\('x'\\)")))
 				.isEqualTo(":1");
 		});
 	}

@@ -53,7 +53,9 @@ class RedisTopologiesTests {
 	@Test
 	void clusterGetsTopologyRefreshUnlessConfigured() {
 		RedisCluster cluster = RedisCluster.shared();
-		String nodes = cluster.nodes().stream().map((node) -> "127.0.0.1:" + node.port())
+		String nodes = cluster.nodes()
+			.stream()
+			.map((node) -> "127.0.0.1:" + node.port())
 			.collect(Collectors.joining(","));
 		this.runner.withPropertyValues("spring.data.redis.cluster.nodes=" + nodes).run((context) -> {
 			ClusterClientOptions options = clientOptions(context.getBean(LettuceConnectionFactory.class));
@@ -68,9 +70,10 @@ class RedisTopologiesTests {
 		this.runner
 			.withPropertyValues("spring.data.redis.cluster.nodes=" + nodes,
 					"spring.data.redis.lettuce.cluster.refresh.adaptive=false")
-			.run((context) -> assertThat(clientOptions(context.getBean(LettuceConnectionFactory.class))
-				.getTopologyRefreshOptions()
-				.isPeriodicRefreshEnabled()).isFalse());
+			.run((context) -> assertThat(
+					clientOptions(context.getBean(LettuceConnectionFactory.class)).getTopologyRefreshOptions()
+						.isPeriodicRefreshEnabled())
+				.isFalse());
 	}
 
 	private static ClusterClientOptions clientOptions(LettuceConnectionFactory connectionFactory) {

@@ -24,10 +24,11 @@ import org.springframework.context.annotation.Configuration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The cache-starter-test module as a user meets it: {@link RedisServer#connectionDetails()}
- * as a bean, and {@link TieredCacheExtension} over the real {@link TieredCacheManager} and
- * {@link InvalidationBus} (whose public {@code getInvalidationBus()} and {@code isHealthy()}
- * the extension relies on without naming them).
+ * The cache-starter-test module as a user meets it:
+ * {@link RedisServer#connectionDetails()} as a bean, and {@link TieredCacheExtension}
+ * over the real {@link TieredCacheManager} and {@link InvalidationBus} (whose public
+ * {@code getInvalidationBus()} and {@code isHealthy()} the extension relies on without
+ * naming them).
  */
 // a long heartbeat interval: the bus is still starting when the first test would run
 @SpringBootTest(classes = TestSupportTests.Config.class,

@@ -40,10 +40,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Tests for the back-off rules of {@link TieredCacheAutoConfiguration}: it steps aside for
- * an application's own {@link CacheManager} and for {@code spring.cache.type}, as Spring
- * Boot's cache auto-configuration does, and the pattern annotations then fail start-up or,
- * under {@code spring.cache.type=none}, pass through.
+ * Tests for the back-off rules of {@link TieredCacheAutoConfiguration}: it steps aside
+ * for an application's own {@link CacheManager} and for {@code spring.cache.type}, as
+ * Spring Boot's cache auto-configuration does, and the pattern annotations then fail
+ * start-up or, under {@code spring.cache.type=none}, pass through.
  */
 class TieredCacheAutoConfigurationBackOffTests {
 
@@ -112,7 +112,8 @@ class TieredCacheAutoConfigurationBackOffTests {
 					catalog.delete(1L);
 					catalog.saveLater(1L, "desk");
 				}
-				// each ran every call, and @WriteBehind ran at once, on the caller's thread
+				// each ran every call, and @WriteBehind ran at once, on the caller's
+				// thread
 				assertThat(catalog.finds()).isEqualTo(3);
 				assertThat(catalog.saves()).isEqualTo(3);
 				assertThat(catalog.deletes()).isEqualTo(3);

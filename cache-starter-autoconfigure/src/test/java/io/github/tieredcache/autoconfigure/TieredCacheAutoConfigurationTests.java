@@ -107,7 +107,8 @@ class TieredCacheAutoConfigurationTests {
 	void keyPrefixDefaultsToTheApplicationName() {
 		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TieredCacheAutoConfiguration.class))
 			.withPropertyValues("spring.application.name=catalog")
-			.run((context) -> assertThat(context.getBean(TieredCacheManager.class).getKeyPrefix()).isEqualTo("catalog"));
+			.run((context) -> assertThat(context.getBean(TieredCacheManager.class).getKeyPrefix())
+				.isEqualTo("catalog"));
 		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(TieredCacheAutoConfiguration.class))
 			.run((context) -> assertThat(context.getBean(TieredCacheManager.class).getKeyPrefix()).isEqualTo("app"));
 	}
@@ -165,7 +166,8 @@ class TieredCacheAutoConfigurationTests {
 	void badJitterFailsAtStartUpNamingTheKey() {
 		this.runner.withPropertyValues("tiered-cache.defaults.ttl-jitter=2").run((context) -> {
 			assertThat(context).hasFailed();
-			assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("tiered-cache.defaults.ttl-jitter");
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("tiered-cache.defaults.ttl-jitter");
 		});
 	}
 
@@ -212,8 +214,7 @@ class TieredCacheAutoConfigurationTests {
 			assertThat(manager.getInvalidationBus().getChannel()).isEqualTo(this.prefix + ":invalidation");
 		});
 		this.runner.withPropertyValues("tiered-cache.invalidation.channel=custom-channel")
-			.run((context) -> assertThat(
-					context.getBean(TieredCacheManager.class).getInvalidationBus().getChannel())
+			.run((context) -> assertThat(context.getBean(TieredCacheManager.class).getInvalidationBus().getChannel())
 				.isEqualTo("custom-channel"));
 	}
 
@@ -277,7 +278,9 @@ class TieredCacheAutoConfigurationTests {
 		int before = output.getAll().length();
 		this.runner.withPropertyValues("spring.data.redis.timeout=7s").run((context) -> {
 			String logged = output.getAll().substring(before);
-			assertThat(logged).containsOnlyOnce(line).contains("request queue bounded").doesNotContain("command timeout");
+			assertThat(logged).containsOnlyOnce(line)
+				.contains("request queue bounded")
+				.doesNotContain("command timeout");
 		});
 	}
 

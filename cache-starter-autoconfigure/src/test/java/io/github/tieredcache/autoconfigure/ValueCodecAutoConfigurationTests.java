@@ -22,8 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Tests for the {@link ValueCodec} of {@link TieredCacheAutoConfiguration} next to
- * Spring Boot's Jackson auto-configuration.
+ * Tests for the {@link ValueCodec} of {@link TieredCacheAutoConfiguration} next to Spring
+ * Boot's Jackson auto-configuration.
  */
 class ValueCodecAutoConfigurationTests {
 
@@ -33,8 +33,9 @@ class ValueCodecAutoConfigurationTests {
 
 	@Test
 	void jacksonPropertiesAndCustomizersApplyToCachedValues() {
-		this.runner.withBean("snakeCase", JsonMapperBuilderCustomizer.class,
-				() -> (builder) -> builder.propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE))
+		this.runner
+			.withBean("snakeCase", JsonMapperBuilderCustomizer.class,
+					() -> (builder) -> builder.propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE))
 			.run((context) -> {
 				ValueCodec codec = context.getBean(ValueCodec.class);
 				Label label = new Label("Desk lamp");
@@ -71,7 +72,8 @@ class ValueCodecAutoConfigurationTests {
 			.withPropertyValues("tiered-cache.serialization.allowed-packages=io.github.tieredcache.autoconfigure")
 			.run((context) -> {
 				ValueCodec codec = context.getBean(ValueCodec.class);
-				assertThat(new String(codec.encode(new Label("x")), StandardCharsets.UTF_8)).contains("\"displayName\"");
+				assertThat(new String(codec.encode(new Label("x")), StandardCharsets.UTF_8))
+					.contains("\"displayName\"");
 			});
 	}
 

@@ -81,11 +81,11 @@ class CacheKeyEncoderTests {
 			assertThat(CacheKeyEncoder.localKey(key)).isSameAs(key);
 			assertThat(CacheKeyEncoder.localKeyOf(CacheKeyEncoder.encode(key))).isEqualTo(key);
 		}
-		List<Object> others = List.of("plain", "#tag", "", new SimpleKey("a", 1), 1.5d, "x".repeat(300),
-				List.of(1L));
+		List<Object> others = List.of("plain", "#tag", "", new SimpleKey("a", 1), 1.5d, "x".repeat(300), List.of(1L));
 		for (Object key : others) {
 			assertThat(CacheKeyEncoder.localKey(key)).isEqualTo(CacheKeyEncoder.encode(key));
-			assertThat(CacheKeyEncoder.localKeyOf(CacheKeyEncoder.encode(key))).isEqualTo(CacheKeyEncoder.localKey(key));
+			assertThat(CacheKeyEncoder.localKeyOf(CacheKeyEncoder.encode(key)))
+				.isEqualTo(CacheKeyEncoder.localKey(key));
 		}
 	}
 

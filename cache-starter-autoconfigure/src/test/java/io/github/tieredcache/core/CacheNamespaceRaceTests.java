@@ -40,9 +40,9 @@ class CacheNamespaceRaceTests {
 	}
 
 	/**
-	 * writeRemote: current() = V1 ... [maintenance: validate() moves to V2] ... SET under V1
-	 * ... written(k). The write went to a dead version after the move was processed: it must
-	 * be remembered, as writes of the version's last period are.
+	 * writeRemote: current() = V1 ... [maintenance: validate() moves to V2] ... SET under
+	 * V1 ... written(k). The write went to a dead version after the move was processed:
+	 * it must be remembered, as writes of the version's last period are.
 	 */
 	@Test
 	void writeUnderTheOldVersionRecordedAfterTheMoveIsRemembered() {

@@ -5,8 +5,8 @@ import io.github.tieredcache.testsupport.RedisCluster;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * The {@code Cache} contract with both tiers over a real Redis Cluster (three masters, three
- * replicas).
+ * The {@code Cache} contract with both tiers over a real Redis Cluster (three masters,
+ * three replicas).
  */
 class ClusterCacheConformanceTests extends AbstractTieredCacheConformanceTests {
 

@@ -85,12 +85,11 @@ class ClusterTierTests {
 
 	@Test
 	void readThroughGetAllAcrossSlots() {
-		ReadThroughCache<Integer, String> names = this.manager.readThrough("names", (Integer id) -> "n" + id,
-				(ids) -> {
-					Map<Integer, String> loaded = new java.util.LinkedHashMap<>();
-					ids.forEach((id) -> loaded.put(id, "n" + id));
-					return loaded;
-				});
+		ReadThroughCache<Integer, String> names = this.manager.readThrough("names", (Integer id) -> "n" + id, (ids) -> {
+			Map<Integer, String> loaded = new java.util.LinkedHashMap<>();
+			ids.forEach((id) -> loaded.put(id, "n" + id));
+			return loaded;
+		});
 		List<Integer> ids = new ArrayList<>();
 		for (int i = 0; i < 50; i++) {
 			ids.add(i);

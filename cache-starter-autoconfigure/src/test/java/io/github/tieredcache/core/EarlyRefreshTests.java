@@ -31,8 +31,8 @@ class EarlyRefreshTests {
 				assertThat(EarlyRefresh.shouldRefreshEarly(timeLeft, loadMillis, beta, probability * 0.999))
 					.as("beta %s, %d ms left, just under p", beta, timeLeft)
 					.isTrue();
-				assertThat(EarlyRefresh.shouldRefreshEarly(timeLeft, loadMillis, beta, Math.min(0.999999,
-						probability * 1.001)))
+				assertThat(EarlyRefresh.shouldRefreshEarly(timeLeft, loadMillis, beta,
+						Math.min(0.999999, probability * 1.001)))
 					.as("beta %s, %d ms left, just over p", beta, timeLeft)
 					.isFalse();
 			}
@@ -69,11 +69,7 @@ class EarlyRefreshTests {
 			.clock(clock)
 			.random(random::nextDouble)
 			.executor(Runnable::run)
-			.cache("hot", CacheSettings.builder()
-				.ttl(Duration.ofSeconds(10))
-				.ttlJitter(0)
-				.earlyRefreshBeta(1)
-				.build())
+			.cache("hot", CacheSettings.builder().ttl(Duration.ofSeconds(10)).ttlJitter(0).earlyRefreshBeta(1).build())
 			.build();
 		try {
 			TieredCache cache = manager.getCache("hot");

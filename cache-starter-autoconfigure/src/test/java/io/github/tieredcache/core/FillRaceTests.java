@@ -20,11 +20,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Every path that stores a loaded value obeys the rule of {@code get(key, loader)}: a load
- * that began before a write of its key never stores its (older) value over the write, in
- * Redis or in the in-process tier. Each test lets another instance write the key while the
- * load is in flight, deterministically (the write happens inside the loader), then checks
- * what a third instance reads from Redis.
+ * Every path that stores a loaded value obeys the rule of {@code get(key, loader)}: a
+ * load that began before a write of its key never stores its (older) value over the
+ * write, in Redis or in the in-process tier. Each test lets another instance write the
+ * key while the load is in flight, deterministically (the write happens inside the
+ * loader), then checks what a third instance reads from Redis.
  */
 class FillRaceTests {
 
@@ -92,7 +92,8 @@ class FillRaceTests {
 		assertThat(values).containsEntry("k", "loaded-before-the-write");
 		assertThat(readByAnotherInstance()).isEqualTo("written");
 		assertThat(instance().get("other", String.class)).isEqualTo("o");
-		assertThat(a.get("k", String.class)).as("not in A's in-process tier either").isNotEqualTo("loaded-before-the-write");
+		assertThat(a.get("k", String.class)).as("not in A's in-process tier either")
+			.isNotEqualTo("loaded-before-the-write");
 	}
 
 	@Test

@@ -62,14 +62,15 @@ class JacksonValueCodecTests {
 	@Test
 	void valuesReadBackAsTheirOwnTypes() {
 		List<Object> values = List.of("text", 42, 42L, 1.5d, 1.5f, true, (short) 3, new BigDecimal("1.10"),
-				UUID.randomUUID(), LocalDate.of(2024, 1, 31), Instant.ofEpochSecond(1_700_000_000L, 5),
-				List.of(1L, 2L), new LinkedHashSet<>(List.of("a", "b")), Map.of("k", List.of(1L)),
+				UUID.randomUUID(), LocalDate.of(2024, 1, 31), Instant.ofEpochSecond(1_700_000_000L, 5), List.of(1L, 2L),
+				new LinkedHashSet<>(List.of("a", "b")), Map.of("k", List.of(1L)),
 				new Item("lamp", new BigDecimal("9.99"), List.of(new Item("bulb", BigDecimal.ONE, List.of()))),
 				Kind.BIG, new byte[] { 1, 2, 3 }, new Item[] { new Item("x", BigDecimal.TEN, List.of()) });
 		for (Object value : values) {
 			Object decoded = this.codec.decode(this.codec.encode(value));
 			if (value.getClass().getName().startsWith("java.util.ImmutableCollections")) {
-				// List.of and Map.of have no public type; they read back as ArrayList, HashMap
+				// List.of and Map.of have no public type; they read back as ArrayList,
+				// HashMap
 				assertThat(decoded).as("%s", value).isEqualTo(value);
 			}
 			else {
@@ -122,7 +123,8 @@ class JacksonValueCodecTests {
 	void allowedPackagesAreTheApplicationsEntries() {
 		assertThat(new JacksonValueCodec(List.of("com.example.", " com.example.shop.** ")).getAllowedPackages())
 			.containsExactly("com.example", "com.example.shop.**");
-		assertThat(JacksonValueCodec.PLATFORM_TYPES).contains("java.lang.Long", "java.util.ArrayList", "java.time.Instant")
+		assertThat(JacksonValueCodec.PLATFORM_TYPES)
+			.contains("java.lang.Long", "java.util.ArrayList", "java.time.Instant")
 			.doesNotContain("java.lang.Class", "java.util.Timer", "java.lang.Thread", "java.net.URI");
 	}
 
@@ -149,15 +151,16 @@ class JacksonValueCodecTests {
 				Collections.unmodifiableMap(new HashMap<>(Map.of("a", "b"))),
 				Collections.unmodifiableSortedSet(new TreeSet<>(Set.of("a"))),
 				Collections.unmodifiableSortedMap(new TreeMap<>(Map.of("a", 1L))), Collections.emptyList(),
-				Collections.emptySet(), Collections.emptyMap(), Collections.singletonList("a"), Collections.singleton("a"),
-				Collections.singletonMap("a", "b"), Arrays.asList("a", "b"), new TreeSet<>(Set.of("a")),
-				new TreeMap<>(Map.of("a", 1L)), new LinkedList<>(List.of("a")), new LinkedHashMap<>(Map.of("a", 1L)),
-				new HashSet<>(Set.of(1L)), byKind, Locale.CANADA_FRENCH, Currency.getInstance("EUR"),
-				ZoneId.of("Europe/Paris"), ZoneOffset.UTC, Duration.ofSeconds(5), Period.ofDays(3), Year.of(2020),
-				YearMonth.of(2020, 1), MonthDay.of(1, 2), DayOfWeek.MONDAY, Month.MAY, LocalTime.NOON,
-				LocalDateTime.of(2024, 1, 2, 3, 4), OffsetDateTime.of(2024, 1, 2, 3, 4, 5, 0, ZoneOffset.UTC),
-				new Date(0), 'c', (byte) 1, new BigInteger("12"), new Object[] { 1L, "a" },
-				new Stamp(new Date(1)), new Optionals(Optional.of("x"), Optional.empty()));
+				Collections.emptySet(), Collections.emptyMap(), Collections.singletonList("a"),
+				Collections.singleton("a"), Collections.singletonMap("a", "b"), Arrays.asList("a", "b"),
+				new TreeSet<>(Set.of("a")), new TreeMap<>(Map.of("a", 1L)), new LinkedList<>(List.of("a")),
+				new LinkedHashMap<>(Map.of("a", 1L)), new HashSet<>(Set.of(1L)), byKind, Locale.CANADA_FRENCH,
+				Currency.getInstance("EUR"), ZoneId.of("Europe/Paris"), ZoneOffset.UTC, Duration.ofSeconds(5),
+				Period.ofDays(3), Year.of(2020), YearMonth.of(2020, 1), MonthDay.of(1, 2), DayOfWeek.MONDAY, Month.MAY,
+				LocalTime.NOON, LocalDateTime.of(2024, 1, 2, 3, 4),
+				OffsetDateTime.of(2024, 1, 2, 3, 4, 5, 0, ZoneOffset.UTC), new Date(0), 'c', (byte) 1,
+				new BigInteger("12"), new Object[] { 1L, "a" }, new Stamp(new Date(1)),
+				new Optionals(Optional.of("x"), Optional.empty()));
 		for (Object value : values) {
 			Object decoded = this.codec.decode(this.codec.encode(value));
 			if (value.getClass().isArray()) {

@@ -45,9 +45,10 @@ class LeaseTests {
 		TieredCacheManager manager = TieredCacheManager.builder()
 			.redis(connectionFactory)
 			.keyPrefix(this.prefix)
-			.cache("products", CacheSettings.builder()
-				.lease(new CacheSettings.Lease(true, Duration.ofSeconds(5), leaseWait))
-				.build())
+			.cache("products",
+					CacheSettings.builder()
+						.lease(new CacheSettings.Lease(true, Duration.ofSeconds(5), leaseWait))
+						.build())
 			.build();
 		this.managers.add(manager);
 		return manager.getCache("products");
@@ -66,7 +67,6 @@ class LeaseTests {
 		this.redis.command("SET", versionKey, "t0", "NX");
 		return this.prefix + ":" + cache + ":v" + this.redis.command("GET", versionKey) + ":" + encodedKey;
 	}
-
 
 	/**
 	 * 200 callers miss one cold key together, 50 on each of 4 instances: the loader runs
@@ -101,20 +101,22 @@ class LeaseTests {
 			threads.add(thread);
 			thread.start();
 		}
-		await().atMost(Duration.ofSeconds(30)).until(() -> loads.get() == 1 && threads.stream()
-			.allMatch((t) -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING));
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> loads.get() == 1 && threads.stream()
+				.allMatch((t) -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING));
 		release.countDown();
 		for (CompletableFuture<String> result : results) {
 			assertThat(result.get(30, TimeUnit.SECONDS)).isEqualTo("value");
 		}
 		assertThat(loads).hasValue(1);
 		assertThat(instances.stream().mapToLong((cache) -> cache.getStatistics().leaseWaits()).sum())
-			.as("the three instances without the lease waited for it").isEqualTo(3);
+			.as("the three instances without the lease waited for it")
+			.isEqualTo(3);
 	}
 
 	/**
-	 * A slow load takes the lease and reads the database; a write of the key lands meanwhile;
-	 * the slow load's value, older than the write, must not be stored.
+	 * A slow load takes the lease and reads the database; a write of the key lands
+	 * meanwhile; the slow load's value, older than the write, must not be stored.
 	 */
 	@Test
 	void slowLoadRacingAWriteCannotPutBackAStaleValue() throws Exception {
@@ -183,8 +185,7 @@ class LeaseTests {
 		this.redis.command("SET", redisKey("k"), "\u0002token", "PX", "5000");
 		assertThat(cache.get("k")).isNull();
 		assertThat(cache.getStatistics().undecodable()).isZero();
-		assertThat(this.redis.command("EXISTS", redisKey("k"))).as("a lease is not deleted as corrupt")
-			.isEqualTo(":1");
+		assertThat(this.redis.command("EXISTS", redisKey("k"))).as("a lease is not deleted as corrupt").isEqualTo(":1");
 	}
 
 }

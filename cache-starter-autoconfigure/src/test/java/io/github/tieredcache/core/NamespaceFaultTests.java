@@ -26,8 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Namespaces under real faults of a Redis process of the test's own: writes, evictions and
- * clears made while the version cannot be read, the version key deleted or flushed, a
+ * Namespaces under real faults of a Redis process of the test's own: writes, evictions
+ * and clears made while the version cannot be read, the version key deleted or flushed, a
  * forged announcement, {@code PUBLISH} refused, a hung Redis met by a cold connection.
  * After each, every instance serves from one version, and none serves a value that was
  * overwritten, evicted or cleared, within {@link #BOUND} (2 × heartbeat + 1 s) of Redis
@@ -92,8 +92,8 @@ class NamespaceFaultTests {
 	}
 
 	/**
-	 * Asserts that within the bound every instance serves the expected value or a miss for
-	 * the key, never the old one, and then keeps doing so.
+	 * Asserts that within the bound every instance serves the expected value or a miss
+	 * for the key, never the old one, and then keeps doing so.
 	 */
 	private static void convergesWithout(List<TieredCache> instances, String key, String old) {
 		await().atMost(BOUND).untilAsserted(() -> {
@@ -181,7 +181,8 @@ class NamespaceFaultTests {
 		instances.get(1).put("k", "v2");
 		oneVersion(instances);
 		convergesWithout(instances, "k", "v1");
-		// a clear after the loss moves everyone again, and nothing written after it is swept
+		// a clear after the loss moves everyone again, and nothing written after it is
+		// swept
 		String lost = instances.get(0).currentRedisKeyPrefix();
 		instances.get(2).clear();
 		await().atMost(BOUND)
@@ -300,7 +301,8 @@ class NamespaceFaultTests {
 	@Test
 	void deletedVersionKeyAfterAClearIsNotReused() {
 		List<TieredCache> instances = List.of(instance(), instance(), instance(), instance());
-		// a version other than the first, so that a lost key is not the same as the current version
+		// a version other than the first, so that a lost key is not the same as the
+		// current version
 		instances.get(0).clear();
 		instances.get(0).put("k", "v1");
 		instances.forEach((cache) -> cacheInL1(cache, "k", "v1"));
@@ -432,7 +434,8 @@ class NamespaceFaultTests {
 		a.put("k", "v1");
 		a.put("c", "cleared");
 		cacheInL1(b, "k", "v1");
-		// RDB (or AOF everysec) persistence: the restart loads a snapshot older than what follows
+		// RDB (or AOF everysec) persistence: the restart loads a snapshot older than what
+		// follows
 		this.redis.command("SAVE");
 		a.clear();
 		a.put("k", "v2");

@@ -22,8 +22,8 @@ import static org.awaitility.Awaitility.await;
  * A steady load of reads and writes from several threads while the test's own Redis is
  * stopped with {@code SIGSTOP}, then killed and restarted: no caller sees an exception,
  * calls during the outage take at most the loader's time plus the command timeout (plus
- * slack for a loaded machine), the cache goes back to Redis by itself, and nothing evicted
- * during the outage is served afterwards.
+ * slack for a loaded machine), the cache goes back to Redis by itself, and nothing
+ * evicted during the outage is served afterwards.
  */
 class OutageTests {
 
@@ -118,8 +118,9 @@ class OutageTests {
 
 				await().atMost(Duration.ofSeconds(30))
 					.until(() -> managerA.isRedisAvailable() && managerB.isRedisAvailable());
-				await().atMost(Duration.ofSeconds(30)).until(() -> managerA.getInvalidationBus().isHealthy()
-						&& managerB.getInvalidationBus().isHealthy());
+				await().atMost(Duration.ofSeconds(30))
+					.until(() -> managerA.getInvalidationBus().isHealthy()
+							&& managerB.getInvalidationBus().isHealthy());
 				running.set(false);
 				for (Thread worker : workers) {
 					worker.join(10_000);
@@ -168,8 +169,7 @@ class OutageTests {
 				assertThat(manager.isRedisAvailable()).isFalse();
 				redis.resume();
 				await().atMost(Duration.ofSeconds(10)).until(manager::isRedisAvailable);
-				await().atMost(Duration.ofSeconds(10))
-					.until(() -> redis.command("EXISTS", key).equals(":0"));
+				await().atMost(Duration.ofSeconds(10)).until(() -> redis.command("EXISTS", key).equals(":0"));
 				assertThat(cache.get("k", () -> "from-the-database")).isEqualTo("from-the-database");
 			}
 			finally {
@@ -201,8 +201,8 @@ class OutageTests {
 				redis.resume();
 				TieredCacheManager started = late;
 				await().atMost(Duration.ofSeconds(10))
-					.untilAsserted(() -> assertThat(started.getCache("products").currentRedisKeyPrefix())
-						.isEqualTo(current));
+					.untilAsserted(
+							() -> assertThat(started.getCache("products").currentRedisKeyPrefix()).isEqualTo(current));
 			}
 			finally {
 				first.destroy();

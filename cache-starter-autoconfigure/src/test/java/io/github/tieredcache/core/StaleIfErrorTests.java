@@ -43,11 +43,8 @@ class StaleIfErrorTests {
 			.keyPrefix(this.prefix)
 			.clock(this.clock)
 			.executor(Runnable::run)
-			.cache("prices", CacheSettings.builder()
-				.ttl(Duration.ofSeconds(10))
-				.ttlJitter(0)
-				.staleIfError(staleIfError)
-				.build())
+			.cache("prices",
+					CacheSettings.builder().ttl(Duration.ofSeconds(10)).ttlJitter(0).staleIfError(staleIfError).build())
 			.build();
 		this.managers.add(manager);
 		return manager.getCache("prices");
@@ -90,7 +87,8 @@ class StaleIfErrorTests {
 	void repeatedFailuresNeverServeAStaleValuePastItsWindow() {
 		TieredCache a = instance(Duration.ofSeconds(5));
 		assertThat(a.get("k", () -> "v1")).isEqualTo("v1");
-		// ttl 10 s + stale-if-error 5 s: served stale at 11, 12, 13, 14 s, each failure retried
+		// ttl 10 s + stale-if-error 5 s: served stale at 11, 12, 13, 14 s, each failure
+		// retried
 		for (int second = 11; second < 15; second++) {
 			this.clock.advance(Duration.ofSeconds((second == 11) ? 11 : 1));
 			assertThat(a.get("k", StaleIfErrorTests::failing)).as("at %d s", second).isEqualTo("v1");

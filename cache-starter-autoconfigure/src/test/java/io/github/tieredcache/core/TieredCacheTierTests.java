@@ -88,7 +88,8 @@ class TieredCacheTierTests {
 	void localEntryExpiresBeforeTheRedisEntry() {
 		TieredCache cache = this.instanceA.getCache("products");
 		cache.put("k", "v1");
-		// another instance changes the value in Redis; this one's L1 is stale until its TTL
+		// another instance changes the value in Redis; this one's L1 is stale until its
+		// TTL
 		this.instanceB.getCache("products").put("k", "v2");
 		assertThat(cache.get("k", String.class)).isEqualTo("v1");
 		this.ticker.advance(Duration.ofSeconds(31));

@@ -101,8 +101,10 @@ class ClusterCoherenceTests {
 						return info.contains("cluster_state:ok");
 					});
 				});
-				// after the failover the cache writes and reads Redis again, and stays coherent (the
-				// namespace version may have been lost with the master, if not yet replicated: the
+				// after the failover the cache writes and reads Redis again, and stays
+				// coherent (the
+				// namespace version may have been lost with the master, if not yet
+				// replicated: the
 				// cache then starts over empty, never older)
 				await().atMost(Duration.ofSeconds(30))
 					.pollInterval(Duration.ofMillis(200))

@@ -16,8 +16,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 
 /**
  * One application instance in a JVM of its own, driven over standard input by a test:
- * {@code put <key> <value>} and {@code get <key>}, one per line, each answered with a line
- * starting {@code >> }. Answers {@code ready} once its invalidation bus is healthy.
+ * {@code put <key> <value>} and {@code get <key>}, one per line, each answered with a
+ * line starting {@code >> }. Answers {@code ready} once its invalidation bus is healthy.
  */
 public final class InstanceProcess {
 

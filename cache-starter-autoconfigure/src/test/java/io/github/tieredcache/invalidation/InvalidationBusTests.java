@@ -26,16 +26,16 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Two and three instances (managers with their own connections) sharing one real Redis:
- * writes, evictions and clears reach the others' in-process tiers, the fill race is closed,
- * and a silent or broken subscription is noticed.
+ * writes, evictions and clears reach the others' in-process tiers, the fill race is
+ * closed, and a silent or broken subscription is noticed.
  */
 class InvalidationBusTests {
 
 	static final Duration HEARTBEAT = Duration.ofMillis(400);
 
 	/**
-	 * The staleness bound the bus keeps: the heartbeat interval plus the watchdog's period
-	 * (a quarter interval), plus slack for a loaded 2-core machine.
+	 * The staleness bound the bus keeps: the heartbeat interval plus the watchdog's
+	 * period (a quarter interval), plus slack for a loaded 2-core machine.
 	 */
 	static final Duration BOUND = HEARTBEAT.multipliedBy(2).plusMillis(500);
 
@@ -167,9 +167,9 @@ class InvalidationBusTests {
 
 	/**
 	 * Instance B reads a key from Redis; before it installs the value in its in-process
-	 * tier, A writes the key and B receives the invalidation. B must not install the value
-	 * it read: its next read returns A's value. The interleaving is forced with a codec that
-	 * holds B's decode on a latch.
+	 * tier, A writes the key and B receives the invalidation. B must not install the
+	 * value it read: its next read returns A's value. The interleaving is forced with a
+	 * codec that holds B's decode on a latch.
 	 */
 	@Test
 	void fillRaceIsClosed() throws Exception {
@@ -244,8 +244,8 @@ class InvalidationBusTests {
 	}
 
 	/**
-	 * Measures (does not assert) the delay from the start of a write on A to the arrival of
-	 * its invalidation at B, over 1,000 writes; docs/coherence.md reports the figures,
+	 * Measures (does not assert) the delay from the start of a write on A to the arrival
+	 * of its invalidation at B, over 1,000 writes; docs/coherence.md reports the figures,
 	 * written to {@code target/coherence-propagation.txt}.
 	 */
 	@Test
@@ -275,25 +275,31 @@ class InvalidationBusTests {
 			micros[i] = (arrived[i] - started[i]) / 1000;
 		}
 		java.util.Arrays.sort(micros);
-		String report = topology() + String.format(", back-to-back: propagation over %d writes: p50 %d us, p99 %d us, max %d us",
-				writes, micros[writes / 2], micros[writes * 99 / 100], micros[writes - 1]);
-		// one write at a time: the next starts once the previous one's invalidation arrived
+		String report = topology()
+				+ String.format(", back-to-back: propagation over %d writes: p50 %d us, p99 %d us, max %d us", writes,
+						micros[writes / 2], micros[writes * 99 / 100], micros[writes - 1]);
+		// one write at a time: the next starts once the previous one's invalidation
+		// arrived
 		arrivals.set(0);
 		for (int i = 0; i < writes; i++) {
 			started[i] = System.nanoTime();
 			a.put("p-" + i, "w" + i);
 			long expected = i + 1;
-			await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofNanos(50_000))
+			await().atMost(Duration.ofSeconds(10))
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofNanos(50_000))
 				.until(() -> arrivals.get() >= expected);
 		}
 		for (int i = 0; i < writes; i++) {
 			micros[i] = (arrived[i] - started[i]) / 1000;
 		}
 		java.util.Arrays.sort(micros);
-		report += "\n" + topology() + String.format(", one at a time: propagation over %d writes: p50 %d us, p99 %d us, max %d us", writes,
-				micros[writes / 2], micros[writes * 99 / 100], micros[writes - 1]);
+		report += "\n" + topology()
+				+ String.format(", one at a time: propagation over %d writes: p50 %d us, p99 %d us, max %d us", writes,
+						micros[writes / 2], micros[writes * 99 / 100], micros[writes - 1]);
 		System.out.println(report);
-		java.nio.file.Files.writeString(java.nio.file.Path.of("target", "coherence-propagation-" + topology() + ".txt"), report + "\n");
+		java.nio.file.Files.writeString(java.nio.file.Path.of("target", "coherence-propagation-" + topology() + ".txt"),
+				report + "\n");
 		assertThat(micros[0]).isPositive();
 	}
 

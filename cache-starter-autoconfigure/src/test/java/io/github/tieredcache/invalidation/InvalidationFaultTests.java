@@ -19,9 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The bus under real faults of a Redis process of the test's own: its subscription killed,
- * every client paused, Redis killed and restarted. After each, instance B serves no value
- * older than the last completed write once {@link InvalidationBusTests#BOUND} has passed.
+ * The bus under real faults of a Redis process of the test's own: its subscription
+ * killed, every client paused, Redis killed and restarted. After each, instance B serves
+ * no value older than the last completed write once {@link InvalidationBusTests#BOUND}
+ * has passed.
  */
 class InvalidationFaultTests {
 
@@ -103,7 +104,8 @@ class InvalidationFaultTests {
 		cacheV1InBothInstances();
 		long pauseMillis = InvalidationBusTests.HEARTBEAT.multipliedBy(4).toMillis();
 		assertThat(this.redis.command("CLIENT", "PAUSE", String.valueOf(pauseMillis), "WRITE")).isEqualTo("+OK");
-		// the write times out (the cache's command timeout is shorter than the pause): it is
+		// the write times out (the cache's command timeout is shorter than the pause): it
+		// is
 		// remembered as a deletion and replayed once Redis answers
 		this.a.put("k", "v2");
 		// B's heartbeats cannot be published: within the bound it stops trusting its L1
@@ -127,7 +129,8 @@ class InvalidationFaultTests {
 			this.a.put("k", "v2");
 			return "\u0001\"v2\"".equals(valueInRedis());
 		});
-		// a restart without persistence loses the namespace version too: the cache starts over
+		// a restart without persistence loses the namespace version too: the cache starts
+		// over
 		// empty on every instance (a miss), never with v1
 		await().atMost(BOUND.plusSeconds(5))
 			.untilAsserted(() -> assertThat(this.b.get("k", String.class)).isIn("v2", null));

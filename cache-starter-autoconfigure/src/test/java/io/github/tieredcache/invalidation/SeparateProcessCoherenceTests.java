@@ -24,8 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Instance A in a separate JVM process, instance B in this one, sharing a real Redis: what A
- * writes reaches B's in-process tier, and the other way round.
+ * Instance A in a separate JVM process, instance B in this one, sharing a real Redis:
+ * what A writes reaches B's in-process tier, and the other way round.
  */
 class SeparateProcessCoherenceTests {
 
@@ -35,8 +35,8 @@ class SeparateProcessCoherenceTests {
 		String prefix = "process-" + UUID.randomUUID();
 		Process process = new ProcessBuilder(
 				System.getProperty("java.home") + File.separator + "bin" + File.separator + "java", "-cp",
-				System.getProperty("java.class.path"), InstanceProcess.class.getName(),
-				String.valueOf(redis.port()), prefix)
+				System.getProperty("java.class.path"), InstanceProcess.class.getName(), String.valueOf(redis.port()),
+				prefix)
 			.redirectError(ProcessBuilder.Redirect.INHERIT)
 			.start();
 		LettuceConnectionFactory connectionFactory = redis.connectionFactory();

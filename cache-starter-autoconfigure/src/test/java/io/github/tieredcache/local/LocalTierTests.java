@@ -14,7 +14,8 @@ class LocalTierTests {
 
 	private final FakeTicker ticker = new FakeTicker();
 
-	private final LocalTier tier = new LocalTier(Duration.ofSeconds(60), 100, this.ticker, Runnable::run, new FillGuard());
+	private final LocalTier tier = new LocalTier(Duration.ofSeconds(60), 100, this.ticker, Runnable::run,
+			new FillGuard());
 
 	@Test
 	void entriesLiveForTheTiersTtl() {

@@ -16,8 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The circuit breaker as a state machine, against a Redis of the test's own that is paused
- * ({@code SIGSTOP}) and resumed: every transition is published, in order.
+ * The circuit breaker as a state machine, against a Redis of the test's own that is
+ * paused ({@code SIGSTOP}) and resumed: every transition is published, in order.
  */
 class CircuitBreakerTests {
 

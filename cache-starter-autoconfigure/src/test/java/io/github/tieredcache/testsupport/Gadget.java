@@ -3,8 +3,8 @@ package io.github.tieredcache.testsupport;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Stands for a class an attacker would like the cache to instantiate: tests plant its name
- * in Redis and check that it was never constructed.
+ * Stands for a class an attacker would like the cache to instantiate: tests plant its
+ * name in Redis and check that it was never constructed.
  */
 public class Gadget {
 

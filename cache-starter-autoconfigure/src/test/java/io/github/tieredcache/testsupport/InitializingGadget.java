@@ -1,10 +1,10 @@
 package io.github.tieredcache.testsupport;
 
 /**
- * Stands for a class whose mere initialization is the attack: its static initializer
- * sets the system property {@link #INITIALIZED_PROPERTY}. Tests plant its name in
- * payloads and check that the property is still unset (reading the constant does not
- * initialize the class).
+ * Stands for a class whose mere initialization is the attack: its static initializer sets
+ * the system property {@link #INITIALIZED_PROPERTY}. Tests plant its name in payloads and
+ * check that the property is still unset (reading the constant does not initialize the
+ * class).
  */
 public class InitializingGadget {
 

@@ -20,11 +20,11 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 /**
- * An application in a JVM of its own for the write-behind crash test, on a real Redis and an
- * H2 database in a file. {@code write <redis-port> <prefix> <database> <keys>} writes every
- * key twice through {@code @WriteBehind} (values {@code key * 10 + 1}, then
- * {@code key * 10 + 2}), answers {@code >> done} once the last call has returned, and waits
- * to be killed. {@code rewrite <redis-port> <prefix> <database> <keys>} answers
+ * An application in a JVM of its own for the write-behind crash test, on a real Redis and
+ * an H2 database in a file. {@code write <redis-port> <prefix> <database> <keys>} writes
+ * every key twice through {@code @WriteBehind} (values {@code key * 10 + 1}, then
+ * {@code key * 10 + 2}), answers {@code >> done} once the last call has returned, and
+ * waits to be killed. {@code rewrite <redis-port> <prefix> <database> <keys>} answers
  * {@code >> ready}, waits for a line on standard input, writes every key once more
  * ({@code key * 10 + 3}, last key first), answers {@code >> done} and waits to be killed.
  * {@code flush <redis-port> <prefix> <database>} only flushes (taking over what the dead
@@ -36,7 +36,8 @@ public class CrashTestApplication {
 
 	@Bean
 	DataSource dataSource(org.springframework.core.env.Environment environment) {
-		// one connection, opened once: a file database with AUTO_SERVER is slow to connect to
+		// one connection, opened once: a file database with AUTO_SERVER is slow to
+		// connect to
 		return new SingleConnectionDataSource(environment.getRequiredProperty("crash.database"), true);
 	}
 
@@ -53,8 +54,8 @@ public class CrashTestApplication {
 			.properties("spring.data.redis.port=" + args[1], "tiered-cache.key-prefix=" + args[2],
 					"crash.database=" + args[3], "tiered-cache.serialization.allowed-packages=io.github.**",
 					"tiered-cache.invalidation.enabled=false", "tiered-cache.write-behind.batch-size=500",
-					"tiered-cache.write-behind.flush-interval=100ms",
-					"tiered-cache.write-behind.claim-idle-time=1s", "logging.level.root=warn")
+					"tiered-cache.write-behind.flush-interval=100ms", "tiered-cache.write-behind.claim-idle-time=1s",
+					"logging.level.root=warn")
 			// trailing --name=value arguments override these
 			.run(java.util.Arrays.stream(args).filter((arg) -> arg.startsWith("--")).toArray(String[]::new));
 		BufferedReader input = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

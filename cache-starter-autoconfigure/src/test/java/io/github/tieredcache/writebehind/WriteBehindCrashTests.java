@@ -26,13 +26,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The crash tests: a separate JVM makes 20,000 {@code @WriteBehind} calls (10,000 keys, each
- * written twice) against a real Redis and an H2 database in a file, while its flusher runs,
- * and is killed with {@code SIGKILL} right after the last call returned. A process started
- * afterwards flushes the backlog, claiming what the dead one left unacknowledged: every key
- * holds its last value, none is lost. With two writing JVMs (both flushers up, the second
- * writing every key again after the first died, and then killed too), every key holds the
- * second's value.
+ * The crash tests: a separate JVM makes 20,000 {@code @WriteBehind} calls (10,000 keys,
+ * each written twice) against a real Redis and an H2 database in a file, while its
+ * flusher runs, and is killed with {@code SIGKILL} right after the last call returned. A
+ * process started afterwards flushes the backlog, claiming what the dead one left
+ * unacknowledged: every key holds its last value, none is lost. With two writing JVMs
+ * (both flushers up, the second writing every key again after the first died, and then
+ * killed too), every key holds the second's value.
  */
 class WriteBehindCrashTests {
 
@@ -51,7 +51,8 @@ class WriteBehindCrashTests {
 		finally {
 			writer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 		}
-		System.out.println("write-behind crash test: backlog at SIGKILL " + backlog(redis, prefix) + " of " + (2 * KEYS));
+		System.out
+			.println("write-behind crash test: backlog at SIGKILL " + backlog(redis, prefix) + " of " + (2 * KEYS));
 
 		assertEveryKeyEventuallyHolds(redis, prefix, database, 2);
 	}
@@ -61,13 +62,15 @@ class WriteBehindCrashTests {
 		RedisServer redis = RedisServer.shared();
 		String prefix = "crash-two-" + UUID.randomUUID();
 		String database = database();
-		// this JVM opens the database first, so it serves it (AUTO_SERVER) to both instances
+		// this JVM opens the database first, so it serves it (AUTO_SERVER) to both
+		// instances
 		// and the second keeps writing after the first died
 		SingleConnectionDataSource server = new SingleConnectionDataSource(database, true);
 		JdbcClient.create(server)
 			.sql("CREATE TABLE IF NOT EXISTS stock (sku VARCHAR(100) PRIMARY KEY, quantity INT)")
 			.update();
-		// both instances run a flusher; the second writes every key again once the first has
+		// both instances run a flusher; the second writes every key again once the first
+		// has
 		// returned from its last call and died, and has time to write them all before the
 		// first's lease lapses and what the first had read is claimed
 		String claimIdleTime = "--tiered-cache.write-behind.claim-idle-time=10s";
@@ -81,8 +84,10 @@ class WriteBehindCrashTests {
 			second.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
 			second.getOutputStream().flush();
 			assertThat(answer(second, Duration.ofMinutes(5))).isEqualTo("done");
-			// killed once it has written the backlog, including what it claimed from the first
-			await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+			// killed once it has written the backlog, including what it claimed from the
+			// first
+			await().atMost(Duration.ofMinutes(3))
+				.pollInterval(Duration.ofMillis(200))
 				.until(() -> backlog(redis, prefix) == 0);
 			second.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 			System.out.println("write-behind crash test: backlog at the second SIGKILL " + backlog(redis, prefix));
@@ -101,8 +106,10 @@ class WriteBehindCrashTests {
 
 	private static String database() throws IOException {
 		Path directory = Files.createTempDirectory("tiered-cache-crash-");
-		// WRITE_DELAY=0: a commit is on disk when the write returns (H2 delays it 500 ms by
-		// default, and a write-behind acknowledgement is only as durable as the writer's commit)
+		// WRITE_DELAY=0: a commit is on disk when the write returns (H2 delays it 500 ms
+		// by
+		// default, and a write-behind acknowledgement is only as durable as the writer's
+		// commit)
 		return "jdbc:h2:file:" + directory.resolve("stock") + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
 	}
 
@@ -119,7 +126,8 @@ class WriteBehindCrashTests {
 		Process flusher = start("flush", redis, prefix, database);
 		try {
 			assertThat(answer(flusher, Duration.ofMinutes(2))).isEqualTo("ready");
-			await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+			await().atMost(Duration.ofMinutes(3))
+				.pollInterval(Duration.ofMillis(500))
 				.until(() -> backlog(redis, prefix) == 0);
 			JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(database, true));
 			Map<String, Integer> stored = jdbc.sql("SELECT sku, quantity FROM stock")
@@ -143,10 +151,10 @@ class WriteBehindCrashTests {
 	}
 
 	private static Process start(String mode, RedisServer redis, String... rest) throws IOException {
-		List<String> command = new ArrayList<>(List.of(
-				System.getProperty("java.home") + File.separator + "bin" + File.separator + "java", "-cp",
-				System.getProperty("java.class.path"), CrashTestApplication.class.getName(), mode,
-				String.valueOf(redis.port())));
+		List<String> command = new ArrayList<>(
+				List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java", "-cp",
+						System.getProperty("java.class.path"), CrashTestApplication.class.getName(), mode,
+						String.valueOf(redis.port())));
 		command.addAll(List.of(rest));
 		return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
 	}

@@ -208,9 +208,11 @@ class WriteBehindOrderTests {
 			this.runner.withPropertyValues("tiered-cache.write-behind.claim-idle-time=300ms").run((second) -> {
 				Ledger other = second.getBean(Ledger.class);
 				other.set("k", 2);
-				// the first instance is slow, not dead: for several claim-idle-times nobody else
+				// the first instance is slow, not dead: for several claim-idle-times
+				// nobody else
 				// writes the key
-				await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
+				await().during(Duration.ofSeconds(1))
+					.atMost(Duration.ofSeconds(5))
 					.until(() -> other.history("k").isEmpty());
 				slow.unblock();
 				awaitDrained(second);
@@ -228,7 +230,8 @@ class WriteBehindOrderTests {
 				for (Ledger ledger : ledgers) {
 					ledger.jitter();
 				}
-				// both instances' flushers are up; calls alternate between them, one at a time
+				// both instances' flushers are up; calls alternate between them, one at a
+				// time
 				for (int i = 1; i <= 300; i++) {
 					ledgers[i % 2].set("k" + (i % 5), i);
 				}
@@ -261,7 +264,8 @@ class WriteBehindOrderTests {
 					redis.resume();
 				}
 				assertThat(holder.valueInDatabase("k")).isEqualTo(1);
-				// the append was applied after all; a newer call written through on another
+				// the append was applied after all; a newer call written through on
+				// another
 				// instance (past its max-pending) must not be overwritten by it
 				WriteBehindService other = second.getBean(WriteBehindService.class);
 				await().atMost(Duration.ofSeconds(10)).until(() -> other.getFlusher().approximateBacklog() >= 1);
@@ -315,34 +319,37 @@ class WriteBehindOrderTests {
 
 	@Test
 	void waitReplicasIsSatisfiedByARealReplica() {
-		try (RedisServer primary = RedisServer.start();
-				RedisServer replica = RedisServer.replicaOf(primary)) {
+		try (RedisServer primary = RedisServer.start(); RedisServer replica = RedisServer.replicaOf(primary)) {
 			// WAIT gets half the command timeout: generous, for a loaded machine
-			runner(primary).withPropertyValues("tiered-cache.write-behind.wait-replicas=1",
-					"tiered-cache.redis.command-timeout=4s").run((context) -> {
-						Ledger ledger = context.getBean(Ledger.class);
-						ledger.set("k", 1);
-						assertThat(cached(context, "k")).isEqualTo(1);
-						awaitDrained(context);
-						assertThat(ledger.valueInDatabase("k")).isEqualTo(1);
-					});
+			runner(primary)
+				.withPropertyValues("tiered-cache.write-behind.wait-replicas=1",
+						"tiered-cache.redis.command-timeout=4s")
+				.run((context) -> {
+					Ledger ledger = context.getBean(Ledger.class);
+					ledger.set("k", 1);
+					assertThat(cached(context, "k")).isEqualTo(1);
+					awaitDrained(context);
+					assertThat(ledger.valueInDatabase("k")).isEqualTo(1);
+				});
 		}
 	}
 
 	@Test
 	void waitReplicasUnsatisfiedFailsTheCallAndLeavesTheCacheUnchanged() {
-		try (RedisServer primary = RedisServer.start();
-				RedisServer replica = RedisServer.replicaOf(primary)) {
-			runner(primary).withPropertyValues("tiered-cache.write-behind.wait-replicas=2",
-					"tiered-cache.redis.command-timeout=2s").run((context) -> {
-						Ledger ledger = context.getBean(Ledger.class);
-						assertThatExceptionOfType(WriteBehindException.class).isThrownBy(() -> ledger.set("k", 1))
-							.withMessageContaining("1 of 2 replicas");
-						assertThat(cached(context, "k")).isNull();
-						await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
-							.until(() -> ledger.history("k").isEmpty());
-						assertThat(context.getBean(WriteBehindService.class).getQueue().backlog()).isZero();
-					});
+		try (RedisServer primary = RedisServer.start(); RedisServer replica = RedisServer.replicaOf(primary)) {
+			runner(primary)
+				.withPropertyValues("tiered-cache.write-behind.wait-replicas=2",
+						"tiered-cache.redis.command-timeout=2s")
+				.run((context) -> {
+					Ledger ledger = context.getBean(Ledger.class);
+					assertThatExceptionOfType(WriteBehindException.class).isThrownBy(() -> ledger.set("k", 1))
+						.withMessageContaining("1 of 2 replicas");
+					assertThat(cached(context, "k")).isNull();
+					await().during(Duration.ofMillis(500))
+						.atMost(Duration.ofSeconds(5))
+						.until(() -> ledger.history("k").isEmpty());
+					assertThat(context.getBean(WriteBehindService.class).getQueue().backlog()).isZero();
+				});
 		}
 	}
 

@@ -49,7 +49,8 @@ class WriteBehindTests {
 			inventory.setStock("lamp", 7);
 			assertThat(context.getBean(TieredCacheManager.class).getCache("stock").get("lamp", Integer.class))
 				.isEqualTo(7);
-			await().atMost(Duration.ofSeconds(10)).until(() -> Integer.valueOf(7).equals(inventory.stockInDatabase("lamp")));
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> Integer.valueOf(7).equals(inventory.stockInDatabase("lamp")));
 			WriteBehindService service = context.getBean(WriteBehindService.class);
 			await().atMost(Duration.ofSeconds(10)).until(() -> service.getQueue().backlog() == 0);
 		});
@@ -58,7 +59,8 @@ class WriteBehindTests {
 	@Test
 	void writesToOneKeyWithinAFlushIntervalAreCoalesced() {
 		this.runner
-			.withPropertyValues("tiered-cache.write-behind.flush-interval=5s", "tiered-cache.write-behind.batch-size=1000")
+			.withPropertyValues("tiered-cache.write-behind.flush-interval=5s",
+					"tiered-cache.write-behind.batch-size=1000")
 			.run((context) -> {
 				Inventory inventory = context.getBean(Inventory.class);
 				WriteBehindService service = context.getBean(WriteBehindService.class);
@@ -77,57 +79,62 @@ class WriteBehindTests {
 
 	@Test
 	void poisonKeyGoesToTheDeadLetterStreamWhileOthersAreWritten() {
-		this.runner.withPropertyValues("tiered-cache.write-behind.flush-interval=50ms",
-				"tiered-cache.write-behind.max-attempts=3").run((context) -> {
-					Inventory inventory = context.getBean(Inventory.class);
-					WriteBehindService service = context.getBean(WriteBehindService.class);
-					for (String sku : List.of("a", "poison", "b", "c")) {
-						inventory.setStockInBatch(sku, 5);
-					}
-					await().atMost(Duration.ofSeconds(20)).until(() -> service.getFlusher().deadLettered() == 1);
-					assertThat(inventory.stockInDatabase("a")).isEqualTo(5);
-					assertThat(inventory.stockInDatabase("b")).isEqualTo(5);
-					assertThat(inventory.stockInDatabase("c")).isEqualTo(5);
-					assertThat(inventory.stockInDatabase("poison")).isNull();
-					List<WriteBehindQueue.DeadLetter> dead = service.getQueue().deadLetters(10);
-					assertThat(dead).singleElement().satisfies((letter) -> {
-						assertThat(letter.key()).isEqualTo("stock:poison");
-						assertThat(letter.error()).contains("poisoned");
-					});
-					assertThat(service.getQueue().backlog()).isZero();
-					// an operator fixes the cause and re-drives it
-					inventory.cure();
-					assertThat(service.getQueue().redrive(dead.get(0).id())).isTrue();
-					await().atMost(Duration.ofSeconds(10)).until(() -> Integer.valueOf(5).equals(
-							inventory.stockInDatabase("poison")));
-					assertThat(service.getQueue().deadLetters(10)).isEmpty();
+		this.runner
+			.withPropertyValues("tiered-cache.write-behind.flush-interval=50ms",
+					"tiered-cache.write-behind.max-attempts=3")
+			.run((context) -> {
+				Inventory inventory = context.getBean(Inventory.class);
+				WriteBehindService service = context.getBean(WriteBehindService.class);
+				for (String sku : List.of("a", "poison", "b", "c")) {
+					inventory.setStockInBatch(sku, 5);
+				}
+				await().atMost(Duration.ofSeconds(20)).until(() -> service.getFlusher().deadLettered() == 1);
+				assertThat(inventory.stockInDatabase("a")).isEqualTo(5);
+				assertThat(inventory.stockInDatabase("b")).isEqualTo(5);
+				assertThat(inventory.stockInDatabase("c")).isEqualTo(5);
+				assertThat(inventory.stockInDatabase("poison")).isNull();
+				List<WriteBehindQueue.DeadLetter> dead = service.getQueue().deadLetters(10);
+				assertThat(dead).singleElement().satisfies((letter) -> {
+					assertThat(letter.key()).isEqualTo("stock:poison");
+					assertThat(letter.error()).contains("poisoned");
 				});
+				assertThat(service.getQueue().backlog()).isZero();
+				// an operator fixes the cause and re-drives it
+				inventory.cure();
+				assertThat(service.getQueue().redrive(dead.get(0).id())).isTrue();
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> Integer.valueOf(5).equals(inventory.stockInDatabase("poison")));
+				assertThat(service.getQueue().deadLetters(10)).isEmpty();
+			});
 	}
 
 	@Test
 	void entriesOfADeadInstanceAreClaimedAndWritten() {
-		this.runner.withPropertyValues("tiered-cache.write-behind.flush-interval=50ms",
-				"tiered-cache.write-behind.claim-idle-time=300ms").run((context) -> {
-					WriteBehindService service = context.getBean(WriteBehindService.class);
-					WriteBehindQueue queue = service.getQueue();
-					Inventory inventory = context.getBean(Inventory.class);
-					service.close();
-					inventory.setStock("claimed", 3);
-					// an instance reads the entry and dies before acknowledging it
-					assertThat(queue.readNew("dead-instance", 10)).hasSize(1);
-					assertThat(queue.pending(10)).singleElement()
-						.satisfies((pending) -> assertThat(pending.getConsumer()).isEqualTo("dead-instance"));
-					service.start();
-					await().atMost(Duration.ofSeconds(10)).until(() -> Integer.valueOf(3).equals(
-							inventory.stockInDatabase("claimed")));
-					await().atMost(Duration.ofSeconds(10)).until(() -> queue.pending(10).isEmpty());
-				});
+		this.runner
+			.withPropertyValues("tiered-cache.write-behind.flush-interval=50ms",
+					"tiered-cache.write-behind.claim-idle-time=300ms")
+			.run((context) -> {
+				WriteBehindService service = context.getBean(WriteBehindService.class);
+				WriteBehindQueue queue = service.getQueue();
+				Inventory inventory = context.getBean(Inventory.class);
+				service.close();
+				inventory.setStock("claimed", 3);
+				// an instance reads the entry and dies before acknowledging it
+				assertThat(queue.readNew("dead-instance", 10)).hasSize(1);
+				assertThat(queue.pending(10)).singleElement()
+					.satisfies((pending) -> assertThat(pending.getConsumer()).isEqualTo("dead-instance"));
+				service.start();
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> Integer.valueOf(3).equals(inventory.stockInDatabase("claimed")));
+				await().atMost(Duration.ofSeconds(10)).until(() -> queue.pending(10).isEmpty());
+			});
 	}
 
 	@Test
 	void pastMaxPendingCallsFailOrWriteThrough() {
-		this.runner.withPropertyValues("tiered-cache.write-behind.max-pending=3",
-				"tiered-cache.write-behind.overflow=fail", "tiered-cache.write-behind.flush-interval=50ms")
+		this.runner
+			.withPropertyValues("tiered-cache.write-behind.max-pending=3", "tiered-cache.write-behind.overflow=fail",
+					"tiered-cache.write-behind.flush-interval=50ms")
 			.run((context) -> {
 				Inventory inventory = context.getBean(Inventory.class);
 				inventory.blockWrites();
@@ -139,19 +146,21 @@ class WriteBehindTests {
 					.withMessageContaining("max-pending");
 				inventory.unblockWrites();
 			});
-		this.runner.withPropertyValues("tiered-cache.write-behind.max-pending=3",
-				"tiered-cache.write-behind.flush-interval=50ms").run((context) -> {
-					Inventory inventory = context.getBean(Inventory.class);
-					inventory.blockWrites();
-					for (int i = 0; i < 3; i++) {
-						inventory.setStock("busy-" + i, i);
-					}
-					inventory.unblockWritesOnThisThread();
-					inventory.setStock("written-through", 9);
-					assertThat(inventory.stockInDatabase("written-through")).as("written before the call returned")
-						.isEqualTo(9);
-					inventory.unblockWrites();
-				});
+		this.runner
+			.withPropertyValues("tiered-cache.write-behind.max-pending=3",
+					"tiered-cache.write-behind.flush-interval=50ms")
+			.run((context) -> {
+				Inventory inventory = context.getBean(Inventory.class);
+				inventory.blockWrites();
+				for (int i = 0; i < 3; i++) {
+					inventory.setStock("busy-" + i, i);
+				}
+				inventory.unblockWritesOnThisThread();
+				inventory.setStock("written-through", 9);
+				assertThat(inventory.stockInDatabase("written-through")).as("written before the call returned")
+					.isEqualTo(9);
+				inventory.unblockWrites();
+			});
 	}
 
 	@Test
@@ -177,21 +186,25 @@ class WriteBehindTests {
 
 	@Test
 	void plantedEntriesNamingOtherMethodsAreNeverRun() {
-		this.runner.withPropertyValues("tiered-cache.write-behind.flush-interval=50ms",
-				"tiered-cache.write-behind.max-attempts=1").run((context) -> {
-					Inventory inventory = context.getBean(Inventory.class);
-					WriteBehindService service = context.getBean(WriteBehindService.class);
-					String beanName = context.getBeanNamesForType(Inventory.class)[0];
-					// someone with write access to Redis plants a call to a method without @WriteBehind
-					RedisServer.shared().command("XADD", service.getQueue().getStream(), "*", "key", "stock:x", "bean",
-							beanName, "method", "blockWrites()", "args", "[\"java.util.ArrayList\",[]]");
-					await().atMost(Duration.ofSeconds(10)).until(() -> service.getFlusher().deadLettered() == 1);
-					assertThat(service.getQueue().deadLetters(10)).singleElement()
-						.satisfies((letter) -> assertThat(letter.error()).contains("No @WriteBehind method blockWrites()"));
-					inventory.setStock("still-works", 1);
-					await().atMost(Duration.ofSeconds(10))
-						.until(() -> Integer.valueOf(1).equals(inventory.stockInDatabase("still-works")));
-				});
+		this.runner
+			.withPropertyValues("tiered-cache.write-behind.flush-interval=50ms",
+					"tiered-cache.write-behind.max-attempts=1")
+			.run((context) -> {
+				Inventory inventory = context.getBean(Inventory.class);
+				WriteBehindService service = context.getBean(WriteBehindService.class);
+				String beanName = context.getBeanNamesForType(Inventory.class)[0];
+				// someone with write access to Redis plants a call to a method without
+				// @WriteBehind
+				RedisServer.shared()
+					.command("XADD", service.getQueue().getStream(), "*", "key", "stock:x", "bean", beanName, "method",
+							"blockWrites()", "args", "[\"java.util.ArrayList\",[]]");
+				await().atMost(Duration.ofSeconds(10)).until(() -> service.getFlusher().deadLettered() == 1);
+				assertThat(service.getQueue().deadLetters(10)).singleElement()
+					.satisfies((letter) -> assertThat(letter.error()).contains("No @WriteBehind method blockWrites()"));
+				inventory.setStock("still-works", 1);
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> Integer.valueOf(1).equals(inventory.stockInDatabase("still-works")));
+			});
 	}
 
 	@Test
@@ -263,12 +276,16 @@ class WriteBehindTests {
 			}
 			entries.forEach((sku, quantity) -> {
 				this.writes.incrementAndGet();
-				this.jdbc.sql("MERGE INTO stock (sku, quantity) KEY (sku) VALUES (?, ?)").params(sku, quantity).update();
+				this.jdbc.sql("MERGE INTO stock (sku, quantity) KEY (sku) VALUES (?, ?)")
+					.params(sku, quantity)
+					.update();
 			});
 		}
 
 		public Integer stockInDatabase(String sku) {
-			return this.jdbc.sql("SELECT quantity FROM stock WHERE sku = ?").param(sku).query(Integer.class)
+			return this.jdbc.sql("SELECT quantity FROM stock WHERE sku = ?")
+				.param(sku)
+				.query(Integer.class)
 				.optional()
 				.orElse(null);
 		}

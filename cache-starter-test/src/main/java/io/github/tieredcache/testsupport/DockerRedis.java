@@ -33,7 +33,8 @@ final class DockerRedis implements AutoCloseable {
 
 	@SuppressWarnings("resource")
 	static DockerRedis start() {
-		GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse("redis:7.4")).withExposedPorts(6379);
+		GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse("redis:7.4"))
+			.withExposedPorts(6379);
 		container.start();
 		return new DockerRedis(container);
 	}

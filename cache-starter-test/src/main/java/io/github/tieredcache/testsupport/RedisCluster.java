@@ -17,8 +17,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 
 /**
  * A real Redis Cluster on loopback for tests: three masters and three replicas, each a
- * {@link RedisServer} process of its own (so a test can kill a master and watch its replica
- * take over), joined with {@code redis-cli --cluster create}.
+ * {@link RedisServer} process of its own (so a test can kill a master and watch its
+ * replica take over), joined with {@code redis-cli --cluster create}.
  * <p>
  * {@link #shared()} is one cluster per test JVM; fault tests start their own.
  */
@@ -43,7 +43,8 @@ public final class RedisCluster implements AutoCloseable {
 				int port = portWithFreeBusPort();
 				nodes.add(RedisServer.startOnPort(port, "--cluster-enabled", "yes", "--cluster-config-file",
 						"nodes-" + port + ".conf", "--cluster-node-timeout", "1000",
-						// a replica may always take over, however long since it last heard from its master
+						// a replica may always take over, however long since it last
+						// heard from its master
 						"--cluster-replica-validity-factor", "0"));
 			}
 			List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
@@ -154,8 +155,8 @@ public final class RedisCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Return a started Lettuce connection factory to the cluster, with adaptive and periodic
-	 * topology refresh. The caller destroys it.
+	 * Return a started Lettuce connection factory to the cluster, with adaptive and
+	 * periodic topology refresh. The caller destroys it.
 	 * @return the connection factory
 	 */
 	public LettuceConnectionFactory connectionFactory() {
@@ -168,16 +169,19 @@ public final class RedisCluster implements AutoCloseable {
 				.build())
 			.build();
 		LettuceConnectionFactory factory = new LettuceConnectionFactory(configuration,
-				LettuceClientConfiguration.builder().commandTimeout(Duration.ofSeconds(2)).clientOptions(options).build());
+				LettuceClientConfiguration.builder()
+					.commandTimeout(Duration.ofSeconds(2))
+					.clientOptions(options)
+					.build());
 		factory.afterPropertiesSet();
 		factory.start();
 		return factory;
 	}
 
 	/**
-	 * Return this cluster as Spring Boot's connection details, to declare as a bean in a test
-	 * configuration (with {@code spring.data.redis.lettuce.cluster.refresh.*} set as the test
-	 * needs).
+	 * Return this cluster as Spring Boot's connection details, to declare as a bean in a
+	 * test configuration (with {@code spring.data.redis.lettuce.cluster.refresh.*} set as
+	 * the test needs).
 	 * @return the connection details listing every node
 	 */
 	public DataRedisConnectionDetails connectionDetails() {

@@ -42,9 +42,10 @@ public final class RedisSentinel implements AutoCloseable {
 		try {
 			int port = RedisServer.freePort();
 			Path config = master.directory().resolve("sentinel.conf");
-			Files.writeString(config, String.join("\n", "port " + port, "bind 127.0.0.1",
-					"dir " + master.directory(), "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + master.port() + " 1",
-					"sentinel down-after-milliseconds " + MASTER_NAME + " 1000", ""));
+			Files.writeString(config,
+					String.join("\n", "port " + port, "bind 127.0.0.1", "dir " + master.directory(),
+							"sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + master.port() + " 1",
+							"sentinel down-after-milliseconds " + MASTER_NAME + " 1000", ""));
 			Process sentinel = new ProcessBuilder(List.of("redis-server", config.toString(), "--sentinel"))
 				.redirectErrorStream(true)
 				.redirectOutput(master.directory().resolve("sentinel.log").toFile())
@@ -85,12 +86,13 @@ public final class RedisSentinel implements AutoCloseable {
 	}
 
 	/**
-	 * Return this set-up as Spring Boot's connection details, to declare as a bean in a test
-	 * configuration: clients ask the sentinel for {@value #MASTER_NAME}'s address.
+	 * Return this set-up as Spring Boot's connection details, to declare as a bean in a
+	 * test configuration: clients ask the sentinel for {@value #MASTER_NAME}'s address.
 	 * @return the connection details naming the sentinel and the master
 	 */
 	public DataRedisConnectionDetails connectionDetails() {
-		List<DataRedisConnectionDetails.Node> nodes = List.of(new DataRedisConnectionDetails.Node("127.0.0.1", this.port));
+		List<DataRedisConnectionDetails.Node> nodes = List
+			.of(new DataRedisConnectionDetails.Node("127.0.0.1", this.port));
 		return new DataRedisConnectionDetails() {
 
 			@Override

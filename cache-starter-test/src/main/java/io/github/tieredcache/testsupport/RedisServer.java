@@ -27,11 +27,11 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  * port, started from the {@code PATH}, that a test can stop, kill, pause, resume and
  * restart. Where {@code redis-server} is not installed but a Docker engine is, a
  * Testcontainers Redis is used instead (it cannot be paused or restarted). Where neither
- * exists, {@link #start()} fails with a message saying how to get one: the Redis tests are
- * never skipped.
+ * exists, {@link #start()} fails with a message saying how to get one: the Redis tests
+ * are never skipped.
  * <p>
- * {@link #shared()} is one server per test JVM, for tests that only read and write;
- * a test that injects faults starts its own with {@link #start()} and closes it.
+ * {@link #shared()} is one server per test JVM, for tests that only read and write; a
+ * test that injects faults starts its own with {@link #start()} and closes it.
  */
 public final class RedisServer implements AutoCloseable {
 
@@ -96,11 +96,13 @@ public final class RedisServer implements AutoCloseable {
 	public static RedisServer replicaOf(RedisServer primary, String... extraArguments) {
 		// the primary delays a diskless sync by 5 s by default, waiting for more replicas
 		primary.command("CONFIG", "SET", "repl-diskless-sync-delay", "0");
-		List<String> arguments = new ArrayList<>(List.of("--replicaof", primary.host(), String.valueOf(primary.port())));
+		List<String> arguments = new ArrayList<>(
+				List.of("--replicaof", primary.host(), String.valueOf(primary.port())));
 		arguments.addAll(List.of(extraArguments));
 		RedisServer replica = start(arguments.toArray(new String[0]));
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-		// listed online, a fresh replica may still miss the first WAIT: wait for one it answers
+		// listed online, a fresh replica may still miss the first WAIT: wait for one it
+		// answers
 		List<String> replicated = List.of("+OK", ":1");
 		while (!primary.pipeline(new String[] { "SET", "replica-probe", "1" }, new String[] { "WAIT", "1", "100" })
 			.equals(replicated)) {
@@ -115,8 +117,8 @@ public final class RedisServer implements AutoCloseable {
 	}
 
 	/**
-	 * Return a handle on a Redis-protocol server this class did not start (a sentinel, say),
-	 * good for {@link #command(String...)} only.
+	 * Return a handle on a Redis-protocol server this class did not start (a sentinel,
+	 * say), good for {@link #command(String...)} only.
 	 * @param port the server's loopback port
 	 * @return the handle
 	 */
@@ -160,10 +162,10 @@ public final class RedisServer implements AutoCloseable {
 	}
 
 	/**
-	 * Return this server as Spring Boot's connection details, to declare as a bean in a test
-	 * configuration: Boot's Redis auto-configuration then connects to this server, whatever
-	 * {@code spring.data.redis.*} says. The details read the host and port when asked, so
-	 * they stay right across a {@link #restart()}.
+	 * Return this server as Spring Boot's connection details, to declare as a bean in a
+	 * test configuration: Boot's Redis auto-configuration then connects to this server,
+	 * whatever {@code spring.data.redis.*} says. The details read the host and port when
+	 * asked, so they stay right across a {@link #restart()}.
 	 * @return the connection details of a standalone server
 	 */
 	public DataRedisConnectionDetails connectionDetails() {
@@ -301,9 +303,9 @@ public final class RedisServer implements AutoCloseable {
 	}
 
 	/**
-	 * Close the connections of one type on the server side with {@code CLIENT KILL TYPE}, as
-	 * a network failure or a proxy would: the clients see their connections drop while the
-	 * server keeps running.
+	 * Close the connections of one type on the server side with {@code CLIENT KILL TYPE},
+	 * as a network failure or a proxy would: the clients see their connections drop while
+	 * the server keeps running.
 	 * @param type {@code normal}, {@code pubsub}, {@code master} or {@code replica}
 	 * @return how many connections were closed
 	 */
@@ -411,8 +413,8 @@ public final class RedisServer implements AutoCloseable {
 
 	private Process requireProcess() {
 		if (this.process == null) {
-			throw new UnsupportedOperationException("Fault injection needs a redis-server process; "
-					+ HOW_TO_GET_REDIS);
+			throw new UnsupportedOperationException(
+					"Fault injection needs a redis-server process; " + HOW_TO_GET_REDIS);
 		}
 		return this.process;
 	}

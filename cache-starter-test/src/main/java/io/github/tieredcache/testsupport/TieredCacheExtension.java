@@ -20,13 +20,12 @@ import org.springframework.util.Assert;
 import org.springframework.util.ReflectionUtils;
 
 /**
- * A JUnit 5 extension for Spring tests of an application that uses tiered-cache: before each
- * test it waits until every cache manager's invalidation bus is healthy, then empties every
- * cache of every {@link CacheManager} bean of the test's application context (and its
- * ancestors) with {@link Cache#invalidate()}, in both tiers. So a test neither sees what an
- * earlier one cached nor starts while the in-process tiers are bypassed or about to be
- * emptied.
- * <pre class="code">
+ * A JUnit 5 extension for Spring tests of an application that uses tiered-cache: before
+ * each test it waits until every cache manager's invalidation bus is healthy, then
+ * empties every cache of every {@link CacheManager} bean of the test's application
+ * context (and its ancestors) with {@link Cache#invalidate()}, in both tiers. So a test
+ * neither sees what an earlier one cached nor starts while the in-process tiers are
+ * bypassed or about to be emptied. <pre class="code">
  * &#64;SpringBootTest
  * &#64;ExtendWith(TieredCacheExtension.class)
  * class CatalogTests { ... }
@@ -35,14 +34,14 @@ import org.springframework.util.ReflectionUtils;
  * The extension never names a tiered-cache class (this module is on the class path of
  * tiered-cache's own tests, so it cannot depend on the library). A cache manager has an
  * invalidation bus when it has a public {@code getInvalidationBus()} method, as
- * {@code TieredCacheManager} does; the bus it returns (if not {@code null}) is healthy when
- * its public {@code isHealthy()} method says so, as {@code InvalidationBus}'s does. Other
- * cache managers, and tiered-cache managers without Redis or with invalidation switched
- * off, are only emptied. A manager hidden behind a JDK proxy is emptied but its bus is not
- * awaited.
+ * {@code TieredCacheManager} does; the bus it returns (if not {@code null}) is healthy
+ * when its public {@code isHealthy()} method says so, as {@code InvalidationBus}'s does.
+ * Other cache managers, and tiered-cache managers without Redis or with invalidation
+ * switched off, are only emptied. A manager hidden behind a JDK proxy is emptied but its
+ * bus is not awaited.
  * <p>
- * The application context is the one Spring's {@link SpringExtension} manages, so the test
- * class must use it ({@code @SpringBootTest}, {@code @SpringJUnitConfig}, …).
+ * The application context is the one Spring's {@link SpringExtension} manages, so the
+ * test class must use it ({@code @SpringBootTest}, {@code @SpringJUnitConfig}, …).
  */
 public final class TieredCacheExtension implements BeforeEachCallback {
 
@@ -59,8 +58,8 @@ public final class TieredCacheExtension implements BeforeEachCallback {
 	}
 
 	/**
-	 * Create an extension with its own bound on the wait for healthy invalidation buses, for
-	 * {@code @RegisterExtension}.
+	 * Create an extension with its own bound on the wait for healthy invalidation buses,
+	 * for {@code @RegisterExtension}.
 	 * @param timeout how long to wait before failing the test
 	 */
 	public TieredCacheExtension(Duration timeout) {

@@ -106,7 +106,8 @@ class TieredCacheExtensionTests {
 	}
 
 	/**
-	 * Has the shape of the invalidation bus: public {@code isHealthy()} and {@code getState()}.
+	 * Has the shape of the invalidation bus: public {@code isHealthy()} and
+	 * {@code getState()}.
 	 */
 	public static class Bus {
 

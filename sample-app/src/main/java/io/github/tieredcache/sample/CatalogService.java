@@ -34,8 +34,8 @@ public class CatalogService {
 	}
 
 	/**
-	 * Write-through: the price changes in the database, then (after commit) the new product
-	 * replaces the cached one.
+	 * Write-through: the price changes in the database, then (after commit) the new
+	 * product replaces the cached one.
 	 */
 	@Transactional
 	@WriteThrough(cache = "products", key = "#id")

@@ -60,11 +60,9 @@ public class ProductRepository {
 	public Map<Long, String> categoryNames(Set<Long> ids) {
 		this.queries.incrementAndGet();
 		Map<Long, String> names = new LinkedHashMap<>();
-		this.jdbc.sql("SELECT id, name FROM category WHERE id IN (:ids)")
-			.param("ids", ids)
-			.query((rs) -> {
-				names.put(rs.getLong("id"), rs.getString("name"));
-			});
+		this.jdbc.sql("SELECT id, name FROM category WHERE id IN (:ids)").param("ids", ids).query((rs) -> {
+			names.put(rs.getLong("id"), rs.getString("name"));
+		});
 		return names;
 	}
 

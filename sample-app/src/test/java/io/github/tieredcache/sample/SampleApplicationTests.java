@@ -40,7 +40,6 @@ class SampleApplicationTests {
 	@Autowired
 	private org.springframework.jdbc.core.simple.JdbcClient jdbc;
 
-
 	private static String productKey(long id) {
 		return "catalog:products:v" + redis.command("GET", "catalog:products:ns") + ":#long:" + id;
 	}
