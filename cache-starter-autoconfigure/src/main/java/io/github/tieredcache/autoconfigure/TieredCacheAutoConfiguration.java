@@ -119,13 +119,14 @@ public final class TieredCacheAutoConfiguration {
 	@Conditional(TieredCacheManagerCondition.class)
 	TieredCacheManager cacheManager(TieredCacheProperties properties, ValueCodec valueCodec, Environment environment,
 			ObjectProvider<TieredCacheRedisConnection> redis, ObjectProvider<TieredCacheCustomizer> cacheCustomizers,
-			ObjectProvider<TieredCacheManagerCustomizer> managerCustomizers,
-			ConfigurableListableBeanFactory beanFactory) {
+			ObjectProvider<TieredCacheManagerCustomizer> managerCustomizers) {
 		// fail at start-up on bad defaults, not at the first use of a dynamic cache
 		properties.resolve("(every cache)");
 		List<TieredCacheCustomizer> customizers = cacheCustomizers.orderedStream().toList();
 		String keyPrefix = keyPrefix(properties, environment);
 		TieredCacheManager.Builder builder = TieredCacheManager.builder()
+			// started by the context's lifecycle, after the connection factories
+			.startOnBuild(false)
 			.keyPrefix(keyPrefix)
 			.dynamic(properties.isDynamic())
 			.valueCodec(valueCodec)
@@ -145,10 +146,6 @@ public final class TieredCacheAutoConfiguration {
 			builder.redisCommandTimeout(commands.getCommandTimeout())
 				.circuitBreaker(commands.getCircuitBreaker().getFailureThreshold(),
 						commands.getCircuitBreaker().getProbeInterval());
-			// the bus must stop before the connections it uses are closed
-			for (String name : beanFactory.getBeanNamesForType(RedisConnectionFactory.class, false, false)) {
-				beanFactory.registerDependentBean(name, "cacheManager");
-			}
 			TieredCacheProperties.Invalidation invalidation = properties.getInvalidation();
 			if (connection.connectionFactory() != null && invalidation.isEnabled()) {
 				Duration interval = invalidation.getHeartbeatInterval();

@@ -35,6 +35,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.cache.CacheManager;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.util.Assert;
 
@@ -47,7 +48,14 @@ import org.springframework.util.Assert;
  * <p>
  * Create one with {@link #builder()}. Thread-safe.
  */
-public class TieredCacheManager implements CacheManager, DisposableBean {
+public class TieredCacheManager implements CacheManager, SmartLifecycle, DisposableBean {
+
+	/**
+	 * The lifecycle phase of a manager: after the Redis connection factories (phase 0),
+	 * so that the bus and the maintenance stop before the connections they use are
+	 * closed.
+	 */
+	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1024;
 
 	private static final Log logger = LogFactory.getLog(TieredCacheManager.class);
 
@@ -79,7 +87,11 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 
 	private final Object trustLock = new Object();
 
-	private final @Nullable ScheduledExecutorService maintenance;
+	private volatile @Nullable ScheduledExecutorService maintenance;
+
+	private final Duration maintenancePeriod;
+
+	private volatile boolean running;
 
 	private static final Duration EPOCH_TTL = Duration.ofDays(1);
 
@@ -123,7 +135,7 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 				? new InvalidationBus(builder.connectionFactory, this.redis, builder.invalidationChannel,
 						builder.heartbeatInterval, new CacheInvalidationHandler())
 				: null;
-		this.maintenance = (this.redis != null) ? startMaintenance(builder.heartbeatInterval) : null;
+		this.maintenancePeriod = builder.heartbeatInterval;
 		this.infrastructure = new Infrastructure(this.redis, this.bus, this.codec, this.keyPrefix, this.executor,
 				this.ticker, this.localMaintenanceExecutor, builder.clock, builder.random);
 		Set<String> initial = new LinkedHashSet<>(builder.caches.keySet());
@@ -373,14 +385,53 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		return this.bus;
 	}
 
+	/**
+	 * Start the background work: the invalidation bus and the periodic namespace
+	 * maintenance. The auto-configuration leaves this to the application context's
+	 * lifecycle; {@link Builder#build()} does it unless told not to.
+	 */
 	@Override
-	public void destroy() {
-		if (this.maintenance != null) {
-			this.maintenance.shutdownNow();
+	public synchronized void start() {
+		if (this.running) {
+			return;
+		}
+		if (this.bus != null) {
+			this.bus.start();
+		}
+		if (this.redis != null) {
+			this.maintenance = startMaintenance(this.maintenancePeriod);
+		}
+		this.running = true;
+	}
+
+	/**
+	 * Stop the background work (the caches keep serving, without the bus's guarantees).
+	 */
+	@Override
+	public synchronized void stop() {
+		ScheduledExecutorService maintenance = this.maintenance;
+		if (maintenance != null) {
+			maintenance.shutdownNow();
 		}
 		if (this.bus != null) {
 			this.bus.close();
 		}
+		this.running = false;
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+	@Override
+	public void destroy() {
+		stop();
 		if (this.redis != null) {
 			this.redis.close();
 		}
@@ -492,6 +543,8 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
 		private Duration probeInterval = Duration.ofMillis(500);
+
+		private boolean startOnBuild = true;
 
 		private Builder() {
 		}
@@ -671,11 +724,28 @@ public class TieredCacheManager implements CacheManager, DisposableBean {
 		}
 
 		/**
-		 * Build the manager and the caches named so far.
+		 * Set whether {@link #build()} starts the manager's background work (default:
+		 * yes); a manager that is a bean of an application context is started by its
+		 * lifecycle instead.
+		 * @param start whether to start on build
+		 * @return this builder
+		 */
+		public Builder startOnBuild(boolean start) {
+			this.startOnBuild = start;
+			return this;
+		}
+
+		/**
+		 * Build the manager and the caches named so far, and start it unless
+		 * {@link #startOnBuild(boolean) told not to}.
 		 * @return the manager
 		 */
 		public TieredCacheManager build() {
-			return new TieredCacheManager(this);
+			TieredCacheManager manager = new TieredCacheManager(this);
+			if (this.startOnBuild) {
+				manager.start();
+			}
+			return manager;
 		}
 
 	}

@@ -104,6 +104,8 @@ public final class InvalidationBus implements AutoCloseable {
 
 	private final ScheduledExecutorService watchdog;
 
+	private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+
 	private final Statistics statistics = new Statistics();
 
 	private final Object healthLock = new Object();
@@ -119,7 +121,7 @@ public final class InvalidationBus implements AutoCloseable {
 	private volatile long lastPublishedNanos = System.nanoTime() - Long.MAX_VALUE / 2;
 
 	/**
-	 * Create a bus and start it: subscribe, send heartbeats, watch them.
+	 * Create a bus; {@link #start()} starts it. Starts no thread.
 	 * @param connectionFactory the connection factory, for the subscription
 	 * @param redis the command path messages are published through
 	 * @param channel the channel name
@@ -147,10 +149,28 @@ public final class InvalidationBus implements AutoCloseable {
 			thread.setDaemon(true);
 			return thread;
 		});
+	}
+
+	/**
+	 * Start the bus: subscribe, send heartbeats, watch them. Idempotent.
+	 */
+	public void start() {
+		if (!this.started.compareAndSet(false, true) || !this.running) {
+			return;
+		}
+		this.lastOwnReceivedNanos = System.nanoTime();
 		this.publisher.start();
 		long period = Math.max(1, this.intervalNanos / 4);
 		this.watchdog.scheduleAtFixedRate(this::checkHeartbeat, period, period, TimeUnit.NANOSECONDS);
 		subscribe();
+	}
+
+	/**
+	 * Return whether the bus was started and not closed.
+	 * @return whether it runs
+	 */
+	public boolean isRunning() {
+		return this.started.get() && this.running;
 	}
 
 	private void subscribe() {
