@@ -371,29 +371,26 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			catch (RuntimeException ex) {
 				loaded = CompletableFuture.failedFuture(ex);
 			}
-			return loaded.whenComplete((value, ex) -> {
-				if (ex != null) {
-					this.statistics.loadFailures.increment();
-					if (claim != null && claim.lease() != null) {
-						this.store.supplyAsync(() -> {
-							this.redis.releaseLease(claim.redisKey(), claim.lease());
-							return null;
-						}, null);
-					}
+			// a failed load releases its lease before the caller hears of the failure
+			CompletableFuture<T> released = loaded.exceptionallyCompose((ex) -> {
+				this.statistics.loadFailures.increment();
+				if (claim == null || claim.lease() == null) {
+					return CompletableFuture.failedFuture(ex);
 				}
-			})
-				.thenCompose((value) -> this.store.supplyAsync(
-						() -> (claim != null)
-								? this.store.storeClaimed(localKey, claim, new TwoTierStore.Loaded(value, 0), options,
-										stamp)
-								: this.store.leasesApply()
-										? this.store.storeUnclaimed(localKey, key, new TwoTierStore.Loaded(value, 0),
-												options, stamp)
-										: this.store.storeLoaded(localKey, key, new TwoTierStore.Loaded(value, 0),
-												options, stamp),
-						// saturated: the value goes to the caller unstored (the lease
-						// expires)
-						() -> this.expiry.timed(EntryExpiry.toStored(value), 0, options)));
+				return this.store.supplyAsync(() -> {
+					this.redis.releaseLease(claim.redisKey(), claim.lease());
+					return null;
+				}, null).thenCompose((ignored) -> CompletableFuture.<T>failedFuture(ex));
+			});
+			return released.thenCompose((value) -> this.store.supplyAsync(() -> (claim != null)
+					? this.store.storeClaimed(localKey, claim, new TwoTierStore.Loaded(value, 0), options, stamp)
+					: this.store.leasesApply()
+							? this.store.storeUnclaimed(localKey, key, new TwoTierStore.Loaded(value, 0), options,
+									stamp)
+							: this.store.storeLoaded(localKey, key, new TwoTierStore.Loaded(value, 0), options, stamp),
+					// saturated: the value goes to the caller unstored (the lease
+					// expires)
+					() -> this.expiry.timed(EntryExpiry.toStored(value), 0, options)));
 		});
 	}
 
