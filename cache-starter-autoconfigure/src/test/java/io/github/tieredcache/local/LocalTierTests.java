@@ -59,4 +59,23 @@ class LocalTierTests {
 		assertThat(this.tier.clear()).isFalse();
 	}
 
+	/**
+	 * A put racing an eviction of the same key in one JVM: the put's Redis write, the
+	 * eviction (Redis, then L1), then the put's L1 write. The put must not leave the
+	 * evicted value in L1 while Redis has none: its L1 write is refused, and the key
+	 * removed.
+	 */
+	@Test
+	void writeRacingAnEvictionIsNotInstalled() {
+		FillGuard guard = new FillGuard();
+		LocalTier tier = new LocalTier(Duration.ofSeconds(60), 100, this.ticker, Runnable::run, guard);
+		tier.write("k", "before", Duration.ofSeconds(60), guard.stamp());
+		long putBegan = guard.stamp();
+		tier.remove("k");
+		assertThat(tier.write("k", "evicted-meanwhile", Duration.ofSeconds(60), putBegan)).isFalse();
+		assertThat(tier.get("k")).isNull();
+		assertThat(tier.write("k", "later", Duration.ofSeconds(60), guard.stamp())).isTrue();
+		assertThat(tier.get("k")).isEqualTo("later");
+	}
+
 }
