@@ -395,6 +395,9 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 		if (this.running) {
 			return;
 		}
+		if (this.redis != null) {
+			this.redis.connectInBackground();
+		}
 		if (this.bus != null) {
 			this.bus.start();
 		}

@@ -139,6 +139,8 @@ public final class RedisTier implements AutoCloseable {
 
 	private final AtomicReference<@Nullable CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>>> connection = new AtomicReference<>();
 
+	private volatile long connectingSince;
+
 	private volatile RecoveryListener recoveryListener = () -> {
 	};
 
@@ -222,22 +224,14 @@ public final class RedisTier implements AutoCloseable {
 		if (entries.isEmpty()) {
 			return true;
 		}
-		Boolean done = execute("SET (batch)", (redis) -> {
-			List<RedisFuture<String>> sent = new ArrayList<>(entries.size());
-			for (int i = 0; i < entries.size(); i++) {
-				sent.add(redis.set(entries.get(i).getKey(), entries.get(i).getValue(),
-						SetArgs.Builder.px(ttls.get(i).toMillis())));
-			}
-			return new AllOf(sent);
-		}, (connection) -> {
-			for (int i = 0; i < entries.size(); i++) {
-				connection.stringCommands()
-					.set(entries.get(i).getKey(), entries.get(i).getValue(),
-							Expiration.milliseconds(ttls.get(i).toMillis()), SetOption.upsert());
-			}
-			return Boolean.TRUE;
-		}, Boolean.FALSE);
-		return Boolean.TRUE.equals(done);
+		return executeAll("SET (batch)", entries.size(),
+				(redis, i) -> redis.set(entries.get(i).getKey(), entries.get(i).getValue(),
+						SetArgs.Builder.px(ttls.get(i).toMillis())),
+				(connection,
+						i) -> Boolean.TRUE.equals(connection.stringCommands()
+							.set(entries.get(i).getKey(), entries.get(i).getValue(),
+									Expiration.milliseconds(ttls.get(i).toMillis()), SetOption.upsert())) ? "OK"
+											: null) != null;
 	}
 
 	/**
@@ -787,21 +781,44 @@ public final class RedisTier implements AutoCloseable {
 			throws InterruptedException, ExecutionException, TimeoutException {
 		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> current = this.connection.get();
 		if (current == null || current.isCompletedExceptionally()) {
-			CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> next = new CompletableFuture<>();
-			if (this.connection.compareAndSet(current, next)) {
-				Thread connector = new Thread(() -> connect(next), "tiered-cache-redis-connect");
-				connector.setDaemon(true);
-				connector.start();
-				current = next;
-			}
-			else {
-				current = this.connection.get();
-				if (current == null) {
-					throw new TimeoutException("connection being set up");
-				}
-			}
+			current = startConnecting(current);
 		}
-		return current.get(this.timeoutNanos, TimeUnit.NANOSECONDS);
+		if (current.isDone()) {
+			return current.get();
+		}
+		// an attempt may take longer than one command: callers wait for it until twice
+		// the
+		// command timeout after it began, not each for that long (a call that meets a
+		// connection Redis does not answer stays within four command timeouts)
+		long remaining = this.connectingSince + 2 * this.timeoutNanos - this.ticker.read();
+		if (remaining <= 0) {
+			throw new TimeoutException("connection not set up within " + Duration.ofNanos(2 * this.timeoutNanos));
+		}
+		return current.get(remaining, TimeUnit.NANOSECONDS);
+	}
+
+	private CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> startConnecting(
+			@Nullable CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> failed) {
+		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> next = new CompletableFuture<>();
+		if (this.connection.compareAndSet(failed, next)) {
+			this.connectingSince = this.ticker.read();
+			Thread connector = new Thread(() -> connect(next), "tiered-cache-redis-connect");
+			connector.setDaemon(true);
+			connector.start();
+			return next;
+		}
+		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> current = this.connection.get();
+		return (current != null) ? current : next;
+	}
+
+	/**
+	 * Begin setting up the connection in the background, so that the first command finds
+	 * it ready. Returns at once.
+	 */
+	public void connectInBackground() {
+		if (this.sharedNativeConnection && this.connection.get() == null) {
+			startConnecting(null);
+		}
 	}
 
 	@SuppressWarnings("unchecked")
@@ -1005,46 +1022,6 @@ public final class RedisTier implements AutoCloseable {
 				replies.add(future.get());
 			}
 			return replies;
-		}
-
-		@Override
-		public boolean cancel(boolean mayInterruptIfRunning) {
-			return false;
-		}
-
-		@Override
-		public boolean isCancelled() {
-			return false;
-		}
-
-		@Override
-		public boolean isDone() {
-			return this.futures.stream().allMatch(RedisFuture::isDone);
-		}
-
-	}
-
-	/**
-	 * Completes when all of several futures have, within one shared deadline.
-	 */
-	private record AllOf(List<RedisFuture<String>> futures) implements java.util.concurrent.Future<Boolean> {
-
-		@Override
-		public Boolean get(long timeout, TimeUnit unit)
-				throws InterruptedException, ExecutionException, TimeoutException {
-			long deadline = System.nanoTime() + unit.toNanos(timeout);
-			for (RedisFuture<String> future : this.futures) {
-				future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-			}
-			return Boolean.TRUE;
-		}
-
-		@Override
-		public Boolean get() throws InterruptedException, ExecutionException {
-			for (RedisFuture<String> future : this.futures) {
-				future.get();
-			}
-			return Boolean.TRUE;
 		}
 
 		@Override
