@@ -452,6 +452,15 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	/**
+	 * Return how many other instances' sequence numbers are remembered (bounded:
+	 * forgotten after {@value #FORGET_AFTER_INTERVALS} silent heartbeat intervals).
+	 * @return the count
+	 */
+	int rememberedPeers() {
+		return this.peers.size();
+	}
+
+	/**
 	 * Return the heartbeat interval.
 	 * @return the interval
 	 */

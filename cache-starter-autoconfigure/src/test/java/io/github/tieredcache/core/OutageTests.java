@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -238,6 +241,39 @@ class OutageTests {
 			}
 			finally {
 				manager.destroy();
+				connection.destroy();
+			}
+		}
+	}
+
+	@Test
+	void saturatedExecutorNeverRunsRedisWorkOnTheCallersThread() throws Exception {
+		try (RedisServer redis = RedisServer.start()) {
+			LettuceConnectionFactory connection = redis.connectionFactory();
+			TieredCacheManager writer = TieredCacheManager.builder().redis(connection).keyPrefix(this.prefix).build();
+			TieredCacheManager saturated = TieredCacheManager.builder()
+				.redis(connection)
+				.keyPrefix(this.prefix)
+				// a pool that is always full: with caller-runs, the lookup would run here
+				.executor((task) -> {
+					throw new RejectedExecutionException("saturated");
+				})
+				.build();
+			try {
+				writer.getCache("products").put("k", "in-redis");
+				TieredCache cache = saturated.getCache("products");
+				CompletableFuture<?> lookup = cache.retrieve("k");
+				assertThat(lookup).isNotNull();
+				assertThat(lookup.get(5, TimeUnit.SECONDS)).as("a miss, not a Redis read on the caller's thread")
+					.isNull();
+				assertThat(cache.getStatistics().saturated()).isPositive();
+				assertThat(
+						cache.retrieve("k", () -> CompletableFuture.completedFuture("loaded")).get(5, TimeUnit.SECONDS))
+					.isEqualTo("loaded");
+			}
+			finally {
+				saturated.destroy();
+				writer.destroy();
 				connection.destroy();
 			}
 		}

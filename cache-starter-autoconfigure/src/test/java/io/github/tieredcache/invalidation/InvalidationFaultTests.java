@@ -143,4 +143,17 @@ class InvalidationFaultTests {
 		await().atMost(BOUND).untilAsserted(() -> assertThat(this.b.get("k", String.class)).isEqualTo("v3"));
 	}
 
+	@Test
+	void instancesThatStoppedTalkingAreForgotten() {
+		await().atMost(BOUND).until(() -> this.managerA.getInvalidationBus().rememberedPeers() == 1);
+		// peers that sent one message each and were never heard of again
+		for (int i = 0; i < 50; i++) {
+			this.redis.command("PUBLISH", this.prefix + ":invalidation",
+					"{\"origin\":\"gone-" + i + "\",\"sequence\":1,\"entries\":[]}");
+		}
+		await().atMost(BOUND).until(() -> this.managerA.getInvalidationBus().rememberedPeers() >= 51);
+		Duration forgotten = InvalidationBusTests.HEARTBEAT.multipliedBy(InvalidationBus.FORGET_AFTER_INTERVALS);
+		await().atMost(forgotten.plus(BOUND)).until(() -> this.managerA.getInvalidationBus().rememberedPeers() == 1);
+	}
+
 }
