@@ -259,6 +259,13 @@ public final class JacksonValueCodec implements ValueCodec {
 		return this.allowList.problem(type) == null;
 	}
 
+	@Override
+	public boolean accepts(java.lang.reflect.Type type) {
+		// a declared type: an interface such as List stands for the allowed types behind
+		// it
+		return this.allowList.problem(type, new java.util.HashSet<>(), "a declared type") == null;
+	}
+
 	/**
 	 * Encode a value.
 	 * @param value the value

@@ -39,4 +39,17 @@ public interface ValueCodec {
 		return true;
 	}
 
+	/**
+	 * Return whether values of a declared type, generic arguments included (a
+	 * {@code List<URI>} parameter, say), can be encoded and read back. Unlike
+	 * {@link #accepts(Class)}, an interface such as {@code List} is taken as the allowed
+	 * types behind it.
+	 * @param type a declared type
+	 * @return whether the codec takes values of that type (by default, whether it takes
+	 * its raw class)
+	 */
+	default boolean accepts(java.lang.reflect.Type type) {
+		return accepts(org.springframework.core.ResolvableType.forType(type).toClass());
+	}
+
 }

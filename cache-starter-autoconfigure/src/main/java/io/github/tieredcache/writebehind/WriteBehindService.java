@@ -110,11 +110,14 @@ public final class WriteBehindService implements AutoCloseable {
 	public void validate(Class<?> type) {
 		ReflectionUtils.doWithMethods(ClassUtils.getUserClass(type), (method) -> {
 			if (MergedAnnotations.from(method, SearchStrategy.TYPE_HIERARCHY).isPresent(WriteBehind.class)) {
-				for (Class<?> parameter : method.getParameterTypes()) {
-					if (!this.codec.accepts(ClassUtils.resolvePrimitiveIfNecessary(parameter))) {
+				for (java.lang.reflect.Type parameter : method.getGenericParameterTypes()) {
+					java.lang.reflect.Type declared = (parameter instanceof Class<?> raw)
+							? ClassUtils.resolvePrimitiveIfNecessary(raw) : parameter;
+					boolean accepted = this.codec.accepts(declared);
+					if (!accepted) {
 						throw new IllegalStateException("@WriteBehind records the arguments of "
 								+ method.getDeclaringClass().getSimpleName() + "." + method.getName() + ", but "
-								+ parameter.getName() + " is not in 'tiered-cache.serialization.allowed-packages'");
+								+ parameter.getTypeName() + " is not in 'tiered-cache.serialization.allowed-packages'");
 					}
 				}
 			}

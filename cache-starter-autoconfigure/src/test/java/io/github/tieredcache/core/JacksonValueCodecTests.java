@@ -306,4 +306,26 @@ class JacksonValueCodecTests {
 
 	}
 
+	@Test
+	void declaredGenericTypesAreCheckedDeeply() throws Exception {
+		JacksonValueCodec codec = new JacksonValueCodec(List.of());
+		java.lang.reflect.Method uris = DeclaredTypes.class.getDeclaredMethod("uris", List.class);
+		java.lang.reflect.Method strings = DeclaredTypes.class.getDeclaredMethod("strings", List.class);
+		assertThat(codec.accepts(strings.getGenericParameterTypes()[0])).isTrue();
+		assertThat(codec.accepts(uris.getGenericParameterTypes()[0])).isFalse();
+		assertThat(codec.accepts((java.lang.reflect.Type) uris.getParameterTypes()[0]))
+			.as("a raw List declared says nothing of URI")
+			.isTrue();
+	}
+
+	static class DeclaredTypes {
+
+		void uris(List<java.net.URI> uris) {
+		}
+
+		void strings(List<String> strings) {
+		}
+
+	}
+
 }

@@ -216,6 +216,15 @@ class WriteBehindTests {
 		});
 	}
 
+	@Test
+	void genericArgumentsOutsideTheAllowListAreRefusedAtStartUp() {
+		this.runner.withUserConfiguration(BadGenericArgumentConfiguration.class).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).hasStackTraceContaining("java.net.URI")
+				.hasStackTraceContaining("tiered-cache.serialization.allowed-packages");
+		});
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	static class InventoryConfiguration {
 
@@ -318,6 +327,24 @@ class WriteBehindTests {
 		@Bean
 		BadArguments badArguments() {
 			return new BadArguments();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class BadGenericArgumentConfiguration {
+
+		@Bean
+		BadGenericArguments badGenericArguments() {
+			return new BadGenericArguments();
+		}
+
+	}
+
+	static class BadGenericArguments {
+
+		@WriteBehind(cache = "links", key = "#id", value = "#uris")
+		public void save(long id, java.util.List<java.net.URI> uris) {
 		}
 
 	}
