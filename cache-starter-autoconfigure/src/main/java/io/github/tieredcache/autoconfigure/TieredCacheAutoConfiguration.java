@@ -121,7 +121,7 @@ public final class TieredCacheAutoConfiguration {
 			ObjectProvider<TieredCacheRedisConnection> redis, ObjectProvider<TieredCacheCustomizer> cacheCustomizers,
 			ObjectProvider<TieredCacheManagerCustomizer> managerCustomizers) {
 		// fail at start-up on bad defaults, not at the first use of a dynamic cache
-		properties.resolve("(every cache)");
+		CacheSettingsResolver.resolve(properties, "(every cache)");
 		List<TieredCacheCustomizer> customizers = cacheCustomizers.orderedStream().toList();
 		String keyPrefix = keyPrefix(properties, environment);
 		TieredCacheManager.Builder builder = TieredCacheManager.builder()
@@ -135,8 +135,8 @@ public final class TieredCacheAutoConfiguration {
 		redis.ifAvailable((connection) -> {
 			builder.redis(connection.connectionFactory());
 			TieredCacheProperties.RedisCommands commands = properties.getRedis();
-			requirePositive("tiered-cache.redis.command-timeout", commands.getCommandTimeout());
-			requirePositive("tiered-cache.redis.circuit-breaker.probe-interval",
+			CacheSettingsResolver.requirePositive("tiered-cache.redis.command-timeout", commands.getCommandTimeout());
+			CacheSettingsResolver.requirePositive("tiered-cache.redis.circuit-breaker.probe-interval",
 					commands.getCircuitBreaker().getProbeInterval());
 			if (commands.getCircuitBreaker().getFailureThreshold() < 1) {
 				throw new InvalidConfigurationPropertyValueException(
@@ -161,12 +161,6 @@ public final class TieredCacheAutoConfiguration {
 		return builder.build();
 	}
 
-	private static void requirePositive(String key, Duration value) {
-		if (value.isNegative() || value.isZero()) {
-			throw new InvalidConfigurationPropertyValueException(key, value, "Must be a positive duration");
-		}
-	}
-
 	private static String keyPrefix(TieredCacheProperties properties, Environment environment) {
 		String prefix = properties.getKeyPrefix();
 		if (prefix != null) {
@@ -181,7 +175,7 @@ public final class TieredCacheAutoConfiguration {
 
 	private static CacheSettings settings(TieredCacheProperties properties, List<TieredCacheCustomizer> customizers,
 			String name) {
-		CacheSettings.Builder settings = properties.resolve(name);
+		CacheSettings.Builder settings = CacheSettingsResolver.resolve(properties, name);
 		customizers.forEach((customizer) -> customizer.customize(name, settings));
 		try {
 			return settings.build();
@@ -404,8 +398,10 @@ public final class TieredCacheAutoConfiguration {
 						settings.getBatchSize() + "/" + settings.getMaxAttempts() + "/" + settings.getMaxPending(),
 						"batch-size, max-attempts and max-pending must be at least 1");
 			}
-			requirePositive("tiered-cache.write-behind.claim-idle-time", settings.getClaimIdleTime());
-			requirePositive("tiered-cache.write-behind.block-timeout", settings.getBlockTimeout());
+			CacheSettingsResolver.requirePositive("tiered-cache.write-behind.claim-idle-time",
+					settings.getClaimIdleTime());
+			CacheSettingsResolver.requirePositive("tiered-cache.write-behind.block-timeout",
+					settings.getBlockTimeout());
 			String stream = (settings.getStream() != null) ? settings.getStream()
 					: keyPrefix(properties, environment) + ":write-behind";
 			// the caches' own command path, so that one breaker sees every command

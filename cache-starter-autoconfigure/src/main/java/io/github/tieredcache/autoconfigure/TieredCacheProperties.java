@@ -6,12 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.github.tieredcache.core.CacheSettings;
 import io.github.tieredcache.writebehind.WriteBehindService;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
  * Configuration properties of tiered-cache.
@@ -122,117 +120,6 @@ public class TieredCacheProperties {
 
 	public Map<String, Spec> getCaches() {
 		return this.caches;
-	}
-
-	/**
-	 * Resolve the settings of a cache: its own keys over the defaults over the built-in
-	 * defaults, validated.
-	 * @param cacheName the cache name
-	 * @return a builder holding the resolved settings, for customizers to adjust
-	 * @throws InvalidConfigurationPropertyValueException naming the offending key
-	 */
-	public CacheSettings.Builder resolve(String cacheName) {
-		Spec own = this.caches.get(cacheName);
-		String ownPrefix = "tiered-cache.caches." + cacheName + ".";
-		CacheSettings.Builder builder = CacheSettings.builder();
-		Spec[] layers = (own != null) ? new Spec[] { this.defaults, own } : new Spec[] { this.defaults };
-		String[] prefixes = { "tiered-cache.defaults.", ownPrefix };
-		Duration ttl = CacheSettings.DEFAULT_TTL;
-		String ttlKey = "tiered-cache.defaults.ttl";
-		@Nullable Duration localTtl = null;
-		String localTtlKey = "tiered-cache.defaults.local.ttl";
-		boolean redisEnabled = true;
-		boolean localEnabled = true;
-		CacheSettings.Lease lease = CacheSettings.Lease.DEFAULT;
-		String tiersKey = "tiered-cache.defaults.redis.enabled";
-		for (int i = 0; i < layers.length; i++) {
-			Spec spec = layers[i];
-			String prefix = prefixes[i];
-			if (spec.ttl != null) {
-				requirePositive(prefix + "ttl", spec.ttl);
-				ttl = spec.ttl;
-				ttlKey = prefix + "ttl";
-				builder.ttl(spec.ttl);
-			}
-			if (spec.ttlJitter != null) {
-				if (spec.ttlJitter < 0 || spec.ttlJitter >= 1) {
-					throw new InvalidConfigurationPropertyValueException(prefix + "ttl-jitter", spec.ttlJitter,
-							"Must be at least 0 and less than 1 (0.1 spreads expiry over ±10%)");
-				}
-				builder.ttlJitter(spec.ttlJitter);
-			}
-			if (spec.cacheNullValues != null) {
-				builder.cacheNullValues(spec.cacheNullValues);
-			}
-			if (spec.nullTtl != null) {
-				requirePositive(prefix + "null-ttl", spec.nullTtl);
-				builder.nullTtl(spec.nullTtl);
-			}
-			if (spec.local.enabled != null) {
-				localEnabled = spec.local.enabled;
-				tiersKey = prefix + "local.enabled";
-				builder.localEnabled(spec.local.enabled);
-			}
-			if (spec.local.ttl != null) {
-				requirePositive(prefix + "local.ttl", spec.local.ttl);
-				localTtl = spec.local.ttl;
-				localTtlKey = prefix + "local.ttl";
-				builder.localTtl(spec.local.ttl);
-			}
-			if (spec.local.maximumSize != null) {
-				if (spec.local.maximumSize <= 0) {
-					throw new InvalidConfigurationPropertyValueException(prefix + "local.maximum-size",
-							spec.local.maximumSize, "Must be positive");
-				}
-				builder.localMaximumSize(spec.local.maximumSize);
-			}
-			if (spec.redis.enabled != null) {
-				redisEnabled = spec.redis.enabled;
-				tiersKey = prefix + "redis.enabled";
-				builder.redisEnabled(spec.redis.enabled);
-			}
-			if (spec.lease.ttl != null) {
-				requirePositive(prefix + "lease.ttl", spec.lease.ttl);
-			}
-			if (spec.lease.wait != null && spec.lease.wait.isNegative()) {
-				throw new InvalidConfigurationPropertyValueException(prefix + "lease.wait", spec.lease.wait,
-						"Must not be negative");
-			}
-			if (spec.staleIfError != null) {
-				if (spec.staleIfError.isNegative()) {
-					throw new InvalidConfigurationPropertyValueException(prefix + "stale-if-error", spec.staleIfError,
-							"Must not be negative");
-				}
-				builder.staleIfError(spec.staleIfError);
-			}
-			if (spec.earlyRefresh.beta != null) {
-				if (spec.earlyRefresh.beta < 0) {
-					throw new InvalidConfigurationPropertyValueException(prefix + "early-refresh.beta",
-							spec.earlyRefresh.beta, "Must not be negative (0 turns early refresh off)");
-				}
-				builder.earlyRefreshBeta(spec.earlyRefresh.beta);
-			}
-			lease = new CacheSettings.Lease((spec.lease.enabled != null) ? spec.lease.enabled : lease.enabled(),
-					(spec.lease.ttl != null) ? spec.lease.ttl : lease.ttl(),
-					(spec.lease.wait != null) ? spec.lease.wait : lease.maxWait());
-		}
-		builder.lease(lease);
-		if (!localEnabled && !redisEnabled) {
-			throw new InvalidConfigurationPropertyValueException(tiersKey, false,
-					"Cache '" + cacheName + "' would have no tier: keep 'local.enabled' or 'redis.enabled' true");
-		}
-		if (redisEnabled && localTtl != null && localTtl.compareTo(ttl) > 0) {
-			throw new InvalidConfigurationPropertyValueException(localTtlKey, localTtl,
-					"Must not exceed the Redis TTL of cache '" + cacheName + "' (" + ttl + ", from '" + ttlKey
-							+ "'): lower it, or raise the TTL");
-		}
-		return builder;
-	}
-
-	private static void requirePositive(String key, Duration value) {
-		if (value.isNegative() || value.isZero()) {
-			throw new InvalidConfigurationPropertyValueException(key, value, "Must be a positive duration");
-		}
 	}
 
 	/**

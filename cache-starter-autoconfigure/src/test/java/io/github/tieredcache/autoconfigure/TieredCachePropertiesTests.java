@@ -19,7 +19,7 @@ class TieredCachePropertiesTests {
 
 	@Test
 	void builtInDefaults() {
-		CacheSettings settings = this.properties.resolve("any").build();
+		CacheSettings settings = CacheSettingsResolver.resolve(this.properties, "any").build();
 		assertThat(settings.ttl()).isEqualTo(Duration.ofMinutes(10));
 		assertThat(settings.ttlJitter()).isEqualTo(0.1);
 		assertThat(settings.cacheNullValues()).isFalse();
@@ -34,7 +34,7 @@ class TieredCachePropertiesTests {
 	void defaultsApplyToEveryCache() {
 		this.properties.getDefaults().setTtl(Duration.ofSeconds(30));
 		this.properties.getDefaults().getLocal().setMaximumSize(50L);
-		CacheSettings settings = this.properties.resolve("any").build();
+		CacheSettings settings = CacheSettingsResolver.resolve(this.properties, "any").build();
 		assertThat(settings.ttl()).isEqualTo(Duration.ofSeconds(30));
 		assertThat(settings.localTtl()).isEqualTo(Duration.ofSeconds(30));
 		assertThat(settings.localMaximumSize()).isEqualTo(50);
@@ -49,18 +49,20 @@ class TieredCachePropertiesTests {
 		users.setTtl(Duration.ofMinutes(5));
 		users.getLocal().setMaximumSize(100L);
 		this.properties.getCaches().put("users", users);
-		CacheSettings settings = this.properties.resolve("users").build();
+		CacheSettings settings = CacheSettingsResolver.resolve(this.properties, "users").build();
 		assertThat(settings.ttl()).isEqualTo(Duration.ofMinutes(5));
 		assertThat(settings.localMaximumSize()).isEqualTo(100);
 		assertThat(settings.cacheNullValues()).isTrue();
 		assertThat(settings.localTtl()).isEqualTo(Duration.ofSeconds(20));
-		assertThat(this.properties.resolve("others").build().ttl()).isEqualTo(Duration.ofHours(1));
+		assertThat(CacheSettingsResolver.resolve(this.properties, "others").build().ttl())
+			.isEqualTo(Duration.ofHours(1));
 	}
 
 	@Test
 	void localTtlDefaultsToTheTtlWhenRedisIsNotUsed() {
 		this.properties.getDefaults().getRedis().setEnabled(false);
-		assertThat(this.properties.resolve("any").build().localTtl()).isEqualTo(Duration.ofMinutes(10));
+		assertThat(CacheSettingsResolver.resolve(this.properties, "any").build().localTtl())
+			.isEqualTo(Duration.ofMinutes(10));
 	}
 
 	@Test
@@ -70,7 +72,7 @@ class TieredCachePropertiesTests {
 		this.properties.getDefaults().getLocal().setTtl(Duration.ofSeconds(30));
 		this.properties.getCaches().put("users", users);
 		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
-			.isThrownBy(() -> this.properties.resolve("users"))
+			.isThrownBy(() -> CacheSettingsResolver.resolve(this.properties, "users"))
 			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("tiered-cache.defaults.local.ttl"))
 			.withMessageContaining("tiered-cache.caches.users.ttl");
 	}
@@ -81,11 +83,11 @@ class TieredCachePropertiesTests {
 		users.setTtlJitter(1.5);
 		this.properties.getCaches().put("users", users);
 		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
-			.isThrownBy(() -> this.properties.resolve("users"))
+			.isThrownBy(() -> CacheSettingsResolver.resolve(this.properties, "users"))
 			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("tiered-cache.caches.users.ttl-jitter"));
 		this.properties.getDefaults().setNullTtl(Duration.ZERO);
 		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
-			.isThrownBy(() -> this.properties.resolve("other"))
+			.isThrownBy(() -> CacheSettingsResolver.resolve(this.properties, "other"))
 			.satisfies((ex) -> assertThat(ex.getName()).isEqualTo("tiered-cache.defaults.null-ttl"));
 	}
 
@@ -97,13 +99,13 @@ class TieredCachePropertiesTests {
 		prices.getLease().setEnabled(false);
 		prices.getEarlyRefresh().setBeta(1.0);
 		this.properties.getCaches().put("prices", prices);
-		CacheSettings settings = this.properties.resolve("prices").build();
+		CacheSettings settings = CacheSettingsResolver.resolve(this.properties, "prices").build();
 		assertThat(settings.lease().enabled()).isFalse();
 		assertThat(settings.lease().maxWait()).isEqualTo(Duration.ofMillis(100));
 		assertThat(settings.lease().ttl()).isEqualTo(Duration.ofSeconds(5));
 		assertThat(settings.staleIfError()).isEqualTo(Duration.ofMinutes(10));
 		assertThat(settings.earlyRefreshBeta()).isEqualTo(1.0);
-		CacheSettings others = this.properties.resolve("others").build();
+		CacheSettings others = CacheSettingsResolver.resolve(this.properties, "others").build();
 		assertThat(others.lease().enabled()).isTrue();
 		assertThat(others.earlyRefreshBeta()).isZero();
 	}
@@ -113,7 +115,7 @@ class TieredCachePropertiesTests {
 		this.properties.getDefaults().getLocal().setEnabled(false);
 		this.properties.getDefaults().getRedis().setEnabled(false);
 		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
-			.isThrownBy(() -> this.properties.resolve("any"))
+			.isThrownBy(() -> CacheSettingsResolver.resolve(this.properties, "any"))
 			.withMessageContaining("local.enabled");
 	}
 

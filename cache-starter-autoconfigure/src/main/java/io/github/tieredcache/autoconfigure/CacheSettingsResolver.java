@@ -1,0 +1,142 @@
+package io.github.tieredcache.autoconfigure;
+
+import java.time.Duration;
+
+import io.github.tieredcache.core.CacheSettings;
+import io.github.tieredcache.autoconfigure.TieredCacheProperties.Spec;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+
+/**
+ * Resolves a cache's settings from the properties: its own keys under
+ * {@code tiered-cache.caches.<name>} over {@code tiered-cache.defaults} over the built-in
+ * defaults ({@link CacheSettings}), each rule validated here once, with errors that name
+ * the offending key. The properties classes hold data only.
+ */
+final class CacheSettingsResolver {
+
+	private CacheSettingsResolver() {
+	}
+
+	/**
+	 * Resolve the settings of a cache.
+	 * @param properties the bound properties
+	 * @param cacheName the cache name
+	 * @return a builder holding the resolved settings, for customizers to adjust
+	 * @throws InvalidConfigurationPropertyValueException naming the offending key
+	 */
+	/**
+	 * Resolve the settings of a cache: its own keys over the defaults over the built-in
+	 * defaults, validated.
+	 * @param cacheName the cache name
+	 * @return a builder holding the resolved settings, for customizers to adjust
+	 * @throws InvalidConfigurationPropertyValueException naming the offending key
+	 */
+	static CacheSettings.Builder resolve(TieredCacheProperties properties, String cacheName) {
+		Spec own = properties.getCaches().get(cacheName);
+		String ownPrefix = "tiered-cache.caches." + cacheName + ".";
+		CacheSettings.Builder builder = CacheSettings.builder();
+		Spec[] layers = (own != null) ? new Spec[] { properties.getDefaults(), own }
+				: new Spec[] { properties.getDefaults() };
+		String[] prefixes = { "tiered-cache.defaults.", ownPrefix };
+		Duration ttl = CacheSettings.DEFAULT_TTL;
+		String ttlKey = "tiered-cache.defaults.ttl";
+		@Nullable Duration localTtl = null;
+		String localTtlKey = "tiered-cache.defaults.local.ttl";
+		boolean redisEnabled = true;
+		boolean localEnabled = true;
+		CacheSettings.Lease lease = CacheSettings.Lease.DEFAULT;
+		String tiersKey = "tiered-cache.defaults.redis.enabled";
+		for (int i = 0; i < layers.length; i++) {
+			Spec spec = layers[i];
+			String prefix = prefixes[i];
+			if (spec.getTtl() != null) {
+				requirePositive(prefix + "ttl", spec.getTtl());
+				ttl = spec.getTtl();
+				ttlKey = prefix + "ttl";
+				builder.ttl(spec.getTtl());
+			}
+			if (spec.getTtlJitter() != null) {
+				if (spec.getTtlJitter() < 0 || spec.getTtlJitter() >= 1) {
+					throw new InvalidConfigurationPropertyValueException(prefix + "ttl-jitter", spec.getTtlJitter(),
+							"Must be at least 0 and less than 1 (0.1 spreads expiry over ±10%)");
+				}
+				builder.ttlJitter(spec.getTtlJitter());
+			}
+			if (spec.getCacheNullValues() != null) {
+				builder.cacheNullValues(spec.getCacheNullValues());
+			}
+			if (spec.getNullTtl() != null) {
+				requirePositive(prefix + "null-ttl", spec.getNullTtl());
+				builder.nullTtl(spec.getNullTtl());
+			}
+			if (spec.getLocal().getEnabled() != null) {
+				localEnabled = spec.getLocal().getEnabled();
+				tiersKey = prefix + "local.enabled";
+				builder.localEnabled(spec.getLocal().getEnabled());
+			}
+			if (spec.getLocal().getTtl() != null) {
+				requirePositive(prefix + "local.ttl", spec.getLocal().getTtl());
+				localTtl = spec.getLocal().getTtl();
+				localTtlKey = prefix + "local.ttl";
+				builder.localTtl(spec.getLocal().getTtl());
+			}
+			if (spec.getLocal().getMaximumSize() != null) {
+				if (spec.getLocal().getMaximumSize() <= 0) {
+					throw new InvalidConfigurationPropertyValueException(prefix + "local.maximum-size",
+							spec.getLocal().getMaximumSize(), "Must be positive");
+				}
+				builder.localMaximumSize(spec.getLocal().getMaximumSize());
+			}
+			if (spec.getRedis().getEnabled() != null) {
+				redisEnabled = spec.getRedis().getEnabled();
+				tiersKey = prefix + "redis.enabled";
+				builder.redisEnabled(spec.getRedis().getEnabled());
+			}
+			if (spec.getLease().getTtl() != null) {
+				requirePositive(prefix + "lease.ttl", spec.getLease().getTtl());
+			}
+			if (spec.getLease().getWait() != null && spec.getLease().getWait().isNegative()) {
+				throw new InvalidConfigurationPropertyValueException(prefix + "lease.wait", spec.getLease().getWait(),
+						"Must not be negative");
+			}
+			if (spec.getStaleIfError() != null) {
+				if (spec.getStaleIfError().isNegative()) {
+					throw new InvalidConfigurationPropertyValueException(prefix + "stale-if-error",
+							spec.getStaleIfError(), "Must not be negative");
+				}
+				builder.staleIfError(spec.getStaleIfError());
+			}
+			if (spec.getEarlyRefresh().getBeta() != null) {
+				if (spec.getEarlyRefresh().getBeta() < 0) {
+					throw new InvalidConfigurationPropertyValueException(prefix + "early-refresh.beta",
+							spec.getEarlyRefresh().getBeta(), "Must not be negative (0 turns early refresh off)");
+				}
+				builder.earlyRefreshBeta(spec.getEarlyRefresh().getBeta());
+			}
+			lease = new CacheSettings.Lease(
+					(spec.getLease().getEnabled() != null) ? spec.getLease().getEnabled() : lease.enabled(),
+					(spec.getLease().getTtl() != null) ? spec.getLease().getTtl() : lease.ttl(),
+					(spec.getLease().getWait() != null) ? spec.getLease().getWait() : lease.maxWait());
+		}
+		builder.lease(lease);
+		if (!localEnabled && !redisEnabled) {
+			throw new InvalidConfigurationPropertyValueException(tiersKey, false,
+					"Cache '" + cacheName + "' would have no tier: keep 'local.enabled' or 'redis.enabled' true");
+		}
+		if (redisEnabled && localTtl != null && localTtl.compareTo(ttl) > 0) {
+			throw new InvalidConfigurationPropertyValueException(localTtlKey, localTtl,
+					"Must not exceed the Redis TTL of cache '" + cacheName + "' (" + ttl + ", from '" + ttlKey
+							+ "'): lower it, or raise the TTL");
+		}
+		return builder;
+	}
+
+	static void requirePositive(String key, Duration value) {
+		if (value.isNegative() || value.isZero()) {
+			throw new InvalidConfigurationPropertyValueException(key, value, "Must be a positive duration");
+		}
+	}
+
+}
