@@ -61,8 +61,8 @@ final class LeasedLoad {
 	 * caller only). Others find the lease, wait for the fill up to {@code lease.wait},
 	 * then load themselves and store only if the key is still absent.
 	 */
-	Object load(Object localKey, Object key, Callable<?> valueLoader, WriteOptions options, long stamp) {
-		String encoded = CacheKeyEncoder.encode(key);
+	Object load(Object localKey, Object key, String encoded, Callable<?> valueLoader, WriteOptions options,
+			long stamp) {
 		CacheNamespace.Version ns = this.store.namespaceFor(encoded);
 		RedisTier redis = this.redis;
 		if (ns == null) {

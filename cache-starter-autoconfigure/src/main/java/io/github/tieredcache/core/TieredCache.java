@@ -219,11 +219,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			long stamp = this.localView.stamp();
 			Object candidate = this.localView.get(localKey);
 			stored = this.expiry.fresh(candidate);
+			// encoded once for the whole miss: the Redis read, the lease and the fill
+			String encoded = (stored == null && this.redis != null) ? CacheKeyEncoder.encode(key) : null;
 			if (stored != null) {
 				this.statistics.localHits.increment();
 			}
 			else {
-				Object remote = this.store.lookupRemoteRaw(localKey, key, stamp);
+				Object remote = this.store.lookupRemoteRaw(localKey, encoded, stamp);
 				stored = this.expiry.fresh(remote);
 				// a stale copy in either tier can stand in if the load fails
 				candidate = (remote != null) ? remote : candidate;
@@ -231,7 +233,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			if (stored == null) {
 				try {
 					stored = (this.leasedLoad != null && this.settings.lease().enabled())
-							? this.leasedLoad.load(localKey, key, valueLoader, options, stamp) : this.store
+							? this.leasedLoad.load(localKey, key, encoded, valueLoader, options, stamp) : this.store
 								.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
 				}
 				catch (ValueRetrievalException ex) {

@@ -126,9 +126,16 @@ final class TwoTierStore {
 	 * Return the entry Redis holds for a key, stale ones included (for stale-if-error).
 	 */
 	@Nullable Object lookupRemoteRaw(Object localKey, Object key, long stamp) {
+		return lookupRemoteRaw(localKey, (this.redis != null) ? CacheKeyEncoder.encode(key) : null, stamp);
+	}
+
+	/**
+	 * Return the entry Redis holds for a key already encoded (a call encodes its key
+	 * once).
+	 */
+	@Nullable Object lookupRemoteRaw(Object localKey, @Nullable String encoded, long stamp) {
 		Object stored = null;
-		if (this.redis != null) {
-			String encoded = CacheKeyEncoder.encode(key);
+		if (this.redis != null && encoded != null) {
 			CacheNamespace.Version ns = namespaceFor(encoded);
 			if (ns != null) {
 				byte[] redisKey = ns.redisKey(encoded);
