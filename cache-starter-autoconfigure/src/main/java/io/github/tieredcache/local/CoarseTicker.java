@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Ticker} that reads a time refreshed every millisecond by one daemon thread per
@@ -22,6 +23,10 @@ public final class CoarseTicker implements Ticker {
 
 	private static volatile long wallMillis = System.currentTimeMillis();
 
+	private static final long STOPPED = Long.MIN_VALUE;
+
+	private static volatile @Nullable Thread clockThread;
+
 	private static final CoarseTicker INSTANCE = start();
 
 	private CoarseTicker() {
@@ -37,7 +42,21 @@ public final class CoarseTicker implements Ticker {
 
 	@Override
 	public long read() {
-		return now;
+		long time = now;
+		return (time != STOPPED) ? time : System.nanoTime();
+	}
+
+	/**
+	 * Stop the clock thread (for a container that undeploys the application while the JVM
+	 * goes on). The ticker and the wall clock then read the system's clocks directly. Not
+	 * to be called while another application in the JVM still relies on the coarse
+	 * clock's speed; it stays correct, only slower.
+	 */
+	public static void stop() {
+		Thread clock = clockThread;
+		if (clock != null) {
+			clock.interrupt();
+		}
 	}
 
 	/**
@@ -64,26 +83,28 @@ public final class CoarseTicker implements Ticker {
 
 		@Override
 		public java.time.Instant instant() {
-			return java.time.Instant.ofEpochMilli(wallMillis);
+			return java.time.Instant.ofEpochMilli(millis());
 		}
 
 		@Override
 		public long millis() {
 			get();
-			return wallMillis;
+			return (now != STOPPED) ? wallMillis : System.currentTimeMillis();
 		}
 
 	}
 
 	private static CoarseTicker start() {
 		Thread clock = new Thread(() -> {
-			while (true) {
+			while (!Thread.currentThread().isInterrupted()) {
 				now = System.nanoTime();
 				wallMillis = System.currentTimeMillis();
 				LockSupport.parkNanos(RESOLUTION_NANOS);
 			}
+			now = STOPPED;
 		}, "tiered-cache-clock");
 		clock.setDaemon(true);
+		clockThread = clock;
 		clock.start();
 		return new CoarseTicker();
 	}
