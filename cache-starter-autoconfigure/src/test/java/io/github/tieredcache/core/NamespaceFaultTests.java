@@ -263,6 +263,30 @@ class NamespaceFaultTests {
 	}
 
 	@Test
+	void moreMissedWritesThanCanBeRememberedClearTheCacheWhenRedisAnswers() {
+		TieredCache a = instance();
+		TieredCache b = instance();
+		a.put("k", "v1");
+		cacheInL1(b, "k", "v1");
+		String before = a.currentRedisKeyPrefix();
+		this.redis.pause();
+		try {
+			// the breaker opens after the first few; the rest are short-circuited at once
+			for (int i = 0; i <= CacheNamespace.MAX_REMEMBERED; i++) {
+				a.evict("gone-" + i);
+			}
+			assertThat(a.currentRedisKeyPrefix()).as("a clear is remembered: Redis is not read").isNull();
+		}
+		finally {
+			this.redis.resume();
+		}
+		await().atMost(BOUND).until(() -> this.managers.get(0).getPendingWrites() == 0);
+		assertThat(a.currentRedisKeyPrefix()).isNotEqualTo(before);
+		convergesWithout(List.of(a, b), "k", "v1");
+		oneVersion(List.of(a, b));
+	}
+
+	@Test
 	void invalidateIsVisibleToEveryInstanceWhenItReturns() {
 		TieredCache a = instance();
 		TieredCache b = instance();
