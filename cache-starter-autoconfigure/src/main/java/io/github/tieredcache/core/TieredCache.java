@@ -20,7 +20,6 @@ import io.github.tieredcache.invalidation.InvalidationBus;
 import io.github.tieredcache.local.FillGuard;
 import io.github.tieredcache.local.LocalTier;
 import io.github.tieredcache.redis.RedisTier;
-import io.github.tieredcache.redis.RedisTier.SetIfAbsentResult;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -58,17 +57,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private final @Nullable RedisTier redis;
 
-	private final @Nullable InvalidationBus bus;
-
 	private final EntryExpiry expiry;
 
-	private final RedisEntries entries;
-
 	private final LocalView localView;
-
-	private final Executor executor;
-
-	private final @Nullable CacheNamespace namespace;
 
 	private final TwoTierStore store;
 
@@ -93,29 +84,31 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		this.name = name;
 		this.settings = settings;
 		this.redis = settings.redisEnabled() ? infrastructure.redis() : null;
-		this.bus = (this.redis != null) ? infrastructure.bus() : null;
+		InvalidationBus bus = (this.redis != null) ? infrastructure.bus() : null;
 		this.clock = infrastructure.clock();
 		this.expiry = new EntryExpiry(settings, this.clock);
-		this.entries = new RedisEntries(name, new EntryFormat(infrastructure.codec()), this.statistics, this.redis);
+		RedisEntries entries = new RedisEntries(name, new EntryFormat(infrastructure.codec()), this.statistics,
+				this.redis);
 		FillGuard guard = new FillGuard();
 		LocalTier local = settings.localEnabled() ? new LocalTier(settings.localTtl(), settings.localMaximumSize(),
 				infrastructure.ticker(), infrastructure.localExecutor(), guard) : null;
 		// an in-process tier the bus cannot vouch for may be stale
-		this.localView = new LocalView(local, guard, this.expiry, this.bus != null,
-				this.bus == null || this.bus.getState() != InvalidationBus.State.SILENT);
-		this.executor = infrastructure.executor();
-		this.namespace = (this.redis != null) ? new CacheNamespace(name, infrastructure.keyPrefix(), this.redis) : null;
-		this.store = new TwoTierStore(name, settings, this.redis, this.bus, this.namespace, this.expiry, this.entries,
-				this.localView, this.statistics, this.executor, this.clock);
-		this.leasedLoad = (this.redis != null) ? new LeasedLoad(this.store, settings, this.redis, this.entries,
-				this.expiry, this.localView, this.statistics, this.clock) : null;
+		this.localView = new LocalView(local, guard, this.expiry, bus != null,
+				bus == null || bus.getState() != InvalidationBus.State.SILENT);
+		Executor executor = infrastructure.executor();
+		CacheNamespace namespace = (this.redis != null)
+				? new CacheNamespace(name, infrastructure.keyPrefix(), this.redis) : null;
+		this.store = new TwoTierStore(name, settings, this.redis, bus, namespace, this.expiry, entries, this.localView,
+				this.statistics, executor, this.clock);
+		this.leasedLoad = (this.redis != null) ? new LeasedLoad(this.store, settings, this.redis, entries, this.expiry,
+				this.localView, this.statistics, this.clock) : null;
 		this.staleIfError = new StaleIfError(name, settings, this.expiry, this.localView, this.statistics, this.clock);
 		this.earlyRefresh = new EarlyRefresh(name, settings, this.store, this.redis, this.localView, this.statistics,
-				infrastructure.random(), this.executor);
-		this.batchLoad = new BatchLoad(settings, this.store, this.redis, this.namespace, this.entries, this.expiry,
+				infrastructure.random(), executor);
+		this.batchLoad = new BatchLoad(settings, this.store, this.redis, namespace, entries, this.expiry,
 				this.localView, this.statistics);
-		this.maintenance = (this.namespace != null) ? new NamespaceMaintenance(name, this.namespace, this.redis,
-				this.bus, this.store, this.localView, this.statistics) : null;
+		this.maintenance = (namespace != null) ? new NamespaceMaintenance(name, namespace, this.redis, bus, this.store,
+				this.localView, this.statistics) : null;
 	}
 
 	@Override
@@ -380,7 +373,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 					return CompletableFuture.failedFuture(ex);
 				}
 				return this.store.supplyAsync(() -> {
-					this.redis.releaseLease(claim.redisKey(), claim.lease());
+					this.store.release(claim);
 					return null;
 				}, null).thenCompose((ignored) -> CompletableFuture.<T>failedFuture(ex));
 			});
@@ -424,37 +417,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return toValueWrapper(lookup(key));
 		}
 		Object stored = (value != null) ? value : NullValue.INSTANCE;
-		if (this.redis != null) {
-			long stamp = this.localView.stamp();
-			String encoded = CacheKeyEncoder.encode(key);
-			CacheNamespace.Version ns = this.store.namespaceFor(encoded);
-			byte[] bytes = this.entries.encode(stored);
-			if (ns != null && bytes != null) {
-				byte[] redisKey = ns.redisKey(encoded);
-				SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, bytes,
-						this.expiry.redisTtl(stored, WriteOptions.DEFAULT));
-				if (result.outcome() == SetIfAbsentResult.Outcome.PRESENT) {
-					Object previous = this.entries.decode(redisKey, result.previous());
-					if (previous != null) {
-						this.localView.fill(localKey, previous, WriteOptions.DEFAULT, stamp);
-						return toValueWrapper(previous);
-					}
-					// a lease or an unreadable entry: the value replaces it
-					result = this.redis.set(redisKey, bytes, this.expiry.redisTtl(stored, WriteOptions.DEFAULT))
-							? SetIfAbsentResult.STORED : SetIfAbsentResult.FAILED;
-				}
-				if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
-					this.namespace.remember(encoded);
-				}
-				else {
-					this.namespace.written(encoded, ns);
-				}
-				this.localView.write(localKey, stored, WriteOptions.DEFAULT, stamp);
-				this.store.published(encoded);
-				return null;
-			}
-		}
-		return toValueWrapper(this.localView.putIfAbsent(localKey, stored, WriteOptions.DEFAULT));
+		return toValueWrapper(this.store.putIfAbsent(localKey, key, stored));
 	}
 
 	@Override

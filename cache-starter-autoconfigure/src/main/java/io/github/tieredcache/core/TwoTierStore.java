@@ -277,6 +277,16 @@ final class TwoTierStore {
 	}
 
 	/**
+	 * Give up a claim whose load failed, so that the next caller need not wait for it.
+	 */
+	void release(Claim claim) {
+		byte[] lease = claim.lease();
+		if (lease != null && this.redis != null) {
+			this.redis.releaseLease(claim.redisKey(), lease);
+		}
+	}
+
+	/**
 	 * Store a loaded value over its claim: Redis first, atomically replacing the lease,
 	 * then the in-process tier; a claim lost to a write or eviction stores nothing.
 	 */
@@ -324,6 +334,47 @@ final class TwoTierStore {
 			result.complete((whenSaturated != null) ? whenSaturated.get() : null);
 		}
 		return result;
+	}
+
+	/**
+	 * Store a value unless one is present, atomically in Redis (one script): Redis, then
+	 * the in-process tier, then the bus; without Redis for the key, in the in-process
+	 * tier alone.
+	 * @return the value already present (filled into the in-process tier), or
+	 * {@code null} if this one was stored
+	 */
+	@Nullable Object putIfAbsent(Object localKey, Object key, Object stored) {
+		if (this.redis != null && this.namespace != null) {
+			long stamp = this.localView.stamp();
+			String encoded = CacheKeyEncoder.encode(key);
+			CacheNamespace.Version ns = namespaceFor(encoded);
+			byte[] bytes = this.entries.encode(stored);
+			if (ns != null && bytes != null) {
+				byte[] redisKey = ns.redisKey(encoded);
+				SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, bytes,
+						this.expiry.redisTtl(stored, WriteOptions.DEFAULT));
+				if (result.outcome() == SetIfAbsentResult.Outcome.PRESENT) {
+					Object previous = this.entries.decode(redisKey, result.previous());
+					if (previous != null) {
+						this.localView.fill(localKey, previous, WriteOptions.DEFAULT, stamp);
+						return previous;
+					}
+					// a lease or an unreadable entry: the value replaces it
+					result = this.redis.set(redisKey, bytes, this.expiry.redisTtl(stored, WriteOptions.DEFAULT))
+							? SetIfAbsentResult.STORED : SetIfAbsentResult.FAILED;
+				}
+				if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
+					this.namespace.remember(encoded);
+				}
+				else {
+					this.namespace.written(encoded, ns);
+				}
+				this.localView.write(localKey, stored, WriteOptions.DEFAULT, stamp);
+				published(encoded);
+				return null;
+			}
+		}
+		return this.localView.putIfAbsent(localKey, stored, WriteOptions.DEFAULT);
 	}
 
 	boolean evict(Object localKey, Object key) {
