@@ -162,6 +162,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 
 	/**
 	 * Return the backlog seen at the last round, plus what this instance queued since.
+	 * Never lower than the stream's length as of the last round plus this instance's
+	 * appends; an append racing the round may be counted twice.
 	 * @return the approximate backlog
 	 */
 	public long approximateBacklog() {
@@ -268,8 +270,10 @@ public final class WriteBehindFlusher implements AutoCloseable {
 				if (this.active) {
 					round = round(!this.running);
 				}
-				// what was queued before the length was read is in it: counted once, not
-				// twice
+				// what was counted before the length was read is in it and is taken off;
+				// an append that lands between the two reads is counted twice until the
+				// next round (too high, never too low: the service re-reads the length
+				// before it refuses a call)
 				long queued = this.queuedSinceRound.get();
 				this.backlog = this.queue.backlog();
 				this.queuedSinceRound.addAndGet(-queued);

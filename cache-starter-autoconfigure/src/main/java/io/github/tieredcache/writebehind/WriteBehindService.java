@@ -259,7 +259,7 @@ public final class WriteBehindService implements AutoCloseable {
 	}
 
 	private boolean roomInQueue() {
-		if (this.flusher.approximateBacklog() < this.maxPending) {
+		if (backlog() < this.maxPending) {
 			return true;
 		}
 		switch (this.overflow) {
@@ -267,12 +267,12 @@ public final class WriteBehindService implements AutoCloseable {
 				return false;
 			case FAIL:
 				throw new WriteBehindException(
-						"Write-behind queue holds " + this.flusher.approximateBacklog()
+						"Write-behind queue holds " + backlog()
 								+ " entries, past 'tiered-cache.write-behind.max-pending' (" + this.maxPending + ")",
 						null);
 			default:
 				long deadline = System.nanoTime() + this.blockTimeout.toNanos();
-				while (this.flusher.approximateBacklog() >= this.maxPending) {
+				while (backlog() >= this.maxPending) {
 					if (System.nanoTime() - deadline > 0) {
 						throw new WriteBehindException(
 								"Write-behind queue stayed past 'max-pending' (" + this.maxPending + ") for "
@@ -282,6 +282,24 @@ public final class WriteBehindService implements AutoCloseable {
 					LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
 				}
 				return true;
+		}
+	}
+
+	/**
+	 * The backlog as far as the limit needs it: the flusher's running count while it is
+	 * below the limit (that count can only be too high, when an append races the
+	 * flusher's length read), the stream's length once it reaches the limit.
+	 */
+	private long backlog() {
+		long approximate = this.flusher.approximateBacklog();
+		if (approximate < this.maxPending) {
+			return approximate;
+		}
+		try {
+			return this.queue.backlog();
+		}
+		catch (RuntimeException ex) {
+			return approximate;
 		}
 	}
 
