@@ -1,5 +1,6 @@
 package io.github.tieredcache;
 
+import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -21,45 +22,55 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ArchitectureTests {
 
+	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "autoconfigure", "internal.aspect",
+			"internal.invalidation", "internal.local", "internal.redis", "internal.writebehind" };
+
 	private static final JavaClasses classes = new ClassFileImporter()
 		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-		.importPackages("io.github.tieredcache.annotation", "io.github.tieredcache.aspect",
-				"io.github.tieredcache.autoconfigure", "io.github.tieredcache.core",
-				"io.github.tieredcache.invalidation", "io.github.tieredcache.local", "io.github.tieredcache.redis",
-				"io.github.tieredcache.writebehind");
+		.importPackages(Arrays.stream(PACKAGES).map((name) -> "io.github.tieredcache." + name).toList());
 
 	@Test
 	void packagesDoNotDependOnEachOtherInCycles() {
-		slices().matching("io.github.tieredcache.(*)..").should().beFreeOfCycles().check(classes);
+		slices().matching("io.github.tieredcache.(**)").should().beFreeOfCycles().check(classes);
 	}
 
 	@Test
 	void lowerLayersKnowNothingOfTheUpperOnes() {
 		noClasses().that()
-			.resideInAnyPackage("..tieredcache.redis..", "..tieredcache.local..")
+			.resideInAnyPackage("..internal.redis..", "..internal.local..")
 			.should()
 			.dependOnClassesThat()
-			.resideInAnyPackage("..tieredcache.core..", "..tieredcache.invalidation..", "..tieredcache.aspect..",
+			.resideInAnyPackage("..tieredcache.core..", "..internal.invalidation..", "..internal.aspect..",
+					"..internal.writebehind..", "..tieredcache.writebehind..", "..tieredcache.autoconfigure..")
+			.check(classes);
+		noClasses().that()
+			.resideInAPackage("..internal.invalidation..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..tieredcache.core..", "..internal.aspect..", "..internal.writebehind..",
 					"..tieredcache.writebehind..", "..tieredcache.autoconfigure..")
 			.check(classes);
 		noClasses().that()
-			.resideInAPackage("..tieredcache.invalidation..")
+			.resideInAnyPackage("..tieredcache.core..", "..internal.writebehind..", "..tieredcache.writebehind..")
 			.should()
 			.dependOnClassesThat()
-			.resideInAnyPackage("..tieredcache.core..", "..tieredcache.aspect..", "..tieredcache.writebehind..",
-					"..tieredcache.autoconfigure..")
-			.check(classes);
-		noClasses().that()
-			.resideInAnyPackage("..tieredcache.core..", "..tieredcache.writebehind..")
-			.should()
-			.dependOnClassesThat()
-			.resideInAnyPackage("..tieredcache.aspect..", "..tieredcache.autoconfigure..")
+			.resideInAnyPackage("..internal.aspect..", "..tieredcache.autoconfigure..")
 			.check(classes);
 		noClasses().that()
 			.resideInAPackage("..tieredcache.core..")
 			.should()
 			.dependOnClassesThat()
-			.resideInAPackage("..tieredcache.writebehind..")
+			.resideInAnyPackage("..internal.writebehind..", "..tieredcache.writebehind..")
+			.check(classes);
+	}
+
+	@Test
+	void theApiDependsOnNoInternals() {
+		noClasses().that()
+			.resideInAnyPackage("..tieredcache.annotation..", "..tieredcache.writebehind..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAPackage("..tieredcache.internal..")
 			.check(classes);
 	}
 
@@ -74,28 +85,21 @@ class ArchitectureTests {
 	}
 
 	@Test
-	void publicTypesAreTheDocumentedOnes() {
+	void publicTypesOutsideTheInternalPackagesAreTheApi() {
 		Set<String> publicTypes = new TreeSet<>();
 		for (JavaClass type : classes) {
-			if (type.isTopLevelClass() && type.getModifiers().contains(JavaModifier.PUBLIC)) {
+			if (type.isTopLevelClass() && type.getModifiers().contains(JavaModifier.PUBLIC)
+					&& !type.getPackageName().contains(".internal")) {
 				publicTypes.add(type.getName().replace("io.github.tieredcache.", ""));
 			}
 		}
-		// TODO(#10): aspect, invalidation, local, redis and writebehind internals are
-		// public
-		// only because other packages use them; move them to an internal package and
-		// shrink this list to the API (annotations, manager, cache, settings, codec, SPI)
 		assertThat(publicTypes).containsExactly("annotation.CacheAside", "annotation.CacheInvalidate",
-				"annotation.WriteBehind", "annotation.WriteThrough", "aspect.TieredCacheAdvisor",
-				"aspect.TieredCacheInterceptor", "autoconfigure.TieredCacheAutoConfiguration",
+				"annotation.WriteBehind", "annotation.WriteThrough", "autoconfigure.TieredCacheAutoConfiguration",
 				"autoconfigure.TieredCacheCustomizer", "autoconfigure.TieredCacheManagerCustomizer",
 				"autoconfigure.TieredCacheProperties", "core.CacheKeyEncoder", "core.CacheSettings",
 				"core.CacheStatistics", "core.JacksonValueCodec", "core.ReadThroughCache", "core.TieredCache",
 				"core.TieredCacheManager", "core.ValueCodec", "core.ValueCodecException", "core.WriteOptions",
-				"invalidation.InvalidationBus", "invalidation.InvalidationHandler", "local.CoarseTicker",
-				"local.FillGuard", "local.LocalTier", "redis.RedisTier", "writebehind.WriteBehindBatchWriter",
-				"writebehind.WriteBehindException", "writebehind.WriteBehindFlusher", "writebehind.WriteBehindQueue",
-				"writebehind.WriteBehindReplay", "writebehind.WriteBehindService");
+				"writebehind.WriteBehindBatchWriter", "writebehind.WriteBehindException");
 	}
 
 }

@@ -6,8 +6,8 @@ import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.tieredcache.annotation.CacheAside;
-import io.github.tieredcache.aspect.TieredCacheAdvisor;
-import io.github.tieredcache.aspect.TieredCacheInterceptor;
+import io.github.tieredcache.internal.aspect.TieredCacheAdvisor;
+import io.github.tieredcache.internal.aspect.TieredCacheInterceptor;
 import io.github.tieredcache.core.CacheSettings;
 import io.github.tieredcache.core.JacksonValueCodec;
 import io.github.tieredcache.core.TieredCacheManager;

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
-import io.github.tieredcache.redis.RedisTier;
-import io.github.tieredcache.redis.RedisTier.SetIfAbsentResult;
+import io.github.tieredcache.internal.redis.RedisTier;
+import io.github.tieredcache.internal.redis.RedisTier.SetIfAbsentResult;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.Cache.ValueRetrievalException;

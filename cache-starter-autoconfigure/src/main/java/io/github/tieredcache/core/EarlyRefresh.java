@@ -8,8 +8,8 @@ import java.util.function.DoubleSupplier;
 
 import io.github.tieredcache.core.TwoTierStore.Claim;
 import io.github.tieredcache.core.TwoTierStore.Loaded;
-import io.github.tieredcache.redis.RedisTier;
-import io.github.tieredcache.redis.RedisTier.SetIfAbsentResult;
+import io.github.tieredcache.internal.redis.RedisTier;
+import io.github.tieredcache.internal.redis.RedisTier.SetIfAbsentResult;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;

@@ -5,8 +5,8 @@ import java.util.concurrent.Executor;
 import java.util.function.DoubleSupplier;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.github.tieredcache.invalidation.InvalidationBus;
-import io.github.tieredcache.redis.RedisTier;
+import io.github.tieredcache.internal.invalidation.InvalidationBus;
+import io.github.tieredcache.internal.redis.RedisTier;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,7 +1,7 @@
 package io.github.tieredcache.core;
 
-import io.github.tieredcache.local.FillGuard;
-import io.github.tieredcache.local.LocalTier;
+import io.github.tieredcache.internal.local.FillGuard;
+import io.github.tieredcache.internal.local.LocalTier;
 import org.jspecify.annotations.Nullable;
 
 /**

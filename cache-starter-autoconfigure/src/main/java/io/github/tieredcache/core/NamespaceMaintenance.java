@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
-import io.github.tieredcache.invalidation.InvalidationBus;
-import io.github.tieredcache.redis.RedisTier;
+import io.github.tieredcache.internal.invalidation.InvalidationBus;
+import io.github.tieredcache.internal.redis.RedisTier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;

@@ -16,10 +16,10 @@ import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
-import io.github.tieredcache.invalidation.InvalidationBus;
-import io.github.tieredcache.local.FillGuard;
-import io.github.tieredcache.local.LocalTier;
-import io.github.tieredcache.redis.RedisTier;
+import io.github.tieredcache.internal.invalidation.InvalidationBus;
+import io.github.tieredcache.internal.local.FillGuard;
+import io.github.tieredcache.internal.local.LocalTier;
+import io.github.tieredcache.internal.redis.RedisTier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;

@@ -25,10 +25,10 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.github.tieredcache.invalidation.InvalidationBus;
-import io.github.tieredcache.invalidation.InvalidationHandler;
-import io.github.tieredcache.local.CoarseTicker;
-import io.github.tieredcache.redis.RedisTier;
+import io.github.tieredcache.internal.invalidation.InvalidationBus;
+import io.github.tieredcache.internal.invalidation.InvalidationHandler;
+import io.github.tieredcache.internal.local.CoarseTicker;
+import io.github.tieredcache.internal.redis.RedisTier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;

@@ -7,9 +7,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
-import io.github.tieredcache.invalidation.InvalidationBus;
-import io.github.tieredcache.redis.RedisTier;
-import io.github.tieredcache.redis.RedisTier.SetIfAbsentResult;
+import io.github.tieredcache.internal.invalidation.InvalidationBus;
+import io.github.tieredcache.internal.redis.RedisTier;
+import io.github.tieredcache.internal.redis.RedisTier.SetIfAbsentResult;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.Cache.ValueRetrievalException;

@@ -1,5 +1,6 @@
 /**
- * Durable write-behind: a Redis Stream of deferred writes and the flusher that runs them.
+ * Durable write-behind, what applications implement or catch: the batch writer SPI and
+ * the exception a rejected call throws. The queue and its flusher are internal.
  */
 @NullMarked
 package io.github.tieredcache.writebehind;

@@ -2,7 +2,7 @@ package io.github.tieredcache.autoconfigure;
 
 import io.github.tieredcache.core.TieredCache;
 import io.github.tieredcache.core.TieredCacheManager;
-import io.github.tieredcache.invalidation.InvalidationBus;
+import io.github.tieredcache.internal.invalidation.InvalidationBus;
 import io.github.tieredcache.testsupport.RedisServer;
 import io.github.tieredcache.testsupport.TieredCacheExtension;
 import org.junit.jupiter.api.MethodOrderer;

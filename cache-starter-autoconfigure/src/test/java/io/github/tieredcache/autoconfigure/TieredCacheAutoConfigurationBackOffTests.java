@@ -9,7 +9,7 @@ import io.github.tieredcache.annotation.WriteThrough;
 import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.core.ValueCodec;
 import io.github.tieredcache.testsupport.RedisServer;
-import io.github.tieredcache.writebehind.WriteBehindService;
+import io.github.tieredcache.internal.writebehind.WriteBehindService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.UUID;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.github.tieredcache.redis.RedisTier;
+import io.github.tieredcache.internal.redis.RedisTier;
 import io.github.tieredcache.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

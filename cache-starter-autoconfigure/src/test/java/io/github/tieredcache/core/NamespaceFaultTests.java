@@ -11,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import io.github.tieredcache.invalidation.InvalidationBus;
+import io.github.tieredcache.internal.invalidation.InvalidationBus;
 import io.github.tieredcache.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
