@@ -8,10 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -63,17 +59,13 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private final TwoTierStore store;
 
-	private final @Nullable LeasedLoad leasedLoad;
-
-	private final StaleIfError staleIfError;
-
 	private final EarlyRefresh earlyRefresh;
 
 	private final BatchLoad batchLoad;
 
 	private final @Nullable NamespaceMaintenance maintenance;
 
-	private final ConcurrentMap<Object, CompletableFuture<Object>> loads = new ConcurrentHashMap<>();
+	private final CacheLoads loads;
 
 	private final CacheStatistics statistics = new CacheStatistics();
 
@@ -93,18 +85,20 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		LocalTier local = settings.localEnabled() ? new LocalTier(settings.localTtl(), settings.localMaximumSize(),
 				infrastructure.ticker(), infrastructure.localExecutor(), guard) : null;
 		// an in-process tier the bus cannot vouch for may be stale
-		this.localView = new LocalView(local, guard, this.expiry, bus != null,
-				bus == null || bus.getState() != InvalidationBus.State.SILENT);
+		this.localView = new LocalView(local, guard, this.expiry, bus != null, LocalTrust.serving(bus));
 		Executor executor = infrastructure.executor();
 		CacheNamespace namespace = (this.redis != null)
 				? new CacheNamespace(name, infrastructure.keyPrefix(), this.redis) : null;
 		this.store = new TwoTierStore(name, settings, this.redis, bus, namespace, this.expiry, entries, this.localView,
 				this.statistics, executor, this.clock);
-		this.leasedLoad = (this.redis != null) ? new LeasedLoad(this.store, settings, this.redis, entries, this.expiry,
-				this.localView, this.statistics, this.clock) : null;
-		this.staleIfError = new StaleIfError(name, settings, this.expiry, this.localView, this.statistics, this.clock);
+		LeasedLoad leasedLoad = (this.redis != null) ? new LeasedLoad(this.store, settings, this.redis, entries,
+				this.expiry, this.localView, this.statistics, this.clock) : null;
+		StaleIfError staleIfError = new StaleIfError(name, settings, this.expiry, this.localView, this.statistics,
+				this.clock);
 		this.earlyRefresh = new EarlyRefresh(name, settings, this.store, this.redis, this.localView, this.statistics,
 				infrastructure.random(), executor);
+		this.loads = new CacheLoads(settings, this.redis != null, this.store, this.localView, this.expiry, leasedLoad,
+				staleIfError, this.earlyRefresh, this.statistics, this.clock);
 		this.batchLoad = new BatchLoad(settings, this.store, this.redis, namespace, entries, this.expiry,
 				this.localView, this.statistics);
 		this.maintenance = (namespace != null) ? new NamespaceMaintenance(name, namespace, this.redis, bus, this.store,
@@ -203,72 +197,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			this.statistics.localHits.increment();
 			return (T) fromStoreValue(stored);
 		}
-		CompletableFuture<Object> load = new CompletableFuture<>();
-		CompletableFuture<Object> running = this.loads.putIfAbsent(localKey, load);
-		if (running != null) {
-			return (T) fromStoreValue(join(running));
-		}
-		try {
-			long stamp = this.localView.stamp();
-			Object candidate = this.localView.get(localKey);
-			stored = this.expiry.fresh(candidate);
-			// encoded once for the whole miss: the Redis read, the lease and the fill
-			String encoded = (stored == null && this.redis != null) ? CacheKeyEncoder.encode(key) : null;
-			if (stored != null) {
-				this.statistics.localHits.increment();
-			}
-			else {
-				Object remote = this.store.lookupRemoteRaw(localKey, encoded, stamp);
-				stored = this.expiry.fresh(remote);
-				// a stale copy in either tier can stand in if the load fails
-				candidate = (remote != null) ? remote : candidate;
-			}
-			if (stored == null) {
-				try {
-					stored = (this.leasedLoad != null && this.settings.lease().enabled())
-							? this.leasedLoad.load(localKey, key, encoded, valueLoader, options, stamp) : this.store
-								.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
-				}
-				catch (ValueRetrievalException ex) {
-					if (!(candidate instanceof Timed stale)) {
-						throw ex;
-					}
-					stored = this.staleIfError.serve(localKey, stale, ex);
-				}
-			}
-			else if (stored instanceof Timed timed) {
-				this.earlyRefresh.maybe(timed, this.clock.millis(), localKey, key, valueLoader, options);
-			}
-			load.complete(stored);
-			return (T) fromStoreValue(stored);
-		}
-		catch (RuntimeException | Error ex) {
-			load.completeExceptionally(ex);
-			throw ex;
-		}
-		finally {
-			this.loads.remove(localKey, load);
-		}
-	}
-
-	private static Object join(CompletableFuture<Object> load) {
-		try {
-			return load.get();
-		}
-		catch (ExecutionException ex) {
-			Throwable cause = ex.getCause();
-			if (cause instanceof RuntimeException runtime) {
-				throw runtime;
-			}
-			if (cause instanceof Error error) {
-				throw error;
-			}
-			throw new IllegalStateException(cause);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted while waiting for another thread's load", ex);
-		}
+		return (T) fromStoreValue(this.loads.get(localKey, key, valueLoader, options));
 	}
 
 	/**
@@ -328,65 +257,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (stored != null) {
 			return CompletableFuture.completedFuture((T) fromStoreValue(stored));
 		}
-		CompletableFuture<Object> load = new CompletableFuture<>();
-		CompletableFuture<Object> running = this.loads.putIfAbsent(localKey, load);
-		if (running != null) {
-			return running.thenApply((value) -> (T) fromStoreValue(value));
-		}
-		long stamp = this.localView.stamp();
-		CompletableFuture<@Nullable Object> remote = (this.redis != null)
-				? this.store.supplyAsync(() -> this.store.lookupRemote(localKey, key, stamp), null)
-				: CompletableFuture.completedFuture(null);
-		remote
-			.thenCompose((found) -> (found != null) ? CompletableFuture.completedFuture(found)
-					: loadAsync(localKey, key, valueLoader, options, stamp))
-			.whenComplete((value, ex) -> {
-				if (ex != null) {
-					load.completeExceptionally((ex instanceof CompletionException) ? ex.getCause() : ex);
-				}
-				else {
-					load.complete(value);
-				}
-				this.loads.remove(localKey, load);
-			});
-		return load.thenApply((value) -> (T) fromStoreValue(value));
-	}
-
-	private <T> CompletableFuture<Object> loadAsync(Object localKey, Object key,
-			Supplier<CompletableFuture<T>> valueLoader, WriteOptions options, long stamp) {
-		CompletableFuture<TwoTierStore.@Nullable Claim> claimed = this.store.leasesApply()
-				? this.store.supplyAsync(() -> this.store.claim(CacheKeyEncoder.encode(key)), null)
-				: CompletableFuture.completedFuture(null);
-		return claimed.thenCompose((claim) -> {
-			this.statistics.loads.increment();
-			CompletableFuture<T> loaded;
-			try {
-				loaded = valueLoader.get();
-			}
-			catch (RuntimeException ex) {
-				loaded = CompletableFuture.failedFuture(ex);
-			}
-			// a failed load releases its lease before the caller hears of the failure
-			CompletableFuture<T> released = loaded.exceptionallyCompose((ex) -> {
-				this.statistics.loadFailures.increment();
-				if (claim == null || claim.lease() == null) {
-					return CompletableFuture.failedFuture(ex);
-				}
-				return this.store.supplyAsync(() -> {
-					this.store.release(claim);
-					return null;
-				}, null).thenCompose((ignored) -> CompletableFuture.<T>failedFuture(ex));
-			});
-			return released.thenCompose((value) -> this.store.supplyAsync(() -> (claim != null)
-					? this.store.storeClaimed(localKey, claim, new TwoTierStore.Loaded(value, 0), options, stamp)
-					: this.store.leasesApply()
-							? this.store.storeUnclaimed(localKey, key, new TwoTierStore.Loaded(value, 0), options,
-									stamp)
-							: this.store.storeLoaded(localKey, key, new TwoTierStore.Loaded(value, 0), options, stamp),
-					// saturated: the value goes to the caller unstored (the lease
-					// expires)
-					() -> this.expiry.timed(EntryExpiry.toStored(value), 0, options)));
-		});
+		return this.loads.retrieve(localKey, key, valueLoader, options).thenApply((value) -> (T) fromStoreValue(value));
 	}
 
 	@Override
@@ -493,44 +364,49 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	}
 
 	/**
-	 * Stop trusting the in-process tier: empty it, forget the namespace version, and
-	 * bypass the tier unless {@code usable}.
-	 * @param usable whether the tier may serve again at once
+	 * What {@link LocalTrust} decided for the in-process tier.
 	 */
-	void distrustLocal(boolean usable) {
-		if (this.localView.isWatched()) {
-			// the version first, so that nothing read under the old one lands after the
-			// flush
-			this.store.forgetNamespace();
-			this.localView.distrust(usable);
-		}
+	enum LocalChange {
+
+		/** Empty it (forgetting the namespace version) and keep serving. */
+		FLUSH,
+
+		/** Empty it and bypass it until {@link #TRUST}. */
+		BYPASS,
+
+		/** Serve what it holds while Redis is unreachable, without emptying it. */
+		SERVE_DURING_OUTAGE,
+
+		/** Empty it once more and serve from it again. */
+		TRUST,
+
+		/** Redis is back after an outage: empty it, since others' writes were missed. */
+		FLUSH_AFTER_OUTAGE
+
 	}
 
-	/**
-	 * Redis is back after an outage: empty the in-process tier and forget the namespace
-	 * version, since other instances' writes may have been missed.
-	 */
-	void flushLocalAfterOutage() {
-		if (this.redis != null) {
-			this.store.forgetNamespace();
-			this.localView.clear();
-		}
-	}
-
-	/**
-	 * Serve from the in-process tier while Redis is unreachable, without emptying it.
-	 */
-	void serveLocalDuringOutage() {
-		this.localView.serveDuringOutage();
-	}
-
-	/**
-	 * Trust the in-process tier again, after emptying it once more.
-	 */
-	void trustLocal() {
-		if (this.localView.isWatched()) {
-			this.store.forgetNamespace();
-			this.localView.trust();
+	void applyLocalChange(LocalChange change) {
+		switch (change) {
+			case SERVE_DURING_OUTAGE -> this.localView.serveDuringOutage();
+			case FLUSH_AFTER_OUTAGE -> {
+				if (this.redis != null) {
+					this.store.forgetNamespace();
+					this.localView.clear();
+				}
+			}
+			default -> {
+				if (this.localView.isWatched()) {
+					// the version first, so that nothing read under the old one lands
+					// after the flush
+					this.store.forgetNamespace();
+					if (change == LocalChange.TRUST) {
+						this.localView.trust();
+					}
+					else {
+						this.localView.distrust(change == LocalChange.FLUSH);
+					}
+				}
+			}
 		}
 	}
 

@@ -85,21 +85,13 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 
 	private final Infrastructure infrastructure;
 
-	private final Object trustLock = new Object();
+	private final LocalTrust localTrust;
 
 	private volatile @Nullable ScheduledExecutorService maintenance;
 
 	private final Duration maintenancePeriod;
 
 	private volatile boolean running;
-
-	private static final Duration EPOCH_TTL = Duration.ofDays(1);
-
-	private final byte[] epochKey;
-
-	private final java.util.concurrent.atomic.AtomicBoolean epochBumpPending = new java.util.concurrent.atomic.AtomicBoolean();
-
-	private volatile long seenEpoch = -1;
 
 	private volatile Set<String> cacheNames = Collections.emptySet();
 
@@ -111,7 +103,6 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 		}
 		this.codec = (builder.codec != null) ? builder.codec : new JacksonValueCodec(List.of());
 		this.keyPrefix = builder.keyPrefix;
-		this.epochKey = (builder.keyPrefix + ":l1-epoch").getBytes(java.nio.charset.StandardCharsets.UTF_8);
 		this.ticker = builder.ticker;
 		this.dynamic = builder.dynamic;
 		Map<String, CacheSettings> explicit = new LinkedHashMap<>(builder.caches);
@@ -135,6 +126,7 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 				? new InvalidationBus(builder.connectionFactory, this.redis, builder.invalidationChannel,
 						builder.heartbeatInterval, new CacheInvalidationHandler())
 				: null;
+		this.localTrust = new LocalTrust(this.caches.values(), this.bus, this.keyPrefix);
 		this.maintenancePeriod = builder.heartbeatInterval;
 		this.infrastructure = new Infrastructure(this.redis, this.bus, this.codec, this.keyPrefix, this.executor,
 				this.ticker, this.localMaintenanceExecutor, builder.clock, builder.random);
@@ -171,17 +163,13 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 	}
 
 	private TieredCache createCache(String name) {
-		// with the bus's trust changes, so a new cache starts trusted exactly when the
-		// others are
-		synchronized (this.trustLock) {
-			return this.caches.computeIfAbsent(name, (key) -> {
-				TieredCache cache = new TieredCache(key, this.settingsResolver.apply(key), this.infrastructure);
-				Set<String> names = new LinkedHashSet<>(this.cacheNames);
-				names.add(key);
-				this.cacheNames = Collections.unmodifiableSet(names);
-				return cache;
-			});
-		}
+		return this.localTrust.create(() -> this.caches.computeIfAbsent(name, (key) -> {
+			TieredCache cache = new TieredCache(key, this.settingsResolver.apply(key), this.infrastructure);
+			Set<String> names = new LinkedHashSet<>(this.cacheNames);
+			names.add(key);
+			this.cacheNames = Collections.unmodifiableSet(names);
+			return cache;
+		}));
 	}
 
 	/**
@@ -290,9 +278,7 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 	 * cache cleared).
 	 */
 	private void redisRecovered() {
-		for (TieredCache cache : this.caches.values()) {
-			cache.flushLocalAfterOutage();
-		}
+		this.localTrust.redisRecovered();
 		maintainNamespaces();
 	}
 
@@ -312,8 +298,8 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 	}
 
 	private void maintainNamespaces() {
-		if (this.bus != null) {
-			checkLocalEpoch();
+		if (this.bus != null && this.redis != null) {
+			this.localTrust.checkEpoch(this.redis);
 		}
 		for (TieredCache cache : this.caches.values()) {
 			try {
@@ -321,38 +307,6 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 			}
 			catch (RuntimeException ex) {
 				logger.warn("tiered-cache: maintaining the namespace of cache '" + cache.getName() + "' failed", ex);
-			}
-		}
-	}
-
-	/**
-	 * The in-process epoch ({@code <prefix>:l1-epoch}): an instance whose invalidations
-	 * could not be published increments it; every instance reads it each maintenance
-	 * period and empties its in-process tiers when it moved. So a writer whose
-	 * {@code PUBLISH} is refused, or whose last messages were lost, cannot leave the
-	 * others serving what it overwrote for longer than two periods.
-	 */
-	private void checkLocalEpoch() {
-		RedisTier redis = this.redis;
-		if (this.epochBumpPending.get()) {
-			long bumped = redis.increment(this.epochKey, EPOCH_TTL);
-			if (bumped >= 0) {
-				this.epochBumpPending.set(false);
-				this.seenEpoch = bumped;
-				return;
-			}
-		}
-		long epoch = redis.getCounter(this.epochKey);
-		if (epoch < 0) {
-			return;
-		}
-		long seen = this.seenEpoch;
-		this.seenEpoch = epoch;
-		if (seen >= 0 && epoch != seen) {
-			logger.info("tiered-cache: another instance could not publish its invalidations; emptying the in-process"
-					+ " tiers");
-			for (TieredCache cache : this.caches.values()) {
-				cache.distrustLocal(true);
 			}
 		}
 	}
@@ -472,37 +426,6 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 			TieredCache cache = TieredCacheManager.this.caches.get(cacheName);
 			if (cache != null) {
 				cache.clearedElsewhere(announced);
-			}
-		}
-
-		@Override
-		public void undelivered() {
-			TieredCacheManager.this.epochBumpPending.set(true);
-		}
-
-		@Override
-		public void flushLocalTiers() {
-			forEachCache((cache) -> cache.distrustLocal(true));
-		}
-
-		@Override
-		public void bypassLocalTiers() {
-			forEachCache((cache) -> cache.distrustLocal(false));
-		}
-
-		@Override
-		public void serveLocalTiersDuringOutage() {
-			forEachCache(TieredCache::serveLocalDuringOutage);
-		}
-
-		@Override
-		public void trustLocalTiers() {
-			forEachCache(TieredCache::trustLocal);
-		}
-
-		private void forEachCache(java.util.function.Consumer<TieredCache> action) {
-			synchronized (TieredCacheManager.this.trustLock) {
-				TieredCacheManager.this.caches.values().forEach(action);
 			}
 		}
 

@@ -98,6 +98,8 @@ public final class InvalidationBus implements AutoCloseable {
 
 	private final List<Observer> observers = new CopyOnWriteArrayList<>();
 
+	private final List<BusListener> listeners = new CopyOnWriteArrayList<>();
+
 	private final RedisMessageListenerContainer container;
 
 	private final Thread publisher;
@@ -236,6 +238,15 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	/**
+	 * Register a listener of the bus's state changes and of the losses it notices. Add
+	 * listeners before {@link #start()}, so that none misses an event.
+	 * @param listener the listener, called on the bus's threads; must be quick
+	 */
+	public void addListener(BusListener listener) {
+		this.listeners.add(listener);
+	}
+
+	/**
 	 * Tell the other instances that keys of a cache were written or evicted.
 	 * @param cacheName the cache
 	 * @param encodedKey the encoded key
@@ -316,13 +327,13 @@ public final class InvalidationBus implements AutoCloseable {
 			// a receiver notices lost messages only by a gap before a later one, which a
 			// sender
 			// that cannot publish at all never sends
-			this.handler.undelivered();
+			this.listeners.forEach(BusListener::undelivered);
 		}
 		synchronized (this.healthLock) {
 			if (receivers != RedisTier.UNREACHABLE && this.redis.isAvailable()) {
 				// Redis answers other commands: the others may write through it unheard
 				if (this.state != State.SILENT) {
-					this.state = State.SILENT;
+					changeState(State.SILENT);
 					this.statistics.silences.increment();
 					if (receivers == RedisTier.REFUSED) {
 						logger.error("tiered-cache: Redis answers but refuses PUBLISH on channel '" + this.channel
@@ -333,17 +344,12 @@ public final class InvalidationBus implements AutoCloseable {
 						logger.warn("tiered-cache: could not publish on invalidation channel '" + this.channel
 								+ "' while Redis answers; in-process tiers are bypassed until it publishes again");
 					}
-					this.handler.bypassLocalTiers();
 				}
 			}
 			else if (this.state != State.OUTAGE) {
-				State previous = this.state;
-				this.state = State.OUTAGE;
 				logger.warn("tiered-cache: Redis does not take invalidations; in-process tiers serve what they hold"
 						+ " until it is back, then are emptied");
-				if (previous != State.HEALTHY) {
-					this.handler.serveLocalTiersDuringOutage();
-				}
+				changeState(State.OUTAGE);
 			}
 		}
 	}
@@ -383,7 +389,7 @@ public final class InvalidationBus implements AutoCloseable {
 		}
 		catch (RuntimeException ex) {
 			logger.warn("tiered-cache: failed to apply an invalidation; emptying the in-process tiers", ex);
-			this.handler.flushLocalTiers();
+			messagesLost();
 		}
 	}
 
@@ -393,8 +399,7 @@ public final class InvalidationBus implements AutoCloseable {
 		synchronized (this.healthLock) {
 			this.lastOwnReceivedNanos = System.nanoTime();
 			if (this.state != State.HEALTHY) {
-				this.state = State.HEALTHY;
-				this.handler.trustLocalTiers();
+				changeState(State.HEALTHY);
 				logger.info("tiered-cache: invalidation bus on channel '" + this.channel + "' is healthy");
 				return;
 			}
@@ -407,7 +412,25 @@ public final class InvalidationBus implements AutoCloseable {
 	private void lost(String which) {
 		this.statistics.gaps.increment();
 		logger.warn("tiered-cache: invalidation messages " + which + " were lost; emptying the in-process tiers");
-		this.handler.flushLocalTiers();
+		messagesLost();
+	}
+
+	private void messagesLost() {
+		synchronized (this.healthLock) {
+			this.listeners.forEach(BusListener::messagesLost);
+		}
+	}
+
+	/**
+	 * Move to another state and tell the listeners, in order: called with the health lock
+	 * held.
+	 */
+	private void changeState(State next) {
+		State previous = this.state;
+		this.state = next;
+		for (BusListener listener : this.listeners) {
+			listener.stateChanged(previous, next);
+		}
 	}
 
 	private void checkHeartbeat() {
@@ -420,12 +443,11 @@ public final class InvalidationBus implements AutoCloseable {
 			// not
 			if (silent && (this.state == State.HEALTHY || this.state == State.STARTING
 					|| (this.state == State.OUTAGE && publishing))) {
-				this.state = State.SILENT;
 				this.statistics.silences.increment();
 				logger.warn("tiered-cache: no heartbeat on invalidation channel '" + this.channel + "' for "
 						+ Duration.ofNanos(this.intervalNanos) + "; in-process tiers are emptied and bypassed until"
 						+ " it returns");
-				this.handler.bypassLocalTiers();
+				changeState(State.SILENT);
 			}
 		}
 	}

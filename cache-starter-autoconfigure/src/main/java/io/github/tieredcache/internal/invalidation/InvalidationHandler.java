@@ -5,9 +5,10 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What the {@link InvalidationBus} tells the caches of its instance. Called on the bus's
- * threads, never concurrently for the last four methods; implementations must be quick
- * and must not throw.
+ * What the {@link InvalidationBus} carries to the caches of its instance: the other
+ * instances' invalidations. Called on the bus's receiving thread, one message at a time;
+ * implementations must be quick and must not throw. What the bus's state means for the
+ * in-process tiers is told to {@link BusListener}s.
  */
 public interface InvalidationHandler {
 
@@ -27,35 +28,5 @@ public interface InvalidationHandler {
 	 * (never trusted as the version), or {@code null}
 	 */
 	void namespaceChanged(String cacheName, @Nullable String announced);
-
-	/**
-	 * Invalidations of this instance could not be published: the other instances must
-	 * learn some other way that their in-process tiers may hold what this one overwrote.
-	 */
-	void undelivered();
-
-	/**
-	 * Messages were lost but the bus works: empty the in-process tiers and forget the
-	 * namespace versions; the tiers keep serving.
-	 */
-	void flushLocalTiers();
-
-	/**
-	 * The subscription is silent while Redis answers (or the bus is starting): empty the
-	 * in-process tiers and bypass them until {@link #trustLocalTiers()}.
-	 */
-	void bypassLocalTiers();
-
-	/**
-	 * Redis does not answer: no instance can write through it, so the in-process tiers
-	 * serve what they hold (each entry at most its local TTL) until Redis is back.
-	 */
-	void serveLocalTiersDuringOutage();
-
-	/**
-	 * The bus is healthy again: empty the in-process tiers once more, forget the
-	 * namespace versions (they may have moved meanwhile), and serve from the tiers.
-	 */
-	void trustLocalTiers();
 
 }

@@ -1,0 +1,202 @@
+package io.github.tieredcache.core;
+
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.cache.Cache.ValueRetrievalException;
+
+/**
+ * The misses of one cache: at most one load per key in this JVM at a time, for blocking
+ * and non-blocking callers alike, going down the tiers once per miss — the in-process
+ * tier again (another thread may have filled it), Redis, then the loader under a lease,
+ * with stale-if-error and early refresh where the settings ask for them. Values are in
+ * their stored form ({@link EntryExpiry}); the adapter turns them into the caller's.
+ */
+final class CacheLoads {
+
+	private final ConcurrentMap<Object, CompletableFuture<Object>> loads = new ConcurrentHashMap<>();
+
+	private final CacheSettings settings;
+
+	private final boolean remote;
+
+	private final TwoTierStore store;
+
+	private final LocalView localView;
+
+	private final EntryExpiry expiry;
+
+	private final @Nullable LeasedLoad leasedLoad;
+
+	private final StaleIfError staleIfError;
+
+	private final EarlyRefresh earlyRefresh;
+
+	private final CacheStatistics statistics;
+
+	private final Clock clock;
+
+	CacheLoads(CacheSettings settings, boolean remote, TwoTierStore store, LocalView localView, EntryExpiry expiry,
+			@Nullable LeasedLoad leasedLoad, StaleIfError staleIfError, EarlyRefresh earlyRefresh,
+			CacheStatistics statistics, Clock clock) {
+		this.settings = settings;
+		this.remote = remote;
+		this.store = store;
+		this.localView = localView;
+		this.expiry = expiry;
+		this.leasedLoad = leasedLoad;
+		this.staleIfError = staleIfError;
+		this.earlyRefresh = earlyRefresh;
+		this.statistics = statistics;
+		this.clock = clock;
+	}
+
+	/**
+	 * The miss of a blocking read: join a load of the key in progress, or look in both
+	 * tiers and load.
+	 */
+	<T> Object get(Object localKey, Object key, Callable<T> valueLoader, WriteOptions options) {
+		CompletableFuture<Object> load = new CompletableFuture<>();
+		CompletableFuture<Object> running = this.loads.putIfAbsent(localKey, load);
+		if (running != null) {
+			return join(running);
+		}
+		try {
+			long stamp = this.localView.stamp();
+			Object candidate = this.localView.get(localKey);
+			Object stored = this.expiry.fresh(candidate);
+			// encoded once for the whole miss: the Redis read, the lease and the fill
+			String encoded = (stored == null && this.remote) ? CacheKeyEncoder.encode(key) : null;
+			if (stored != null) {
+				this.statistics.localHits.increment();
+			}
+			else {
+				Object remote = this.store.lookupRemoteRaw(localKey, encoded, stamp);
+				stored = this.expiry.fresh(remote);
+				// a stale copy in either tier can stand in if the load fails
+				candidate = (remote != null) ? remote : candidate;
+			}
+			if (stored == null) {
+				try {
+					stored = (this.leasedLoad != null && this.settings.lease().enabled())
+							? this.leasedLoad.load(localKey, key, encoded, valueLoader, options, stamp) : this.store
+								.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
+				}
+				catch (ValueRetrievalException ex) {
+					if (!(candidate instanceof Timed stale)) {
+						throw ex;
+					}
+					stored = this.staleIfError.serve(localKey, stale, ex);
+				}
+			}
+			else if (stored instanceof Timed timed) {
+				this.earlyRefresh.maybe(timed, this.clock.millis(), localKey, key, valueLoader, options);
+			}
+			load.complete(stored);
+			return stored;
+		}
+		catch (RuntimeException | Error ex) {
+			load.completeExceptionally(ex);
+			throw ex;
+		}
+		finally {
+			this.loads.remove(localKey, load);
+		}
+	}
+
+	/**
+	 * The miss of a non-blocking read: join a load of the key in progress, or look in
+	 * Redis and load, off the caller's thread.
+	 */
+	<T> CompletableFuture<Object> retrieve(Object localKey, Object key, Supplier<CompletableFuture<T>> valueLoader,
+			WriteOptions options) {
+		CompletableFuture<Object> load = new CompletableFuture<>();
+		CompletableFuture<Object> running = this.loads.putIfAbsent(localKey, load);
+		if (running != null) {
+			return running;
+		}
+		long stamp = this.localView.stamp();
+		CompletableFuture<@Nullable Object> remote = this.remote
+				? this.store.supplyAsync(() -> this.store.lookupRemote(localKey, key, stamp), null)
+				: CompletableFuture.completedFuture(null);
+		remote
+			.thenCompose((found) -> (found != null) ? CompletableFuture.completedFuture(found)
+					: loadAsync(localKey, key, valueLoader, options, stamp))
+			.whenComplete((value, ex) -> {
+				if (ex != null) {
+					load.completeExceptionally((ex instanceof CompletionException) ? ex.getCause() : ex);
+				}
+				else {
+					load.complete(value);
+				}
+				this.loads.remove(localKey, load);
+			});
+		return load;
+	}
+
+	private <T> CompletableFuture<Object> loadAsync(Object localKey, Object key,
+			Supplier<CompletableFuture<T>> valueLoader, WriteOptions options, long stamp) {
+		CompletableFuture<TwoTierStore.@Nullable Claim> claimed = this.store.leasesApply()
+				? this.store.supplyAsync(() -> this.store.claim(CacheKeyEncoder.encode(key)), null)
+				: CompletableFuture.completedFuture(null);
+		return claimed.thenCompose((claim) -> {
+			this.statistics.loads.increment();
+			CompletableFuture<T> loaded;
+			try {
+				loaded = valueLoader.get();
+			}
+			catch (RuntimeException ex) {
+				loaded = CompletableFuture.failedFuture(ex);
+			}
+			// a failed load releases its lease before the caller hears of the failure
+			CompletableFuture<T> released = loaded.exceptionallyCompose((ex) -> {
+				this.statistics.loadFailures.increment();
+				if (claim == null || claim.lease() == null) {
+					return CompletableFuture.failedFuture(ex);
+				}
+				return this.store.supplyAsync(() -> {
+					this.store.release(claim);
+					return null;
+				}, null).thenCompose((ignored) -> CompletableFuture.<T>failedFuture(ex));
+			});
+			return released.thenCompose((value) -> this.store.supplyAsync(() -> (claim != null)
+					? this.store.storeClaimed(localKey, claim, new TwoTierStore.Loaded(value, 0), options, stamp)
+					: this.store.leasesApply()
+							? this.store.storeUnclaimed(localKey, key, new TwoTierStore.Loaded(value, 0), options,
+									stamp)
+							: this.store.storeLoaded(localKey, key, new TwoTierStore.Loaded(value, 0), options, stamp),
+					// saturated: the value goes to the caller unstored (the lease
+					// expires)
+					() -> this.expiry.timed(EntryExpiry.toStored(value), 0, options)));
+		});
+	}
+
+	private static Object join(CompletableFuture<Object> load) {
+		try {
+			return load.get();
+		}
+		catch (ExecutionException ex) {
+			Throwable cause = ex.getCause();
+			if (cause instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			if (cause instanceof Error error) {
+				throw error;
+			}
+			throw new IllegalStateException(cause);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while waiting for another thread's load", ex);
+		}
+	}
+
+}
