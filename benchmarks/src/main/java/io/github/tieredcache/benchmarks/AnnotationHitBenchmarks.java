@@ -6,11 +6,11 @@ import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.tieredcache.annotation.CacheAside;
-import io.github.tieredcache.internal.aspect.TieredCacheAdvisor;
-import io.github.tieredcache.internal.aspect.TieredCacheInterceptor;
 import io.github.tieredcache.core.CacheSettings;
 import io.github.tieredcache.core.JacksonValueCodec;
 import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.internal.aspect.TieredCacheAdvisor;
+import io.github.tieredcache.internal.aspect.TieredCacheInterceptor;
 import io.github.tieredcache.testsupport.RedisServer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -2,8 +2,8 @@ package io.github.tieredcache.autoconfigure;
 
 import java.time.Duration;
 
-import io.github.tieredcache.core.CacheSettings;
 import io.github.tieredcache.autoconfigure.TieredCacheProperties.Spec;
+import io.github.tieredcache.core.CacheSettings;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;

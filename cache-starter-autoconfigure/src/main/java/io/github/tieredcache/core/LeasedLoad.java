@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.tieredcache.core.TwoTierStore.Claim;
 import io.github.tieredcache.core.TwoTierStore.Loaded;
 import io.github.tieredcache.internal.redis.RedisTier;
@@ -42,8 +43,10 @@ final class LeasedLoad {
 
 	private final Clock clock;
 
+	private final Ticker ticker;
+
 	LeasedLoad(TwoTierStore store, CacheSettings settings, RedisTier redis, RedisEntries entries, EntryExpiry expiry,
-			LocalView localView, CacheStatistics statistics, Clock clock) {
+			LocalView localView, CacheStatistics statistics, Clock clock, Ticker ticker) {
 		this.store = store;
 		this.settings = settings;
 		this.redis = redis;
@@ -52,6 +55,7 @@ final class LeasedLoad {
 		this.localView = localView;
 		this.statistics = statistics;
 		this.clock = clock;
+		this.ticker = ticker;
 	}
 
 	/**
@@ -70,7 +74,7 @@ final class LeasedLoad {
 		}
 		byte[] redisKey = ns.redisKey(encoded);
 		byte[] lease = EntryFormat.newLease();
-		long deadline = System.nanoTime() + this.settings.lease().maxWait().toNanos();
+		long deadline = this.ticker.read() + this.settings.lease().maxWait().toNanos();
 		long pause = TimeUnit.MILLISECONDS.toNanos(1);
 		boolean waited = false;
 		while (true) {
@@ -105,7 +109,7 @@ final class LeasedLoad {
 				waited = true;
 				this.statistics.leaseWaits.increment();
 			}
-			if (System.nanoTime() - deadline >= 0) {
+			if (this.ticker.read() - deadline >= 0) {
 				break;
 			}
 			LockSupport.parkNanos(pause);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.tieredcache.internal.invalidation.InvalidationBus;
 import io.github.tieredcache.internal.redis.RedisTier;
 import org.apache.commons.logging.Log;
@@ -45,8 +46,10 @@ final class NamespaceMaintenance {
 
 	private final CacheStatistics statistics;
 
+	private final Ticker ticker;
+
 	NamespaceMaintenance(String name, CacheNamespace namespace, RedisTier redis, @Nullable InvalidationBus bus,
-			TwoTierStore store, LocalView localView, CacheStatistics statistics) {
+			TwoTierStore store, LocalView localView, CacheStatistics statistics, Ticker ticker) {
 		this.name = name;
 		this.namespace = namespace;
 		this.redis = redis;
@@ -54,6 +57,7 @@ final class NamespaceMaintenance {
 		this.store = store;
 		this.localView = localView;
 		this.statistics = statistics;
+		this.ticker = ticker;
 	}
 
 	/**
@@ -123,9 +127,9 @@ final class NamespaceMaintenance {
 			return;
 		}
 		byte[] key = this.namespace.acknowledgementKey(token);
-		long deadline = System.nanoTime() + atMost.toNanos();
+		long deadline = this.ticker.read() + atMost.toNanos();
 		long pause = TimeUnit.MILLISECONDS.toNanos(1);
-		while (System.nanoTime() - deadline < 0) {
+		while (this.ticker.read() - deadline < 0) {
 			byte[] count = this.redis.get(key);
 			if (count != null && Long.parseLong(new String(count, StandardCharsets.US_ASCII)) >= peers) {
 				return;

@@ -92,7 +92,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		this.store = new TwoTierStore(name, settings, this.redis, bus, namespace, this.expiry, entries, this.localView,
 				this.statistics, executor, this.clock);
 		LeasedLoad leasedLoad = (this.redis != null) ? new LeasedLoad(this.store, settings, this.redis, entries,
-				this.expiry, this.localView, this.statistics, this.clock) : null;
+				this.expiry, this.localView, this.statistics, this.clock, infrastructure.ticker()) : null;
 		StaleIfError staleIfError = new StaleIfError(name, settings, this.expiry, this.localView, this.statistics,
 				this.clock);
 		this.earlyRefresh = new EarlyRefresh(name, settings, this.store, this.redis, this.localView, this.statistics,
@@ -102,7 +102,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		this.batchLoad = new BatchLoad(settings, this.store, this.redis, namespace, entries, this.expiry,
 				this.localView, this.statistics);
 		this.maintenance = (namespace != null) ? new NamespaceMaintenance(name, namespace, this.redis, bus, this.store,
-				this.localView, this.statistics) : null;
+				this.localView, this.statistics, infrastructure.ticker()) : null;
 	}
 
 	@Override

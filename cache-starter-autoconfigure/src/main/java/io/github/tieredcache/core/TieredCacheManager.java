@@ -14,13 +14,13 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 
@@ -124,7 +124,7 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 		}
 		this.bus = (this.redis != null && builder.invalidationChannel != null)
 				? new InvalidationBus(builder.connectionFactory, this.redis, builder.invalidationChannel,
-						builder.heartbeatInterval, new CacheInvalidationHandler())
+						builder.heartbeatInterval, new CacheInvalidationHandler(), builder.ticker)
 				: null;
 		this.localTrust = new LocalTrust(this.caches.values(), this.bus, this.keyPrefix);
 		this.maintenancePeriod = builder.heartbeatInterval;

@@ -8,8 +8,8 @@ import io.github.tieredcache.annotation.WriteBehind;
 import io.github.tieredcache.annotation.WriteThrough;
 import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.core.ValueCodec;
-import io.github.tieredcache.testsupport.RedisServer;
 import io.github.tieredcache.internal.writebehind.WriteBehindService;
+import io.github.tieredcache.testsupport.RedisServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

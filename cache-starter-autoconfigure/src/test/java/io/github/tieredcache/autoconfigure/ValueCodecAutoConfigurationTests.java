@@ -7,10 +7,10 @@ import io.github.tieredcache.core.ValueCodec;
 import io.github.tieredcache.core.ValueCodecException;
 import io.github.tieredcache.testsupport.SideEffects;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.DefaultTyping;
-import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.DatabindContext;
+import tools.jackson.databind.DefaultTyping;
 import tools.jackson.databind.JavaType;
+import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.jsontype.PolymorphicTypeValidator;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;

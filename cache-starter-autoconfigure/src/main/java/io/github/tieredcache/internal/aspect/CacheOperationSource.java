@@ -17,9 +17,9 @@ import io.github.tieredcache.annotation.CacheAside;
 import io.github.tieredcache.annotation.CacheInvalidate;
 import io.github.tieredcache.annotation.WriteBehind;
 import io.github.tieredcache.annotation.WriteThrough;
+import io.github.tieredcache.core.WriteOptions;
 import io.github.tieredcache.internal.aspect.CacheOperations.Invalidate;
 import io.github.tieredcache.internal.aspect.CacheOperations.ReturnKind;
-import io.github.tieredcache.core.WriteOptions;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.aop.support.AopUtils;

@@ -5,12 +5,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
-import io.github.tieredcache.internal.aspect.CacheOperations.Invalidate;
-import io.github.tieredcache.internal.aspect.CacheOperations.ReturnKind;
 import io.github.tieredcache.core.CacheKeyEncoder;
 import io.github.tieredcache.core.TieredCache;
-import io.github.tieredcache.core.WriteOptions;
 import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.core.WriteOptions;
+import io.github.tieredcache.internal.aspect.CacheOperations.Invalidate;
+import io.github.tieredcache.internal.aspect.CacheOperations.ReturnKind;
 import io.github.tieredcache.internal.writebehind.WriteBehindReplay;
 import io.github.tieredcache.internal.writebehind.WriteBehindService;
 import org.aopalliance.intercept.MethodInterceptor;

@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.tieredcache.internal.redis.RedisTier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import io.github.tieredcache.internal.redis.RedisTier;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
@@ -116,11 +117,13 @@ public final class InvalidationBus implements AutoCloseable {
 
 	private volatile State state = State.STARTING;
 
-	private volatile long lastOwnReceivedNanos = System.nanoTime();
+	private final Ticker ticker;
+
+	private volatile long lastOwnReceivedNanos;
 
 	private volatile long lastOwnSequence = -1;
 
-	private volatile long lastPublishedNanos = System.nanoTime() - Long.MAX_VALUE / 2;
+	private volatile long lastPublishedNanos;
 
 	/**
 	 * Create a bus; {@link #start()} starts it. Starts no thread.
@@ -129,9 +132,13 @@ public final class InvalidationBus implements AutoCloseable {
 	 * @param channel the channel name
 	 * @param heartbeatInterval the staleness bound the watchdog keeps
 	 * @param handler applies what the bus receives
+	 * @param ticker the time source of the watchdog
 	 */
 	public InvalidationBus(RedisConnectionFactory connectionFactory, RedisTier redis, String channel,
-			Duration heartbeatInterval, InvalidationHandler handler) {
+			Duration heartbeatInterval, InvalidationHandler handler, Ticker ticker) {
+		this.ticker = ticker;
+		this.lastOwnReceivedNanos = ticker.read();
+		this.lastPublishedNanos = ticker.read() - Long.MAX_VALUE / 2;
 		this.redis = redis;
 		this.channel = channel;
 		this.channelBytes = channel.getBytes(StandardCharsets.UTF_8);
@@ -160,7 +167,7 @@ public final class InvalidationBus implements AutoCloseable {
 		if (!this.started.compareAndSet(false, true) || !this.running) {
 			return;
 		}
-		this.lastOwnReceivedNanos = System.nanoTime();
+		this.lastOwnReceivedNanos = this.ticker.read();
 		this.publisher.start();
 		long period = Math.max(1, this.intervalNanos / 4);
 		this.watchdog.scheduleAtFixedRate(this::checkHeartbeat, period, period, TimeUnit.NANOSECONDS);
@@ -314,7 +321,7 @@ public final class InvalidationBus implements AutoCloseable {
 				entries);
 		long receivers = this.redis.publish(this.channelBytes, this.json.writeValueAsBytes(message));
 		if (receivers >= 0) {
-			this.lastPublishedNanos = System.nanoTime();
+			this.lastPublishedNanos = this.ticker.read();
 			this.statistics.sent.increment();
 			return;
 		}
@@ -369,7 +376,7 @@ public final class InvalidationBus implements AutoCloseable {
 				return;
 			}
 			this.statistics.received.increment();
-			Peer peer = this.peers.put(message.origin(), new Peer(message.sequence(), System.nanoTime()));
+			Peer peer = this.peers.put(message.origin(), new Peer(message.sequence(), this.ticker.read()));
 			Long previous = (peer != null) ? peer.sequence : null;
 			boolean gap = (previous != null) ? message.sequence() != previous + 1 : message.sequence() != 1;
 			if (gap && this.state == State.HEALTHY) {
@@ -397,7 +404,7 @@ public final class InvalidationBus implements AutoCloseable {
 		long previous = this.lastOwnSequence;
 		this.lastOwnSequence = sequence;
 		synchronized (this.healthLock) {
-			this.lastOwnReceivedNanos = System.nanoTime();
+			this.lastOwnReceivedNanos = this.ticker.read();
 			if (this.state != State.HEALTHY) {
 				changeState(State.HEALTHY);
 				logger.info("tiered-cache: invalidation bus on channel '" + this.channel + "' is healthy");
@@ -436,7 +443,7 @@ public final class InvalidationBus implements AutoCloseable {
 	private void checkHeartbeat() {
 		forgetSilentPeers();
 		synchronized (this.healthLock) {
-			long now = System.nanoTime();
+			long now = this.ticker.read();
 			boolean silent = now - this.lastOwnReceivedNanos > this.intervalNanos;
 			boolean publishing = now - this.lastPublishedNanos <= this.intervalNanos;
 			// in an outage silence is expected; once Redis takes messages again, it is
@@ -453,7 +460,7 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	private void forgetSilentPeers() {
-		long now = System.nanoTime();
+		long now = this.ticker.read();
 		this.peers.values().removeIf((peer) -> now - peer.seenNanos > FORGET_AFTER_INTERVALS * this.intervalNanos);
 	}
 
@@ -463,7 +470,7 @@ public final class InvalidationBus implements AutoCloseable {
 	 * @return the number of live peers
 	 */
 	public int livePeerCount() {
-		long now = System.nanoTime();
+		long now = this.ticker.read();
 		int live = 0;
 		for (Peer peer : this.peers.values()) {
 			if (now - peer.seenNanos <= 2 * this.intervalNanos) {
