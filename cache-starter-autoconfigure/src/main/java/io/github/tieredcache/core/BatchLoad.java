@@ -57,37 +57,37 @@ final class BatchLoad {
 	@SuppressWarnings("unchecked")
 	<K, V> Map<K, V> getAll(Collection<? extends K> keys,
 			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options) {
-		Map<K, Object> found = new LinkedHashMap<>();
-		List<K> missing = new ArrayList<>();
+		Map<Object, Object> found = new LinkedHashMap<>();
+		List<CacheKey> missing = new ArrayList<>();
 		long stamp = this.localView.stamp();
 		for (K key : new LinkedHashSet<>(keys)) {
-			Object stored = this.store.lookupLocal(CacheKeyEncoder.localKey(key));
+			Object localKey = CacheKeyEncoder.localKey(key);
+			Object stored = this.store.lookupLocal(localKey);
 			if (stored != null) {
 				found.put(key, stored);
 			}
 			else {
-				missing.add(key);
+				missing.add(CacheKey.of(key, localKey));
 			}
 		}
 		CacheNamespace.Version ns = (!missing.isEmpty() && this.redis != null) ? this.store.namespace() : null;
 		if (ns != null) {
 			List<byte[]> redisKeys = new ArrayList<>(missing.size());
 			List<Boolean> pending = new ArrayList<>(missing.size());
-			for (K key : missing) {
-				String encoded = CacheKeyEncoder.encode(key);
-				redisKeys.add(ns.redisKey(encoded));
-				pending.add(this.namespace.isPending(encoded));
+			for (CacheKey key : missing) {
+				redisKeys.add(ns.redisKey(key.encoded()));
+				pending.add(this.namespace.isPending(key.encoded()));
 			}
 			List<byte @Nullable []> values = this.redis.getAll(redisKeys);
 			for (int i = 0; i < missing.size(); i++) {
 				Object stored = pending.get(i) ? null : this.entries.decode(redisKeys.get(i), values.get(i));
 				if (stored != null) {
 					this.statistics.redisHits.increment();
-					this.localView.fill(CacheKeyEncoder.localKey(missing.get(i)), stored, WriteOptions.DEFAULT, stamp);
-					found.put(missing.get(i), stored);
+					this.localView.fill(missing.get(i).local(), stored, WriteOptions.DEFAULT, stamp);
+					found.put(missing.get(i).key(), stored);
 				}
 			}
-			missing.removeIf(found::containsKey);
+			missing.removeIf((key) -> found.containsKey(key.key()));
 		}
 		if (!missing.isEmpty()) {
 			this.statistics.misses.add(missing.size());
@@ -103,16 +103,14 @@ final class BatchLoad {
 		return result;
 	}
 
-	private <K, V> Map<K, Object> loadAll(List<K> missing,
+	@SuppressWarnings("unchecked")
+	private <K, V> Map<Object, Object> loadAll(List<CacheKey> missing,
 			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options,
 			CacheNamespace.@Nullable Version ns, long stamp) {
-		List<String> encodedKeys = new ArrayList<>(missing.size());
 		List<byte[]> redisKeys = new ArrayList<>(missing.size());
 		if (ns != null) {
-			for (K key : missing) {
-				String encoded = CacheKeyEncoder.encode(key);
-				encodedKeys.add(encoded);
-				redisKeys.add(ns.redisKey(encoded));
+			for (CacheKey key : missing) {
+				redisKeys.add(ns.redisKey(key.encoded()));
 			}
 		}
 		// claim the keys before loading, as single-key loads do, so that a write racing
@@ -122,7 +120,8 @@ final class BatchLoad {
 		List<SetIfAbsentResult> claims = (lease != null)
 				? this.redis.setIfAbsentAll(redisKeys, lease, this.settings.lease().ttl()) : null;
 		this.statistics.loads.increment();
-		Set<K> request = new LinkedHashSet<>(missing);
+		Set<K> request = new LinkedHashSet<>();
+		missing.forEach((key) -> request.add((K) key.key()));
 		Map<? extends K, ? extends V> loaded;
 		try {
 			loaded = batchLoader.apply(request);
@@ -138,7 +137,7 @@ final class BatchLoad {
 			}
 			throw new ValueRetrievalException(request, () -> batchLoader, ex);
 		}
-		Map<K, Object> stored = new LinkedHashMap<>();
+		Map<Object, Object> stored = new LinkedHashMap<>();
 		List<Map.Entry<byte[], byte[]>> plain = new ArrayList<>();
 		List<Duration> plainTtls = new ArrayList<>();
 		List<String> plainKeys = new ArrayList<>();
@@ -146,11 +145,11 @@ final class BatchLoad {
 		List<byte[]> claimedValues = new ArrayList<>();
 		List<Duration> claimedTtls = new ArrayList<>();
 		for (int i = 0; i < missing.size(); i++) {
-			K key = missing.get(i);
-			V value = loaded.get(key);
-			Object localKey = CacheKeyEncoder.localKey(key);
+			CacheKey key = missing.get(i);
+			V value = loaded.get(key.key());
+			Object localKey = key.local();
 			Object storeValue = (value != null) ? value : NullValue.INSTANCE;
-			stored.put(key, storeValue);
+			stored.put(key.key(), storeValue);
 			boolean store = this.expiry.storable(storeValue, options)
 					&& !this.localView.invalidatedSince(localKey, stamp);
 			SetIfAbsentResult.Outcome claim = (claims != null) ? claims.get(i).outcome() : null;
@@ -173,7 +172,7 @@ final class BatchLoad {
 			if (bytes != null) {
 				plain.add(Map.entry(redisKeys.get(i), bytes));
 				plainTtls.add(this.expiry.redisTtl(storeValue, options));
-				plainKeys.add(encodedKeys.get(i));
+				plainKeys.add(key.encoded());
 			}
 			if (store) {
 				this.localView.fill(localKey, storeValue, options, stamp);
@@ -191,9 +190,9 @@ final class BatchLoad {
 			for (int n = 0; n < claimed.size(); n++) {
 				int i = claimed.get(n);
 				if (filled.get(n)) {
-					this.localView.fill(CacheKeyEncoder.localKey(missing.get(i)), stored.get(missing.get(i)), options,
-							stamp);
-					this.store.published(encodedKeys.get(i));
+					CacheKey key = missing.get(i);
+					this.localView.fill(key.local(), stored.get(key.key()), options, stamp);
+					this.store.published(key.encoded());
 				}
 				else {
 					this.statistics.rejectedFills.increment();

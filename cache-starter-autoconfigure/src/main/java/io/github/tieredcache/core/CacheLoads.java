@@ -63,7 +63,8 @@ final class CacheLoads {
 	 * The miss of a blocking read: join a load of the key in progress, or look in both
 	 * tiers and load.
 	 */
-	<T> Object get(Object localKey, Object key, Callable<T> valueLoader, WriteOptions options) {
+	<T> Object get(CacheKey key, Callable<T> valueLoader, WriteOptions options) {
+		Object localKey = key.local();
 		CompletableFuture<Object> load = new CompletableFuture<>();
 		CompletableFuture<Object> running = this.loads.putIfAbsent(localKey, load);
 		if (running != null) {
@@ -73,13 +74,11 @@ final class CacheLoads {
 			long stamp = this.localView.stamp();
 			Object candidate = this.localView.get(localKey);
 			Object stored = this.expiry.fresh(candidate);
-			// encoded once for the whole miss: the Redis read, the lease and the fill
-			String encoded = (stored == null && this.remote) ? CacheKeyEncoder.encode(key) : null;
 			if (stored != null) {
 				this.statistics.localHits.increment();
 			}
 			else {
-				Object remote = this.store.lookupRemoteRaw(localKey, encoded, stamp);
+				Object remote = this.store.lookupRemoteRaw(key, stamp);
 				stored = this.expiry.fresh(remote);
 				// a stale copy in either tier can stand in if the load fails
 				candidate = (remote != null) ? remote : candidate;
@@ -87,8 +86,8 @@ final class CacheLoads {
 			if (stored == null) {
 				try {
 					stored = (this.leasedLoad != null && this.settings.lease().enabled())
-							? this.leasedLoad.load(localKey, key, encoded, valueLoader, options, stamp) : this.store
-								.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
+							? this.leasedLoad.load(key, valueLoader, options, stamp) : this.store.storeLoaded(key,
+									this.store.callLoader(key.key(), valueLoader), options, stamp);
 				}
 				catch (ValueRetrievalException ex) {
 					if (!(candidate instanceof Timed stale)) {
@@ -98,7 +97,7 @@ final class CacheLoads {
 				}
 			}
 			else if (stored instanceof Timed timed) {
-				this.earlyRefresh.maybe(timed, this.clock.millis(), localKey, key, valueLoader, options);
+				this.earlyRefresh.maybe(timed, this.clock.millis(), localKey, key.key(), valueLoader, options);
 			}
 			load.complete(stored);
 			return stored;
@@ -116,8 +115,9 @@ final class CacheLoads {
 	 * The miss of a non-blocking read: join a load of the key in progress, or look in
 	 * Redis and load, off the caller's thread.
 	 */
-	<T> CompletableFuture<Object> retrieve(Object localKey, Object key, Supplier<CompletableFuture<T>> valueLoader,
+	<T> CompletableFuture<Object> retrieve(CacheKey key, Supplier<CompletableFuture<T>> valueLoader,
 			WriteOptions options) {
+		Object localKey = key.local();
 		CompletableFuture<Object> load = new CompletableFuture<>();
 		CompletableFuture<Object> running = this.loads.putIfAbsent(localKey, load);
 		if (running != null) {
@@ -125,11 +125,11 @@ final class CacheLoads {
 		}
 		long stamp = this.localView.stamp();
 		CompletableFuture<@Nullable Object> remote = this.remote
-				? this.store.supplyAsync(() -> this.store.lookupRemote(localKey, key, stamp), null)
+				? this.store.supplyAsync(() -> this.store.lookupRemote(key, stamp), null)
 				: CompletableFuture.completedFuture(null);
 		remote
 			.thenCompose((found) -> (found != null) ? CompletableFuture.completedFuture(found)
-					: loadAsync(localKey, key, valueLoader, options, stamp))
+					: loadAsync(key, valueLoader, options, stamp))
 			.whenComplete((value, ex) -> {
 				if (ex != null) {
 					load.completeExceptionally((ex instanceof CompletionException) ? ex.getCause() : ex);
@@ -142,11 +142,10 @@ final class CacheLoads {
 		return load;
 	}
 
-	private <T> CompletableFuture<Object> loadAsync(Object localKey, Object key,
-			Supplier<CompletableFuture<T>> valueLoader, WriteOptions options, long stamp) {
+	private <T> CompletableFuture<Object> loadAsync(CacheKey key, Supplier<CompletableFuture<T>> valueLoader,
+			WriteOptions options, long stamp) {
 		CompletableFuture<TwoTierStore.@Nullable Claim> claimed = this.store.leasesApply()
-				? this.store.supplyAsync(() -> this.store.claim(CacheKeyEncoder.encode(key)), null)
-				: CompletableFuture.completedFuture(null);
+				? this.store.supplyAsync(() -> this.store.claim(key), null) : CompletableFuture.completedFuture(null);
 		return claimed.thenCompose((claim) -> {
 			this.statistics.loads.increment();
 			CompletableFuture<T> loaded;
@@ -167,12 +166,12 @@ final class CacheLoads {
 					return null;
 				}, null).thenCompose((ignored) -> CompletableFuture.<T>failedFuture(ex));
 			});
-			return released.thenCompose((value) -> this.store.supplyAsync(() -> (claim != null)
-					? this.store.storeClaimed(localKey, claim, new TwoTierStore.Loaded(value, 0), options, stamp)
-					: this.store.leasesApply()
-							? this.store.storeUnclaimed(localKey, key, new TwoTierStore.Loaded(value, 0), options,
-									stamp)
-							: this.store.storeLoaded(localKey, key, new TwoTierStore.Loaded(value, 0), options, stamp),
+			return released.thenCompose((value) -> this.store.supplyAsync(
+					() -> (claim != null)
+							? this.store.storeClaimed(key, claim, new TwoTierStore.Loaded(value, 0), options, stamp)
+							: this.store.leasesApply()
+									? this.store.storeUnclaimed(key, new TwoTierStore.Loaded(value, 0), options, stamp)
+									: this.store.storeLoaded(key, new TwoTierStore.Loaded(value, 0), options, stamp),
 					// saturated: the value goes to the caller unstored (the lease
 					// expires)
 					() -> this.expiry.timed(EntryExpiry.toStored(value), 0, options)));

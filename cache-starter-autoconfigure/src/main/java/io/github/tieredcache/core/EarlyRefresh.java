@@ -74,7 +74,8 @@ final class EarlyRefresh {
 			return;
 		}
 		try {
-			this.executor.execute(() -> refresh(localKey, key, valueLoader, options));
+			CacheKey cacheKey = CacheKey.of(key, localKey);
+			this.executor.execute(() -> refresh(cacheKey, valueLoader, options));
 		}
 		catch (RuntimeException ex) {
 			this.refreshing.remove(localKey);
@@ -94,13 +95,13 @@ final class EarlyRefresh {
 		return timeLeft > 0 && -beta * loadMillis * Math.log(Math.max(random, Double.MIN_VALUE)) >= timeLeft;
 	}
 
-	private void refresh(Object localKey, Object key, Callable<?> valueLoader, WriteOptions options) {
+	private void refresh(CacheKey key, Callable<?> valueLoader, WriteOptions options) {
 		byte[] refreshLease = null;
 		byte[] refreshKey = null;
 		try {
 			CacheNamespace.Version ns = (this.redis != null) ? this.store.namespace() : null;
 			if (ns != null) {
-				refreshKey = ns.refreshKey(CacheKeyEncoder.encode(key));
+				refreshKey = ns.refreshKey(key.encoded());
 				refreshLease = EntryFormat.newLease();
 				if (this.redis.setIfAbsent(refreshKey, refreshLease, this.settings.lease().ttl())
 					.outcome() != SetIfAbsentResult.Outcome.STORED) {
@@ -108,21 +109,20 @@ final class EarlyRefresh {
 				}
 			}
 			long stamp = this.localView.stamp();
-			byte[] redisKey = (ns != null) ? ns.redisKey(CacheKeyEncoder.encode(key)) : null;
+			byte[] redisKey = (ns != null) ? ns.redisKey(key.encoded()) : null;
 			byte[] current = (redisKey != null) ? this.redis.get(redisKey) : null;
 			if (redisKey != null && (current == null || EntryFormat.isLease(current))) {
 				// evicted, or being loaded: the next read loads it
 				return;
 			}
 			this.statistics.earlyRefreshes.increment();
-			Loaded loaded = this.store.callLoader(key, valueLoader);
+			Loaded loaded = this.store.callLoader(key.key(), valueLoader);
 			if (redisKey == null) {
-				this.store.storeLoaded(localKey, key, loaded, options, stamp);
+				this.store.storeLoaded(key, loaded, options, stamp);
 				return;
 			}
 			// stored only over the entry the refresh began from: a write meanwhile wins
-			this.store.storeClaimed(localKey, new Claim(CacheKeyEncoder.encode(key), redisKey, current), loaded,
-					options, stamp);
+			this.store.storeClaimed(key, new Claim(redisKey, current), loaded, options, stamp);
 		}
 		catch (RuntimeException ex) {
 			if (logger.isDebugEnabled()) {
@@ -130,7 +130,7 @@ final class EarlyRefresh {
 			}
 		}
 		finally {
-			this.refreshing.remove(localKey);
+			this.refreshing.remove(key.local());
 			if (refreshKey != null && refreshLease != null) {
 				this.redis.releaseLease(refreshKey, refreshLease);
 			}

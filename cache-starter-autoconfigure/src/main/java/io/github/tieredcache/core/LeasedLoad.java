@@ -65,14 +65,13 @@ final class LeasedLoad {
 	 * caller only). Others find the lease, wait for the fill up to {@code lease.wait},
 	 * then load themselves and store only if the key is still absent.
 	 */
-	Object load(Object localKey, Object key, String encoded, Callable<?> valueLoader, WriteOptions options,
-			long stamp) {
-		CacheNamespace.Version ns = this.store.namespaceFor(encoded);
+	Object load(CacheKey key, Callable<?> valueLoader, WriteOptions options, long stamp) {
+		CacheNamespace.Version ns = this.store.namespaceFor(key.encoded());
 		RedisTier redis = this.redis;
 		if (ns == null) {
-			return this.store.storeUnclaimed(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
+			return this.store.storeUnclaimed(key, this.store.callLoader(key.key(), valueLoader), options, stamp);
 		}
-		byte[] redisKey = ns.redisKey(encoded);
+		byte[] redisKey = ns.redisKey(key.encoded());
 		byte[] lease = EntryFormat.newLease();
 		long deadline = this.ticker.read() + this.settings.lease().maxWait().toNanos();
 		long pause = TimeUnit.MILLISECONDS.toNanos(1);
@@ -80,11 +79,10 @@ final class LeasedLoad {
 		while (true) {
 			SetIfAbsentResult result = redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
 			if (result.outcome() == SetIfAbsentResult.Outcome.STORED) {
-				return loadAndFill(localKey, key, encoded, redisKey, lease, null, valueLoader, options, stamp);
+				return loadAndFill(key, redisKey, lease, null, valueLoader, options, stamp);
 			}
 			if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
-				return this.store.storeUnclaimed(localKey, key, this.store.callLoader(key, valueLoader), options,
-						stamp);
+				return this.store.storeUnclaimed(key, this.store.callLoader(key.key(), valueLoader), options, stamp);
 			}
 			byte[] present = result.previous();
 			if (present != null && !EntryFormat.isLease(present)) {
@@ -93,14 +91,13 @@ final class LeasedLoad {
 					// a stale entry kept for stale-if-error: take the lease in its place,
 					// atomically
 					if (redis.replaceLease(redisKey, present, lease, this.settings.lease().ttl())) {
-						return loadAndFill(localKey, key, encoded, redisKey, lease, present, valueLoader, options,
-								stamp);
+						return loadAndFill(key, redisKey, lease, present, valueLoader, options, stamp);
 					}
 					continue;
 				}
 				if (stored != null) {
 					this.statistics.redisHits.increment();
-					this.localView.fill(localKey, stored, WriteOptions.DEFAULT, stamp);
+					this.localView.fill(key.local(), stored, WriteOptions.DEFAULT, stamp);
 					return stored;
 				}
 				continue;
@@ -116,23 +113,23 @@ final class LeasedLoad {
 			pause = Math.min(pause * 2, MAX_POLL_NANOS);
 		}
 		// the holder is slow or gone: load, and store only where nothing is stored yet
-		Loaded loaded = this.store.callLoader(key, valueLoader);
+		Loaded loaded = this.store.callLoader(key.key(), valueLoader);
 		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
 		byte[] bytes = this.expiry.storable(stored, options) ? this.entries.encode(stored) : null;
-		if (bytes != null && !this.localView.invalidatedSince(localKey, stamp)
+		if (bytes != null && !this.localView.invalidatedSince(key.local(), stamp)
 				&& redis.setIfAbsent(redisKey, bytes, this.expiry.redisTtl(stored, options))
 					.outcome() == SetIfAbsentResult.Outcome.STORED) {
-			this.localView.fill(localKey, stored, options, stamp);
-			this.store.published(encoded);
+			this.localView.fill(key.local(), stored, options, stamp);
+			this.store.published(key.encoded());
 		}
 		return stored;
 	}
 
-	private Object loadAndFill(Object localKey, Object key, String encoded, byte[] redisKey, byte[] lease,
-			byte @Nullable [] staleEntry, Callable<?> valueLoader, WriteOptions options, long stamp) {
+	private Object loadAndFill(CacheKey key, byte[] redisKey, byte[] lease, byte @Nullable [] staleEntry,
+			Callable<?> valueLoader, WriteOptions options, long stamp) {
 		Loaded loaded;
 		try {
-			loaded = this.store.callLoader(key, valueLoader);
+			loaded = this.store.callLoader(key.key(), valueLoader);
 		}
 		catch (RuntimeException | Error ex) {
 			Timed stale = (staleEntry != null) ? this.entries.decodeTimed(staleEntry) : null;
@@ -148,7 +145,7 @@ final class LeasedLoad {
 			}
 			throw ex;
 		}
-		return this.store.storeClaimed(localKey, new Claim(encoded, redisKey, lease), loaded, options, stamp);
+		return this.store.storeClaimed(key, new Claim(redisKey, lease), loaded, options, stamp);
 	}
 
 }

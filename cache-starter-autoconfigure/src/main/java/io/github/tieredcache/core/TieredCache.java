@@ -158,7 +158,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	protected @Nullable Object lookup(Object key) {
 		Object localKey = CacheKeyEncoder.localKey(key);
 		Object stored = this.store.lookupLocal(localKey);
-		return (stored != null) ? stored : this.store.lookupRemote(localKey, key, this.localView.stamp());
+		return (stored != null) ? stored : this.store.lookupRemote(CacheKey.of(key, localKey), this.localView.stamp());
 	}
 
 	@Override
@@ -197,7 +197,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			this.statistics.localHits.increment();
 			return (T) fromStoreValue(stored);
 		}
-		return (T) fromStoreValue(this.loads.get(localKey, key, valueLoader, options));
+		return (T) fromStoreValue(this.loads.get(CacheKey.of(key, localKey), valueLoader, options));
 	}
 
 	/**
@@ -232,7 +232,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return null;
 		}
 		long stamp = this.localView.stamp();
-		return this.store.supplyAsync(() -> toValueWrapper(this.store.lookupRemote(localKey, key, stamp)), null);
+		CacheKey cacheKey = CacheKey.of(key, localKey);
+		return this.store.supplyAsync(() -> toValueWrapper(this.store.lookupRemote(cacheKey, stamp)), null);
 	}
 
 	@Override
@@ -257,7 +258,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		if (stored != null) {
 			return CompletableFuture.completedFuture((T) fromStoreValue(stored));
 		}
-		return this.loads.retrieve(localKey, key, valueLoader, options).thenApply((value) -> (T) fromStoreValue(value));
+		return this.loads.retrieve(CacheKey.of(key, localKey), valueLoader, options)
+			.thenApply((value) -> (T) fromStoreValue(value));
 	}
 
 	@Override
@@ -273,32 +275,31 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 * @param options how the value is stored
 	 */
 	public void put(Object key, @Nullable Object value, WriteOptions options) {
-		Object localKey = CacheKeyEncoder.localKey(key);
+		CacheKey cacheKey = CacheKey.of(key);
 		if (value == null && !this.expiry.cachesNull(options)) {
-			this.store.evict(localKey, key);
+			this.store.evict(cacheKey);
 			return;
 		}
-		this.store.storeWritten(localKey, key, value, options);
+		this.store.storeWritten(cacheKey, value, options);
 	}
 
 	@Override
 	public @Nullable ValueWrapper putIfAbsent(Object key, @Nullable Object value) {
-		Object localKey = CacheKeyEncoder.localKey(key);
 		if (value == null && !isAllowNullValues()) {
 			return toValueWrapper(lookup(key));
 		}
 		Object stored = (value != null) ? value : NullValue.INSTANCE;
-		return toValueWrapper(this.store.putIfAbsent(localKey, key, stored));
+		return toValueWrapper(this.store.putIfAbsent(CacheKey.of(key), stored));
 	}
 
 	@Override
 	public void evict(Object key) {
-		this.store.evict(CacheKeyEncoder.localKey(key), key);
+		this.store.evict(CacheKey.of(key));
 	}
 
 	@Override
 	public boolean evictIfPresent(Object key) {
-		return this.store.evict(CacheKeyEncoder.localKey(key), key);
+		return this.store.evict(CacheKey.of(key));
 	}
 
 	/**

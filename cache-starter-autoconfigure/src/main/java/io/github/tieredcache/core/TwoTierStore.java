@@ -118,27 +118,20 @@ final class TwoTierStore {
 		return stored;
 	}
 
-	@Nullable Object lookupRemote(Object localKey, Object key, long stamp) {
-		return this.expiry.fresh(lookupRemoteRaw(localKey, key, stamp));
+	@Nullable Object lookupRemote(CacheKey key, long stamp) {
+		return this.expiry.fresh(lookupRemoteRaw(key, stamp));
 	}
 
 	/**
-	 * Return the entry Redis holds for a key, stale ones included (for stale-if-error).
+	 * Return the entry Redis holds for a key, stale ones included (for stale-if-error),
+	 * and fill the in-process tier with it.
 	 */
-	@Nullable Object lookupRemoteRaw(Object localKey, Object key, long stamp) {
-		return lookupRemoteRaw(localKey, (this.redis != null) ? CacheKeyEncoder.encode(key) : null, stamp);
-	}
-
-	/**
-	 * Return the entry Redis holds for a key already encoded (a call encodes its key
-	 * once).
-	 */
-	@Nullable Object lookupRemoteRaw(Object localKey, @Nullable String encoded, long stamp) {
+	@Nullable Object lookupRemoteRaw(CacheKey key, long stamp) {
 		Object stored = null;
-		if (this.redis != null && encoded != null) {
-			CacheNamespace.Version ns = namespaceFor(encoded);
+		if (this.redis != null) {
+			CacheNamespace.Version ns = namespaceFor(key.encoded());
 			if (ns != null) {
-				byte[] redisKey = ns.redisKey(encoded);
+				byte[] redisKey = ns.redisKey(key.encoded());
 				stored = this.entries.decode(redisKey, this.redis.get(redisKey));
 			}
 		}
@@ -147,7 +140,7 @@ final class TwoTierStore {
 			return null;
 		}
 		this.statistics.redisHits.increment();
-		this.localView.fill(localKey, stored, WriteOptions.DEFAULT, stamp);
+		this.localView.fill(key.local(), stored, WriteOptions.DEFAULT, stamp);
 		return stored;
 	}
 
@@ -155,13 +148,13 @@ final class TwoTierStore {
 	 * Store a value a caller wrote: Redis, then the in-process tier, then tell the other
 	 * instances.
 	 */
-	void storeWritten(Object localKey, Object key, @Nullable Object value, WriteOptions options) {
+	void storeWritten(CacheKey key, @Nullable Object value, WriteOptions options) {
 		long stamp = this.localView.stamp();
 		Object stored = this.expiry.timed(EntryExpiry.toStored(value), 0, options);
-		String encoded = writeRemote(key, stored, options, true);
-		this.localView.write(localKey, stored, options, stamp);
-		if (encoded != null) {
-			published(encoded);
+		boolean remote = writeRemote(key, stored, options, true);
+		this.localView.write(key.local(), stored, options, stamp);
+		if (remote) {
+			published(key.encoded());
 		}
 	}
 
@@ -170,15 +163,15 @@ final class TwoTierStore {
 	 * the load began (the loaded value may then be older than the write: it goes back to
 	 * the caller only).
 	 */
-	Object storeLoaded(Object localKey, Object key, Loaded loaded, WriteOptions options, long stamp) {
+	Object storeLoaded(CacheKey key, Loaded loaded, WriteOptions options, long stamp) {
 		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
-		if (!this.expiry.storable(stored, options) || this.localView.invalidatedSince(localKey, stamp)) {
+		if (!this.expiry.storable(stored, options) || this.localView.invalidatedSince(key.local(), stamp)) {
 			return stored;
 		}
-		String encoded = writeRemote(key, stored, options, false);
-		this.localView.fill(localKey, stored, options, stamp);
-		if (encoded != null) {
-			published(encoded);
+		boolean remote = writeRemote(key, stored, options, false);
+		this.localView.fill(key.local(), stored, options, stamp);
+		if (remote) {
+			published(key.encoded());
 		}
 		return stored;
 	}
@@ -189,19 +182,19 @@ final class TwoTierStore {
 	 * failed): only where nothing is stored yet, so that it cannot land over a write made
 	 * during the load.
 	 */
-	Object storeUnclaimed(Object localKey, Object key, Loaded loaded, WriteOptions options, long stamp) {
+	Object storeUnclaimed(CacheKey key, Loaded loaded, WriteOptions options, long stamp) {
 		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
-		if (!this.expiry.storable(stored, options) || this.localView.invalidatedSince(localKey, stamp)) {
+		if (!this.expiry.storable(stored, options) || this.localView.invalidatedSince(key.local(), stamp)) {
 			return stored;
 		}
-		String encoded = CacheKeyEncoder.encode(key);
+		String encoded = key.encoded();
 		CacheNamespace.Version ns = namespaceFor(encoded);
 		byte[] bytes = (ns != null) ? this.entries.encode(stored) : null;
 		if (bytes != null && this.redis.setIfAbsent(ns.redisKey(encoded), bytes, this.expiry.redisTtl(stored, options))
 			.outcome() == SetIfAbsentResult.Outcome.PRESENT) {
 			return stored;
 		}
-		this.localView.fill(localKey, stored, options, stamp);
+		this.localView.fill(key.local(), stored, options, stamp);
 		published(encoded);
 		return stored;
 	}
@@ -210,12 +203,13 @@ final class TwoTierStore {
 	 * Store a value in Redis under the current namespace version. A write (as opposed to
 	 * a fill of a loaded value) that cannot be applied is remembered, to be applied as a
 	 * deletion when Redis answers; a fill that misses Redis leaves nothing to correct.
+	 * @return whether the cache uses Redis (and so the other instances must hear of it)
 	 */
-	@Nullable String writeRemote(Object key, Object stored, WriteOptions options, boolean write) {
+	boolean writeRemote(CacheKey key, Object stored, WriteOptions options, boolean write) {
 		if (this.redis == null || this.namespace == null) {
-			return null;
+			return false;
 		}
-		String encoded = CacheKeyEncoder.encode(key);
+		String encoded = key.encoded();
 		CacheNamespace.Version ns = this.namespace.current();
 		boolean applied = false;
 		if (ns != null) {
@@ -231,7 +225,7 @@ final class TwoTierStore {
 		else if (write) {
 			this.namespace.remember(encoded);
 		}
-		return encoded;
+		return true;
 	}
 
 	void published(String encodedKey) {
@@ -245,12 +239,11 @@ final class TwoTierStore {
 	 * if nothing replaced it meanwhile (a write stores its value over it, an eviction or
 	 * clear removes it), so a load that raced a write never stores its older value.
 	 *
-	 * @param encoded the encoded key
 	 * @param redisKey the Redis key
 	 * @param lease the lease set, or {@code null} if another value or lease is there (the
 	 * load's value then goes to the caller only)
 	 */
-	record Claim(String encoded, byte[] redisKey, byte @Nullable [] lease) {
+	record Claim(byte[] redisKey, byte @Nullable [] lease) {
 	}
 
 	boolean leasesApply() {
@@ -261,7 +254,8 @@ final class TwoTierStore {
 	 * Claim a key missing from Redis before loading it; {@code null} if Redis cannot be
 	 * used for it now (the fill then writes as it can).
 	 */
-	@Nullable Claim claim(String encoded) {
+	@Nullable Claim claim(CacheKey key) {
+		String encoded = key.encoded();
 		CacheNamespace.Version ns = leasesApply() ? namespaceFor(encoded) : null;
 		if (ns == null) {
 			return null;
@@ -270,8 +264,8 @@ final class TwoTierStore {
 		byte[] lease = EntryFormat.newLease();
 		SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
 		return switch (result.outcome()) {
-			case STORED -> new Claim(encoded, redisKey, lease);
-			case PRESENT -> new Claim(encoded, redisKey, null);
+			case STORED -> new Claim(redisKey, lease);
+			case PRESENT -> new Claim(redisKey, null);
 			case FAILED -> null;
 		};
 	}
@@ -290,20 +284,20 @@ final class TwoTierStore {
 	 * Store a loaded value over its claim: Redis first, atomically replacing the lease,
 	 * then the in-process tier; a claim lost to a write or eviction stores nothing.
 	 */
-	Object storeClaimed(Object localKey, Claim claim, Loaded loaded, WriteOptions options, long stamp) {
+	Object storeClaimed(CacheKey key, Claim claim, Loaded loaded, WriteOptions options, long stamp) {
 		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
 		byte[] lease = claim.lease();
 		if (lease == null) {
 			return stored;
 		}
-		byte[] bytes = (this.expiry.storable(stored, options) && !this.localView.invalidatedSince(localKey, stamp))
+		byte[] bytes = (this.expiry.storable(stored, options) && !this.localView.invalidatedSince(key.local(), stamp))
 				? this.entries.encode(stored) : null;
 		if (bytes == null) {
 			this.redis.releaseLease(claim.redisKey(), lease);
 		}
 		else if (this.redis.replaceLease(claim.redisKey(), lease, bytes, this.expiry.redisTtl(stored, options))) {
-			this.localView.fill(localKey, stored, options, stamp);
-			published(claim.encoded());
+			this.localView.fill(key.local(), stored, options, stamp);
+			published(key.encoded());
 		}
 		else {
 			this.statistics.rejectedFills.increment();
@@ -343,10 +337,11 @@ final class TwoTierStore {
 	 * @return the value already present (filled into the in-process tier), or
 	 * {@code null} if this one was stored
 	 */
-	@Nullable Object putIfAbsent(Object localKey, Object key, Object stored) {
+	@Nullable Object putIfAbsent(CacheKey key, Object stored) {
+		Object localKey = key.local();
 		if (this.redis != null && this.namespace != null) {
 			long stamp = this.localView.stamp();
-			String encoded = CacheKeyEncoder.encode(key);
+			String encoded = key.encoded();
 			CacheNamespace.Version ns = namespaceFor(encoded);
 			byte[] bytes = this.entries.encode(stored);
 			if (ns != null && bytes != null) {
@@ -377,11 +372,11 @@ final class TwoTierStore {
 		return this.localView.putIfAbsent(localKey, stored, WriteOptions.DEFAULT);
 	}
 
-	boolean evict(Object localKey, Object key) {
+	boolean evict(CacheKey key) {
 		boolean present = false;
 		String encoded = null;
 		if (this.redis != null && this.namespace != null) {
-			encoded = CacheKeyEncoder.encode(key);
+			encoded = key.encoded();
 			CacheNamespace.Version ns = this.namespace.current();
 			Boolean deleted = (ns != null) ? this.redis.delete(ns.redisKey(encoded)) : null;
 			if (deleted != null) {
@@ -394,7 +389,7 @@ final class TwoTierStore {
 		}
 		// after Redis, so that a concurrent read of the old value cannot be installed
 		// after this
-		present |= this.localView.invalidate(localKey);
+		present |= this.localView.invalidate(key.local());
 		if (encoded != null) {
 			published(encoded);
 		}
