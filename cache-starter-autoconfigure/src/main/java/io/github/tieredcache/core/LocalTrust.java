@@ -90,13 +90,13 @@ final class LocalTrust implements BusListener {
 	@Override
 	public void stateChanged(State previous, State current) {
 		switch (current) {
-			case SILENT -> apply(TieredCache.LocalChange.BYPASS);
+			case SILENT -> apply(Change.BYPASS);
 			case OUTAGE -> {
 				if (previous != State.HEALTHY) {
-					apply(TieredCache.LocalChange.SERVE_DURING_OUTAGE);
+					apply(Change.SERVE_DURING_OUTAGE);
 				}
 			}
-			case HEALTHY -> apply(TieredCache.LocalChange.TRUST);
+			case HEALTHY -> apply(Change.TRUST);
 			default -> {
 			}
 		}
@@ -104,7 +104,7 @@ final class LocalTrust implements BusListener {
 
 	@Override
 	public void messagesLost() {
-		apply(TieredCache.LocalChange.FLUSH);
+		apply(Change.FLUSH);
 	}
 
 	@Override
@@ -117,7 +117,7 @@ final class LocalTrust implements BusListener {
 	 * been missed meanwhile.
 	 */
 	void redisRecovered() {
-		apply(TieredCache.LocalChange.FLUSH_AFTER_OUTAGE);
+		apply(Change.FLUSH_AFTER_OUTAGE);
 	}
 
 	/**
@@ -143,16 +143,38 @@ final class LocalTrust implements BusListener {
 		if (seen >= 0 && epoch != seen) {
 			logger.info("tiered-cache: another instance could not publish its invalidations; emptying the in-process"
 					+ " tiers");
-			apply(TieredCache.LocalChange.FLUSH);
+			apply(Change.FLUSH);
 		}
 	}
 
-	private void apply(TieredCache.LocalChange change) {
+	private void apply(Change change) {
 		synchronized (this.lock) {
 			for (TieredCache cache : this.caches) {
-				cache.applyLocalChange(change);
+				cache.localView().apply(change);
 			}
 		}
+	}
+
+	/**
+	 * What the in-process tiers are told to do.
+	 */
+	enum Change {
+
+		/** Empty (forgetting the namespace version) and keep serving. */
+		FLUSH,
+
+		/** Empty and bypass until {@link #TRUST}. */
+		BYPASS,
+
+		/** Serve what is held while Redis is unreachable, without emptying. */
+		SERVE_DURING_OUTAGE,
+
+		/** Empty once more and serve again. */
+		TRUST,
+
+		/** Redis is back after an outage: empty, since others' writes were missed. */
+		FLUSH_AFTER_OUTAGE
+
 	}
 
 }

@@ -19,6 +19,8 @@ final class LocalView {
 
 	private final EntryExpiry expiry;
 
+	private final @Nullable CacheNamespace namespace;
+
 	private final boolean watched;
 
 	private volatile boolean usable;
@@ -28,14 +30,18 @@ final class LocalView {
 	 * @param local the tier, or {@code null}
 	 * @param guard the guard the tier also uses
 	 * @param expiry the in-process TTL rules
+	 * @param namespace the cache's namespace in Redis, forgotten whenever the tier is
+	 * emptied because it may have missed invalidations; {@code null} without Redis
 	 * @param watched whether an invalidation bus vouches for the tier (only then is it
 	 * ever distrusted)
 	 * @param usable whether it may serve from the start
 	 */
-	LocalView(@Nullable LocalTier local, FillGuard guard, EntryExpiry expiry, boolean watched, boolean usable) {
+	LocalView(@Nullable LocalTier local, FillGuard guard, EntryExpiry expiry, @Nullable CacheNamespace namespace,
+			boolean watched, boolean usable) {
 		this.local = local;
 		this.guard = guard;
 		this.expiry = expiry;
+		this.namespace = namespace;
 		this.watched = watched;
 		this.usable = usable;
 	}
@@ -104,41 +110,42 @@ final class LocalView {
 	}
 
 	/**
-	 * Stop trusting the tier: empty it, and bypass it unless {@code usable}.
-	 * @return whether the view is watched at all (otherwise nothing changed)
+	 * Apply what {@link LocalTrust} decided. Emptying the tier also forgets the namespace
+	 * version first, so that nothing read under the old one lands after the flush.
+	 * @param change the decision
 	 */
-	boolean distrust(boolean usable) {
-		if (!this.watched) {
-			return false;
+	void apply(LocalTrust.Change change) {
+		switch (change) {
+			case SERVE_DURING_OUTAGE -> {
+				if (this.watched) {
+					this.usable = true;
+				}
+			}
+			case FLUSH_AFTER_OUTAGE -> {
+				if (this.namespace != null) {
+					this.namespace.forget();
+					clear();
+				}
+			}
+			default -> {
+				if (this.watched) {
+					forgetNamespace();
+					if (change == LocalTrust.Change.BYPASS) {
+						this.usable = false;
+					}
+					clear();
+					if (change == LocalTrust.Change.TRUST) {
+						this.usable = true;
+					}
+				}
+			}
 		}
-		if (!usable) {
-			this.usable = false;
-		}
-		clear();
-		return true;
 	}
 
-	/**
-	 * Serve what the tier holds, without emptying it (Redis is unreachable: nobody can
-	 * write).
-	 */
-	void serveDuringOutage() {
-		if (this.watched) {
-			this.usable = true;
+	private void forgetNamespace() {
+		if (this.namespace != null) {
+			this.namespace.forget();
 		}
-	}
-
-	/**
-	 * Trust the tier again, after emptying it once more.
-	 * @return whether the view is watched at all (otherwise nothing changed)
-	 */
-	boolean trust() {
-		if (!this.watched) {
-			return false;
-		}
-		clear();
-		this.usable = true;
-		return true;
 	}
 
 	/**

@@ -85,10 +85,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		LocalTier local = settings.localEnabled() ? new LocalTier(settings.localTtl(), settings.localMaximumSize(),
 				infrastructure.ticker(), infrastructure.localExecutor(), guard) : null;
 		// an in-process tier the bus cannot vouch for may be stale
-		this.localView = new LocalView(local, guard, this.expiry, bus != null, LocalTrust.serving(bus));
-		Executor executor = infrastructure.executor();
 		CacheNamespace namespace = (this.redis != null)
 				? new CacheNamespace(name, infrastructure.keyPrefix(), this.redis) : null;
+		this.localView = new LocalView(local, guard, this.expiry, namespace, bus != null, LocalTrust.serving(bus));
+		Executor executor = infrastructure.executor();
 		this.store = new TwoTierStore(name, settings, this.redis, bus, namespace, this.expiry, entries, this.localView,
 				this.statistics, executor, this.clock);
 		LeasedLoad leasedLoad = (this.redis != null) ? new LeasedLoad(this.store, settings, this.redis, entries,
@@ -364,51 +364,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 	}
 
-	/**
-	 * What {@link LocalTrust} decided for the in-process tier.
-	 */
-	enum LocalChange {
-
-		/** Empty it (forgetting the namespace version) and keep serving. */
-		FLUSH,
-
-		/** Empty it and bypass it until {@link #TRUST}. */
-		BYPASS,
-
-		/** Serve what it holds while Redis is unreachable, without emptying it. */
-		SERVE_DURING_OUTAGE,
-
-		/** Empty it once more and serve from it again. */
-		TRUST,
-
-		/** Redis is back after an outage: empty it, since others' writes were missed. */
-		FLUSH_AFTER_OUTAGE
-
-	}
-
-	void applyLocalChange(LocalChange change) {
-		switch (change) {
-			case SERVE_DURING_OUTAGE -> this.localView.serveDuringOutage();
-			case FLUSH_AFTER_OUTAGE -> {
-				if (this.redis != null) {
-					this.store.forgetNamespace();
-					this.localView.clear();
-				}
-			}
-			default -> {
-				if (this.localView.isWatched()) {
-					// the version first, so that nothing read under the old one lands
-					// after the flush
-					this.store.forgetNamespace();
-					if (change == LocalChange.TRUST) {
-						this.localView.trust();
-					}
-					else {
-						this.localView.distrust(change == LocalChange.FLUSH);
-					}
-				}
-			}
-		}
+	LocalView localView() {
+		return this.localView;
 	}
 
 	/**
