@@ -76,7 +76,7 @@ final class BatchLoad {
 			List<Boolean> pending = new ArrayList<>(missing.size());
 			for (CacheKey key : missing) {
 				redisKeys.add(ns.redisKey(key.encoded()));
-				pending.add(this.namespace.isPending(key.encoded()));
+				pending.add(this.namespace.journal().isPending(key.encoded()));
 			}
 			List<byte @Nullable []> values = this.redis.getAll(redisKeys);
 			for (int i = 0; i < missing.size(); i++) {

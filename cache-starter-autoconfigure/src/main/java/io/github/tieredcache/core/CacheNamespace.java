@@ -2,11 +2,8 @@ package io.github.tieredcache.core;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.github.tieredcache.internal.redis.RedisTier;
@@ -31,21 +28,15 @@ import org.jspecify.annotations.Nullable;
  * manager's maintenance period), and whenever it is told the token changed.
  * <p>
  * Writes that could not be applied in Redis (the version was unknown, the command failed)
- * are remembered as keys to delete, and so are this instance's writes since the version
- * was last confirmed (they may have gone to a version that had already been replaced,
- * while another instance filled the new one from an older read). Until they are applied,
- * reads of those keys skip Redis. A clear that could not be applied is remembered too;
- * until it is, the version counts as unknown. Past {@value #MAX_REMEMBERED} remembered
- * keys a clear is remembered instead.
+ * are remembered as keys to delete in its {@link WriteJournal}, and so are this
+ * instance's writes since the version was last confirmed (they may have gone to a version
+ * that had already been replaced, while another instance filled the new one from an older
+ * read). A clear that could not be applied is remembered too; until it is, the version
+ * counts as unknown.
  * <p>
  * Thread-safe.
  */
 final class CacheNamespace {
-
-	/**
-	 * Most keys remembered per cache before a clear is remembered instead.
-	 */
-	static final int MAX_REMEMBERED = 100_000;
 
 	private static final Log logger = LogFactory.getLog(CacheNamespace.class);
 
@@ -61,13 +52,7 @@ final class CacheNamespace {
 
 	private volatile @Nullable String lastToken;
 
-	private final Set<String> missed = ConcurrentHashMap.newKeySet();
-
-	private final AtomicReference<Set<String>> recent = new AtomicReference<>(ConcurrentHashMap.newKeySet());
-
-	private final AtomicBoolean clearPending = new AtomicBoolean();
-
-	private volatile boolean recentOverflow;
+	private final WriteJournal journal;
 
 	/**
 	 * Create the namespace of a cache.
@@ -80,6 +65,15 @@ final class CacheNamespace {
 		this.redis = redis;
 		this.keyBase = keyPrefix + ":" + segment(cacheName) + ":";
 		this.versionKey = (this.keyBase + "ns").getBytes(StandardCharsets.UTF_8);
+		this.journal = new WriteJournal(cacheName);
+	}
+
+	/**
+	 * Return the writes that still have to be applied in Redis.
+	 * @return the journal
+	 */
+	WriteJournal journal() {
+		return this.journal;
 	}
 
 	/**
@@ -120,7 +114,7 @@ final class CacheNamespace {
 	 * instance still has to be applied
 	 */
 	@Nullable Version current() {
-		if (this.clearPending.get()) {
+		if (this.journal.isClearPending()) {
 			return null;
 		}
 		Version version = this.current.get();
@@ -132,7 +126,7 @@ final class CacheNamespace {
 	 * @return the version, or {@code null}
 	 */
 	@Nullable Version known() {
-		return this.clearPending.get() ? null : this.current.get();
+		return this.journal.isClearPending() ? null : this.current.get();
 	}
 
 	/**
@@ -142,22 +136,19 @@ final class CacheNamespace {
 	boolean validate() {
 		Version seen = this.current.get();
 		String before = this.lastToken;
-		Set<String> confirmed = this.recent.getAndSet(ConcurrentHashMap.newKeySet());
+		Set<String> confirmed = this.journal.takeRecent();
 		Version now = resolve(seen);
 		if (now == null) {
 			// not confirmed: keep them for the next validation
-			this.recent.get().addAll(confirmed);
+			this.journal.keepRecent(confirmed);
 			return false;
 		}
 		boolean changed = before != null && !before.equals(now.token);
 		if (changed) {
-			rememberAll(confirmed);
-			if (this.recentOverflow) {
-				rememberClear();
-			}
+			this.journal.versionMoved(confirmed);
 		}
 		else {
-			this.recentOverflow = false;
+			this.journal.confirmed();
 		}
 		return changed;
 	}
@@ -192,10 +183,7 @@ final class CacheNamespace {
 		if (before != null && !before.equals(value)) {
 			// written under a version another instance had replaced: they may hide behind
 			// values it filled from older reads
-			rememberAll(this.recent.getAndSet(ConcurrentHashMap.newKeySet()));
-			if (this.recentOverflow) {
-				rememberClear();
-			}
+			this.journal.versionMoved(this.journal.takeRecent());
 			logger.info("tiered-cache: cache '" + this.cacheName + "' moved to namespace version " + value);
 		}
 		return version;
@@ -217,17 +205,14 @@ final class CacheNamespace {
 	@Nullable Version renew() {
 		byte[] stored = this.redis.renewVersion(this.versionKey, newSuffix());
 		if (stored == null) {
-			rememberClear();
+			this.journal.rememberClear();
 			return null;
 		}
 		String token = new String(stored, StandardCharsets.UTF_8);
 		Version version = new Version(token, this.keyBase);
 		this.current.set(version);
 		this.lastToken = token;
-		this.clearPending.set(false);
-		this.missed.clear();
-		this.recent.set(ConcurrentHashMap.newKeySet());
-		this.recentOverflow = false;
+		this.journal.reset();
 		return version;
 	}
 
@@ -237,98 +222,12 @@ final class CacheNamespace {
 	 * @param version the version it was written under
 	 */
 	void written(String encodedKey, Version version) {
-		this.missed.remove(encodedKey);
-		Set<String> keys = this.recent.get();
-		if (keys.size() < MAX_REMEMBERED) {
-			keys.add(encodedKey);
-		}
-		else {
-			// matters only if the version turns out to have changed
-			this.recentOverflow = true;
-		}
-		// after adding: a move that swapped the set before the add has changed the token
+		this.journal.written(encodedKey);
+		// after recording: a move that took the recent writes before has changed the
+		// token
 		if (!version.token.equals(this.lastToken)) {
-			remember(encodedKey);
+			this.journal.remember(encodedKey);
 		}
-	}
-
-	/**
-	 * Remember a write or eviction that did not reach Redis: the key is deleted under the
-	 * current version when Redis answers again.
-	 * @param encodedKey the encoded key
-	 */
-	void remember(String encodedKey) {
-		if (this.missed.size() < MAX_REMEMBERED) {
-			this.missed.add(encodedKey);
-		}
-		else {
-			rememberClear();
-		}
-	}
-
-	private void rememberAll(Set<String> encodedKeys) {
-		encodedKeys.forEach(this::remember);
-	}
-
-	/**
-	 * Remember a clear that did not reach Redis.
-	 */
-	void rememberClear() {
-		if (this.clearPending.compareAndSet(false, true)) {
-			logger.warn("tiered-cache: cache '" + this.cacheName + "' will be cleared when Redis answers again;"
-					+ " until then it does not read from Redis");
-		}
-	}
-
-	/**
-	 * Return whether a key has a remembered write, so that reads must not trust Redis for
-	 * it yet.
-	 * @param encodedKey the encoded key
-	 * @return whether the key waits to be deleted
-	 */
-	boolean isPending(String encodedKey) {
-		return !this.missed.isEmpty() && this.missed.contains(encodedKey);
-	}
-
-	/**
-	 * Return whether anything waits to be applied.
-	 * @return whether a clear or keys are remembered
-	 */
-	boolean hasPending() {
-		return this.clearPending.get() || !this.missed.isEmpty();
-	}
-
-	/**
-	 * Return whether a clear waits to be applied.
-	 * @return whether a clear is remembered
-	 */
-	boolean isClearPending() {
-		return this.clearPending.get();
-	}
-
-	/**
-	 * Return the remembered keys, to delete; each is forgotten by
-	 * {@link #applied(String)}.
-	 * @return an iterator over the remembered keys
-	 */
-	Iterator<String> pending() {
-		return this.missed.iterator();
-	}
-
-	/**
-	 * Forget a remembered key once deleted.
-	 * @param encodedKey the encoded key
-	 */
-	void applied(String encodedKey) {
-		this.missed.remove(encodedKey);
-	}
-
-	/**
-	 * Return how many keys wait to be deleted.
-	 * @return the count
-	 */
-	int pendingCount() {
-		return this.missed.size();
 	}
 
 	/**

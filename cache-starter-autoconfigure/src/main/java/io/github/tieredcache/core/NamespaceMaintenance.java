@@ -108,7 +108,7 @@ final class NamespaceMaintenance {
 	 * periodically and when Redis is back.
 	 */
 	void maintain() {
-		if (this.namespace.isClearPending()) {
+		if (this.namespace.journal().isClearPending()) {
 			clear();
 			return;
 		}
@@ -119,7 +119,7 @@ final class NamespaceMaintenance {
 	}
 
 	int pendingWrites() {
-		return this.namespace.pendingCount() + (this.namespace.isClearPending() ? 1 : 0);
+		return this.namespace.journal().pendingCount() + (this.namespace.journal().isClearPending() ? 1 : 0);
 	}
 
 	private void awaitAcknowledgements(String token, int peers, Duration atMost) {
@@ -174,14 +174,14 @@ final class NamespaceMaintenance {
 	private void applyRemembered() {
 		CacheNamespace namespace = this.namespace;
 		RedisTier redis = this.redis;
-		if (!namespace.hasPending()) {
+		if (!namespace.journal().hasPending()) {
 			return;
 		}
 		CacheNamespace.Version version = namespace.current();
 		if (version == null) {
 			return;
 		}
-		Iterator<String> pending = namespace.pending();
+		Iterator<String> pending = namespace.journal().pending();
 		List<String> batch = new ArrayList<>(BATCH);
 		while (pending.hasNext()) {
 			batch.add(pending.next());
@@ -191,7 +191,7 @@ final class NamespaceMaintenance {
 					return;
 				}
 				for (String encoded : batch) {
-					namespace.applied(encoded);
+					namespace.journal().applied(encoded);
 					this.store.published(encoded);
 				}
 				batch.clear();

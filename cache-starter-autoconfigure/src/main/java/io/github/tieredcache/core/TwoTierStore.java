@@ -98,7 +98,7 @@ final class TwoTierStore {
 	 */
 	CacheNamespace.@Nullable Version namespaceFor(String encoded) {
 		CacheNamespace namespace = this.namespace;
-		if (namespace == null || namespace.isPending(encoded)) {
+		if (namespace == null || namespace.journal().isPending(encoded)) {
 			return null;
 		}
 		return namespace.current();
@@ -223,7 +223,7 @@ final class TwoTierStore {
 			this.namespace.written(encoded, ns);
 		}
 		else if (write) {
-			this.namespace.remember(encoded);
+			this.namespace.journal().remember(encoded);
 		}
 		return true;
 	}
@@ -359,7 +359,7 @@ final class TwoTierStore {
 							? SetIfAbsentResult.STORED : SetIfAbsentResult.FAILED;
 				}
 				if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
-					this.namespace.remember(encoded);
+					this.namespace.journal().remember(encoded);
 				}
 				else {
 					this.namespace.written(encoded, ns);
@@ -384,7 +384,7 @@ final class TwoTierStore {
 				this.namespace.written(encoded, ns);
 			}
 			else {
-				this.namespace.remember(encoded);
+				this.namespace.journal().remember(encoded);
 			}
 		}
 		// after Redis, so that a concurrent read of the old value cannot be installed

@@ -269,7 +269,7 @@ class NamespaceFaultTests {
 		this.redis.pause();
 		try {
 			// the breaker opens after the first few; the rest are short-circuited at once
-			for (int i = 0; i <= CacheNamespace.MAX_REMEMBERED; i++) {
+			for (int i = 0; i <= WriteJournal.MAX_REMEMBERED; i++) {
 				a.evict("gone-" + i);
 			}
 			assertThat(a.currentRedisKeyPrefix()).as("a clear is remembered: Redis is not read").isNull();
