@@ -78,7 +78,24 @@ public final class ApplicationEventInvalidations implements GenericApplicationLi
 	}
 
 	private static void afterCommit(Runnable action) {
-		if (transactionsPresent && TransactionSynchronizationManager.isSynchronizationActive()) {
+		if (transactionsPresent && Transactions.active()) {
+			Transactions.afterCommit(action);
+		}
+		else {
+			action.run();
+		}
+	}
+
+	/**
+	 * Spring's transaction synchronization, loaded only when spring-tx is present.
+	 */
+	private static final class Transactions {
+
+		static boolean active() {
+			return TransactionSynchronizationManager.isSynchronizationActive();
+		}
+
+		static void afterCommit(Runnable action) {
 			TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
 
 				@Override
@@ -88,9 +105,7 @@ public final class ApplicationEventInvalidations implements GenericApplicationLi
 
 			});
 		}
-		else {
-			action.run();
-		}
+
 	}
 
 }
