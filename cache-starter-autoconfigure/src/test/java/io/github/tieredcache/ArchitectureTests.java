@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ArchitectureTests {
 
 	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "autoconfigure", "internal.aspect",
-			"internal.invalidation", "internal.local", "internal.redis", "internal.writebehind" };
+			"internal.events", "internal.invalidation", "internal.local", "internal.redis", "internal.writebehind" };
 
 	private static final JavaClasses classes = new ClassFileImporter()
 		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -60,7 +60,14 @@ class ArchitectureTests {
 			.resideInAPackage("..tieredcache.core..")
 			.should()
 			.dependOnClassesThat()
-			.resideInAnyPackage("..internal.writebehind..", "..tieredcache.writebehind..")
+			.resideInAnyPackage("..internal.writebehind..", "..tieredcache.writebehind..", "..internal.events..")
+			.check(classes);
+		noClasses().that()
+			.resideInAPackage("..internal.events..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..internal.aspect..", "..internal.writebehind..", "..tieredcache.writebehind..",
+					"..tieredcache.autoconfigure..")
 			.check(classes);
 	}
 
@@ -96,10 +103,10 @@ class ArchitectureTests {
 		assertThat(publicTypes).containsExactly("annotation.CacheAside", "annotation.CacheInvalidate",
 				"annotation.WriteBehind", "annotation.WriteThrough", "autoconfigure.TieredCacheAutoConfiguration",
 				"autoconfigure.TieredCacheCustomizer", "autoconfigure.TieredCacheManagerCustomizer",
-				"autoconfigure.TieredCacheProperties", "core.CacheKeyEncoder", "core.CacheSettings",
-				"core.CacheStatistics", "core.JacksonValueCodec", "core.ReadThroughCache", "core.TieredCache",
-				"core.TieredCacheManager", "core.ValueCodec", "core.ValueCodecException", "core.WriteOptions",
-				"writebehind.WriteBehindBatchWriter", "writebehind.WriteBehindException");
+				"autoconfigure.TieredCacheProperties", "core.CacheInvalidatedEvent", "core.CacheKeyEncoder",
+				"core.CacheSettings", "core.CacheStatistics", "core.JacksonValueCodec", "core.ReadThroughCache",
+				"core.TieredCache", "core.TieredCacheManager", "core.ValueCodec", "core.ValueCodecException",
+				"core.WriteOptions", "writebehind.WriteBehindBatchWriter", "writebehind.WriteBehindException");
 	}
 
 }

@@ -4,6 +4,8 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -14,6 +16,10 @@ import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.core.ValueCodec;
 import io.github.tieredcache.internal.aspect.TieredCacheAdvisor;
 import io.github.tieredcache.internal.aspect.TieredCacheInterceptor;
+import io.github.tieredcache.internal.events.ApplicationEventInvalidations;
+import io.github.tieredcache.internal.events.EventDeclaration;
+import io.github.tieredcache.internal.events.InboundInvalidations;
+import io.github.tieredcache.internal.events.RedisChannelEvents;
 import io.github.tieredcache.internal.redis.RedisTier;
 import io.github.tieredcache.internal.writebehind.WriteBehindFlusher;
 import io.github.tieredcache.internal.writebehind.WriteBehindQueue;
@@ -48,9 +54,11 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.cache.CacheManager;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
@@ -61,6 +69,7 @@ import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.convert.ConversionService;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.core.type.AnnotationMetadata;
@@ -119,7 +128,7 @@ public final class TieredCacheAutoConfiguration {
 	@Conditional(TieredCacheManagerCondition.class)
 	TieredCacheManager cacheManager(TieredCacheProperties properties, ValueCodec valueCodec, Environment environment,
 			ObjectProvider<TieredCacheRedisConnection> redis, ObjectProvider<TieredCacheCustomizer> cacheCustomizers,
-			ObjectProvider<TieredCacheManagerCustomizer> managerCustomizers) {
+			ObjectProvider<TieredCacheManagerCustomizer> managerCustomizers, ApplicationEventPublisher eventPublisher) {
 		// fail at start-up on bad defaults, not at the first use of a dynamic cache
 		CacheSettingsResolver.resolve(properties, "(every cache)");
 		List<TieredCacheCustomizer> customizers = cacheCustomizers.orderedStream().toList();
@@ -131,6 +140,9 @@ public final class TieredCacheAutoConfiguration {
 			.dynamic(properties.isDynamic())
 			.valueCodec(valueCodec)
 			.cacheNames(properties.getCaches().keySet())
+			// a CacheInvalidatedEvent for every invalidation: a hash lookup in Spring's
+			// listener cache when nothing listens, and never on the read path
+			.eventPublisher(eventPublisher)
 			.settingsResolver((name) -> settings(properties, customizers, name));
 		redis.ifAvailable((connection) -> {
 			builder.redis(connection.connectionFactory());
@@ -459,6 +471,58 @@ public final class TieredCacheAutoConfiguration {
 				}
 
 			};
+		}
+
+	}
+
+	/**
+	 * Inbound invalidation events declared under
+	 * {@code tiered-cache.invalidation.events}, validated at start-up.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@Conditional(TieredCacheManagerCondition.class)
+	static class InvalidationEventsConfiguration {
+
+		@Bean
+		InboundInvalidations tieredCacheInboundInvalidations(TieredCacheProperties properties,
+				ObjectProvider<TieredCacheManager> cacheManager, ObjectProvider<TieredCacheRedisConnection> redis,
+				ConfigurableListableBeanFactory beanFactory) {
+			ConversionService conversionService = beanFactory.getConversionService();
+			if (conversionService == null) {
+				conversionService = ApplicationConversionService.getSharedInstance();
+			}
+			TieredCacheRedisConnection connection = redis.getIfAvailable();
+			boolean redisPresent = connection != null && connection.connectionFactory() != null;
+			Map<String, TieredCacheProperties.Event> events = properties.getInvalidation().getEvents();
+			TieredCacheManager manager = events.isEmpty() ? null : cacheManager.getIfUnique();
+			Predicate<String> cacheExists = (name) -> properties.isDynamic() || ((manager != null)
+					? manager.getCacheNames().contains(name) : properties.getCaches().containsKey(name));
+			List<EventDeclaration> declarations = InvalidationEventsResolver.resolve(events,
+					beanFactory.getBeanClassLoader(), conversionService, redisPresent, cacheExists);
+			return new InboundInvalidations(declarations, cacheManager::getIfUnique, conversionService,
+					System::nanoTime);
+		}
+
+		@Bean
+		ApplicationEventInvalidations tieredCacheApplicationEventInvalidations(InboundInvalidations invalidations) {
+			return new ApplicationEventInvalidations(invalidations);
+		}
+
+	}
+
+	/**
+	 * Subscription of the {@code redis-channel} inbound events.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ RedisConnectionFactory.class, ClientOptions.class })
+	@ConditionalOnBean(RedisConnectionFactory.class)
+	@Conditional(TieredCacheManagerCondition.class)
+	static class RedisChannelEventsConfiguration {
+
+		@Bean
+		RedisChannelEvents tieredCacheRedisChannelEvents(RedisConnectionFactory connectionFactory,
+				InboundInvalidations invalidations) {
+			return new RedisChannelEvents(connectionFactory, invalidations);
 		}
 
 	}

@@ -398,6 +398,21 @@ public class TieredCacheProperties {
 		 */
 		private Duration heartbeatInterval = Duration.ofSeconds(1);
 
+		/**
+		 * Inbound events that invalidate caches, by name (named in logs and in the origin
+		 * of each CacheInvalidatedEvent). Each takes 'source' ('redis-channel' or
+		 * 'application-event'), 'channel' (a PSUBSCRIBE channel pattern, or the event
+		 * class), 'pattern' (how to read the channel name: 'product:{id}:updated'),
+		 * 'cache' (one name or a list), 'key' (SpEL over the pattern's variables,
+		 * '#channel', '#message', '#payload', or '#event'), 'key-type' (default
+		 * java.lang.String) and 'all-entries' (clear instead of evicting one key).
+		 */
+		private final Map<String, Event> events = new LinkedHashMap<>();
+
+		public Map<String, Event> getEvents() {
+			return this.events;
+		}
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -420,6 +435,135 @@ public class TieredCacheProperties {
 
 		public void setHeartbeatInterval(Duration heartbeatInterval) {
 			this.heartbeatInterval = heartbeatInterval;
+		}
+
+	}
+
+	/**
+	 * Where an inbound invalidation event comes from.
+	 */
+	public enum EventSource {
+
+		/**
+		 * Messages published on Redis pub/sub channels matching 'channel' (PSUBSCRIBE),
+		 * by any client. At most once, as pub/sub is.
+		 */
+		REDIS_CHANNEL,
+
+		/**
+		 * Spring application events of the class named by 'channel', published in this
+		 * application; after commit when published in a transaction.
+		 */
+		APPLICATION_EVENT
+
+	}
+
+	/**
+	 * An inbound event that invalidates cache entries.
+	 */
+	public static class Event {
+
+		/**
+		 * Where the event comes from: 'redis-channel' or 'application-event'.
+		 */
+		private @Nullable EventSource source;
+
+		/**
+		 * With 'redis-channel', the channel pattern to subscribe to, in PSUBSCRIBE syntax
+		 * ('product:*:updated'); with 'application-event', the fully qualified class of
+		 * the event (an ApplicationEvent, or any object published with
+		 * ApplicationEventPublisher.publishEvent).
+		 */
+		private @Nullable String channel;
+
+		/**
+		 * With 'redis-channel', how to read the channel a message came on: literal text
+		 * with '{name}' placeholders ('product:{id}:updated'), each becoming the SpEL
+		 * variable '#name' of 'key'. A message whose channel does not match is counted
+		 * and ignored.
+		 */
+		private @Nullable String pattern;
+
+		/**
+		 * Caches the event invalidates: one name or a list.
+		 */
+		private List<String> cache = new ArrayList<>();
+
+		/**
+		 * SpEL expression of the key to evict. With 'redis-channel' it sees the pattern's
+		 * placeholders ('#id'), '#channel', '#message' (the message body as text) and
+		 * '#payload' (the body read as JSON); with 'application-event', '#event' (the
+		 * event, or the payload of a PayloadApplicationEvent). Required unless
+		 * 'all-entries' is true.
+		 */
+		private @Nullable String key;
+
+		/**
+		 * Class the key is converted to (with the application's ConversionService) before
+		 * it is evicted: the type the cache's keys are written with, such as
+		 * 'java.lang.Long'.
+		 */
+		private String keyType = "java.lang.String";
+
+		/**
+		 * Whether the event clears the caches instead of evicting one key.
+		 */
+		private boolean allEntries;
+
+		public @Nullable EventSource getSource() {
+			return this.source;
+		}
+
+		public void setSource(@Nullable EventSource source) {
+			this.source = source;
+		}
+
+		public @Nullable String getChannel() {
+			return this.channel;
+		}
+
+		public void setChannel(@Nullable String channel) {
+			this.channel = channel;
+		}
+
+		public @Nullable String getPattern() {
+			return this.pattern;
+		}
+
+		public void setPattern(@Nullable String pattern) {
+			this.pattern = pattern;
+		}
+
+		public List<String> getCache() {
+			return this.cache;
+		}
+
+		public void setCache(List<String> cache) {
+			this.cache = cache;
+		}
+
+		public @Nullable String getKey() {
+			return this.key;
+		}
+
+		public void setKey(@Nullable String key) {
+			this.key = key;
+		}
+
+		public String getKeyType() {
+			return this.keyType;
+		}
+
+		public void setKeyType(String keyType) {
+			this.keyType = keyType;
+		}
+
+		public boolean isAllEntries() {
+			return this.allEntries;
+		}
+
+		public void setAllEntries(boolean allEntries) {
+			this.allEntries = allEntries;
 		}
 
 	}

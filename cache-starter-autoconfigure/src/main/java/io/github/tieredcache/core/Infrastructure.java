@@ -21,7 +21,9 @@ import org.jspecify.annotations.Nullable;
  * @param localExecutor runs Caffeine's maintenance
  * @param clock the wall clock of entry expiry (stale-if-error, early refresh)
  * @param random the random source of early refresh, in [0, 1)
+ * @param events publishes the invalidations as application events
  */
 record Infrastructure(@Nullable RedisTier redis, @Nullable InvalidationBus bus, ValueCodec codec, String keyPrefix,
-		Executor executor, Ticker ticker, Executor localExecutor, Clock clock, DoubleSupplier random) {
+		Executor executor, Ticker ticker, Executor localExecutor, Clock clock, DoubleSupplier random,
+		InvalidationEvents events) {
 }

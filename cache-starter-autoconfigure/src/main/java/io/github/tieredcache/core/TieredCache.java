@@ -71,6 +71,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private final Clock clock;
 
+	private final InvalidationEvents events;
+
 	TieredCache(String name, CacheSettings settings, Infrastructure infrastructure) {
 		super(settings.cacheNullValues());
 		this.name = name;
@@ -78,6 +80,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		this.redis = settings.redisEnabled() ? infrastructure.redis() : null;
 		InvalidationBus bus = (this.redis != null) ? infrastructure.bus() : null;
 		this.clock = infrastructure.clock();
+		this.events = infrastructure.events();
 		this.expiry = new EntryExpiry(settings, this.clock);
 		RedisEntries entries = new RedisEntries(name, new EntryFormat(infrastructure.codec()), this.statistics,
 				this.redis);
@@ -278,6 +281,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		CacheKey cacheKey = CacheKey.of(key);
 		if (value == null && !this.expiry.cachesNull(options)) {
 			this.store.evict(cacheKey);
+			this.events.local(this, key);
 			return;
 		}
 		this.store.storeWritten(cacheKey, value, options);
@@ -295,11 +299,14 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	@Override
 	public void evict(Object key) {
 		this.store.evict(CacheKey.of(key));
+		this.events.local(this, key);
 	}
 
 	@Override
 	public boolean evictIfPresent(Object key) {
-		return this.store.evict(CacheKey.of(key));
+		boolean present = this.store.evict(CacheKey.of(key));
+		this.events.local(this, key);
+		return present;
 	}
 
 	/**
@@ -315,6 +322,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		else {
 			this.localView.clear();
 		}
+		this.events.local(this, null);
 	}
 
 	/**
@@ -329,16 +337,18 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	@Override
 	public boolean invalidate() {
+		boolean held = false;
 		if (this.redis == null && this.localView.hasTier()) {
-			return this.localView.clear();
+			held = this.localView.clear();
 		}
-		if (this.maintenance != null) {
+		else if (this.maintenance != null) {
 			this.maintenance.invalidate();
 		}
 		else {
 			this.localView.clear();
 		}
-		return false;
+		this.events.local(this, null);
+		return held;
 	}
 
 	/**
@@ -347,7 +357,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	void invalidatedElsewhere(List<String> encodedKeys) {
 		for (String encoded : encodedKeys) {
-			this.localView.invalidate(CacheKeyEncoder.localKeyOf(encoded));
+			Object localKey = CacheKeyEncoder.localKeyOf(encoded);
+			this.localView.invalidate(localKey);
+			this.events.remote(this, localKey);
 		}
 	}
 
@@ -362,6 +374,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		else {
 			this.localView.clear();
 		}
+		this.events.remote(this, null);
 	}
 
 	LocalView localView() {

@@ -35,6 +35,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.cache.CacheManager;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.util.Assert;
@@ -129,7 +130,9 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 		this.localTrust = new LocalTrust(this.caches.values(), this.bus, this.keyPrefix);
 		this.maintenancePeriod = builder.heartbeatInterval;
 		this.infrastructure = new Infrastructure(this.redis, this.bus, this.codec, this.keyPrefix, this.executor,
-				this.ticker, this.localMaintenanceExecutor, builder.clock, builder.random);
+				this.ticker, this.localMaintenanceExecutor, builder.clock, builder.random,
+				(builder.eventPublisher != null) ? new InvalidationEvents(builder.eventPublisher)
+						: InvalidationEvents.NONE);
 		Set<String> initial = new LinkedHashSet<>(builder.caches.keySet());
 		initial.addAll(builder.cacheNames);
 		initial.forEach(this::createCache);
@@ -472,7 +475,21 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 
 		private boolean startOnBuild = true;
 
+		private @Nullable ApplicationEventPublisher eventPublisher;
+
 		private Builder() {
+		}
+
+		/**
+		 * Publish a {@link CacheInvalidatedEvent} through this publisher for every
+		 * invalidation the caches perform or receive (off unless called; the
+		 * auto-configuration passes the application context).
+		 * @param eventPublisher the publisher, or {@code null} to publish nothing
+		 * @return this builder
+		 */
+		public Builder eventPublisher(@Nullable ApplicationEventPublisher eventPublisher) {
+			this.eventPublisher = eventPublisher;
+			return this;
 		}
 
 		/**

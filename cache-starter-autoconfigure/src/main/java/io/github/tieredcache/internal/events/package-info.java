@@ -1,0 +1,9 @@
+/**
+ * Inbound invalidation events declared under {@code tiered-cache.invalidation.events}:
+ * messages on Redis pub/sub channels and Spring application events that evict or clear
+ * cache entries. Internal: not API, may change in any release.
+ */
+@NullMarked
+package io.github.tieredcache.internal.events;
+
+import org.jspecify.annotations.NullMarked;
