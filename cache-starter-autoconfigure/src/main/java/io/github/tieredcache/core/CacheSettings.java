@@ -101,19 +101,11 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 	}
 
 	/**
-	 * Return a builder for another cache's settings starting from these.
-	 * @return a builder initialized with these settings
-	 */
-	public Builder toBuilder() {
-		return new Builder(this);
-	}
-
-	/**
 	 * Return a builder with the defaults.
 	 * @return a new builder
 	 */
 	public static Builder builder() {
-		return new Builder(null);
+		return new Builder();
 	}
 
 	/**
@@ -143,20 +135,7 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 
 		private double earlyRefreshBeta;
 
-		private Builder(@Nullable CacheSettings settings) {
-			if (settings != null) {
-				this.ttl = settings.ttl;
-				this.ttlJitter = settings.ttlJitter;
-				this.cacheNullValues = settings.cacheNullValues;
-				this.nullTtl = settings.nullTtl;
-				this.localEnabled = settings.localEnabled;
-				this.localTtl = settings.localTtl;
-				this.localMaximumSize = settings.localMaximumSize;
-				this.redisEnabled = settings.redisEnabled;
-				this.lease = settings.lease;
-				this.staleIfError = settings.staleIfError;
-				this.earlyRefreshBeta = settings.earlyRefreshBeta;
-			}
+		private Builder() {
 		}
 
 		/**

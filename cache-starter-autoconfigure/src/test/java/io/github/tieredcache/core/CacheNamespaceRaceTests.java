@@ -30,7 +30,8 @@ class CacheNamespaceRaceTests {
 	@BeforeEach
 	void start() {
 		this.connection = RedisServer.shared().connectionFactory();
-		this.tier = new RedisTier(this.connection, Ticker.systemTicker());
+		this.tier = new RedisTier(this.connection, Ticker.systemTicker(), Duration.ofMillis(250), 5,
+				Duration.ofMillis(500));
 	}
 
 	@AfterEach

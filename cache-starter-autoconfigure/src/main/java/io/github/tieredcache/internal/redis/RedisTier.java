@@ -145,15 +145,6 @@ public final class RedisTier implements AutoCloseable {
 	};
 
 	/**
-	 * Create a tier with the default timeout and breaker.
-	 * @param connectionFactory the connection factory, typically Spring Boot's
-	 * @param ticker the time source for rate-limiting warnings and the breaker
-	 */
-	public RedisTier(RedisConnectionFactory connectionFactory, Ticker ticker) {
-		this(connectionFactory, ticker, Duration.ofMillis(250), 5, Duration.ofMillis(500));
-	}
-
-	/**
 	 * Create a tier.
 	 * @param connectionFactory the connection factory, typically Spring Boot's
 	 * @param ticker the time source for rate-limiting warnings

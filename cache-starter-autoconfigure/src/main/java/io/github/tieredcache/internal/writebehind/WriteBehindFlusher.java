@@ -572,12 +572,6 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	public record Settings(int batchSize, Duration flushInterval, Duration claimIdleTime, int maxAttempts,
 			Duration retryBackoff, Duration shutdownTimeout) {
 
-		/**
-		 * The defaults.
-		 */
-		public static final Settings DEFAULT = new Settings(100, Duration.ofSeconds(1), Duration.ofSeconds(30), 5,
-				Duration.ofSeconds(1), Duration.ofSeconds(10));
-
 	}
 
 }
