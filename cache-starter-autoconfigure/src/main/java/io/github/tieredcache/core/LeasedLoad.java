@@ -66,6 +66,7 @@ final class LeasedLoad {
 		CacheNamespace.Version ns = this.store.namespaceFor(encoded);
 		RedisTier redis = this.redis;
 		if (ns == null) {
+			this.statistics.misses.increment();
 			return this.store.storeUnclaimed(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
 		}
 		byte[] redisKey = ns.redisKey(encoded);
@@ -76,9 +77,11 @@ final class LeasedLoad {
 		while (true) {
 			SetIfAbsentResult result = redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
 			if (result.outcome() == SetIfAbsentResult.Outcome.STORED) {
+				this.statistics.misses.increment();
 				return loadAndFill(localKey, key, encoded, redisKey, lease, null, valueLoader, options, stamp);
 			}
 			if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
+				this.statistics.misses.increment();
 				return this.store.storeUnclaimed(localKey, key, this.store.callLoader(key, valueLoader), options,
 						stamp);
 			}
@@ -89,6 +92,7 @@ final class LeasedLoad {
 					// a stale entry kept for stale-if-error: take the lease in its place,
 					// atomically
 					if (redis.replaceLease(redisKey, present, lease, this.settings.lease().ttl())) {
+						this.statistics.misses.increment();
 						return loadAndFill(localKey, key, encoded, redisKey, lease, present, valueLoader, options,
 								stamp);
 					}
@@ -112,6 +116,7 @@ final class LeasedLoad {
 			pause = Math.min(pause * 2, MAX_POLL_NANOS);
 		}
 		// the holder is slow or gone: load, and store only where nothing is stored yet
+		this.statistics.misses.increment();
 		Loaded loaded = this.store.callLoader(key, valueLoader);
 		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
 		byte[] bytes = this.expiry.storable(stored, options) ? this.entries.encode(stored) : null;

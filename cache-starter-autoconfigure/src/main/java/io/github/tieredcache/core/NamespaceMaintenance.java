@@ -65,6 +65,7 @@ final class NamespaceMaintenance {
 		CacheNamespace.Version next = this.namespace.renew();
 		this.localView.clear();
 		if (next != null) {
+			this.statistics.namespaceBumps.increment();
 			if (this.bus != null) {
 				this.bus.namespaceChanged(this.name, next.token);
 			}
@@ -190,6 +191,7 @@ final class NamespaceMaintenance {
 					namespace.applied(encoded);
 					this.store.published(encoded);
 				}
+				this.statistics.replayedWrites.add(batch.size());
 				batch.clear();
 			}
 		}

@@ -206,7 +206,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		CompletableFuture<Object> load = new CompletableFuture<>();
 		CompletableFuture<Object> running = this.loads.putIfAbsent(localKey, load);
 		if (running != null) {
-			return (T) fromStoreValue(join(running));
+			Object joined = join(running);
+			// answered in this JVM without a Redis read or a load of its own
+			this.statistics.localHits.increment();
+			return (T) fromStoreValue(joined);
 		}
 		try {
 			long stamp = this.localView.stamp();
@@ -218,16 +221,23 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				this.statistics.localHits.increment();
 			}
 			else {
-				Object remote = this.store.lookupRemoteRaw(localKey, encoded, stamp);
+				Object remote = this.store.lookupRemoteRaw(localKey, encoded, stamp, false);
 				stored = this.expiry.fresh(remote);
 				// a stale copy in either tier can stand in if the load fails
 				candidate = (remote != null) ? remote : candidate;
 			}
 			if (stored == null) {
 				try {
-					stored = (this.leasedLoad != null && this.settings.lease().enabled())
-							? this.leasedLoad.load(localKey, key, encoded, valueLoader, options, stamp) : this.store
-								.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options, stamp);
+					if (this.leasedLoad != null && this.settings.lease().enabled()) {
+						// counts a miss, or a Redis hit if the value appears while it
+						// waits
+						stored = this.leasedLoad.load(localKey, key, encoded, valueLoader, options, stamp);
+					}
+					else {
+						this.statistics.misses.increment();
+						stored = this.store.storeLoaded(localKey, key, this.store.callLoader(key, valueLoader), options,
+								stamp);
+					}
 				}
 				catch (ValueRetrievalException ex) {
 					if (!(candidate instanceof Timed stale)) {
@@ -331,7 +341,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		CompletableFuture<Object> load = new CompletableFuture<>();
 		CompletableFuture<Object> running = this.loads.putIfAbsent(localKey, load);
 		if (running != null) {
-			return running.thenApply((value) -> (T) fromStoreValue(value));
+			return running.thenApply((value) -> {
+				this.statistics.localHits.increment();
+				return (T) fromStoreValue(value);
+			});
 		}
 		long stamp = this.localView.stamp();
 		CompletableFuture<@Nullable Object> remote = (this.redis != null)
@@ -359,6 +372,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				: CompletableFuture.completedFuture(null);
 		return claimed.thenCompose((claim) -> {
 			this.statistics.loads.increment();
+			long started = System.nanoTime();
 			CompletableFuture<T> loaded;
 			try {
 				loaded = valueLoader.get();
@@ -366,9 +380,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			catch (RuntimeException ex) {
 				loaded = CompletableFuture.failedFuture(ex);
 			}
+			loaded = loaded
+				.whenComplete((value, ex) -> this.statistics.recordLoad(ex == null, System.nanoTime() - started));
 			// a failed load releases its lease before the caller hears of the failure
 			CompletableFuture<T> released = loaded.exceptionallyCompose((ex) -> {
-				this.statistics.loadFailures.increment();
 				if (claim == null || claim.lease() == null) {
 					return CompletableFuture.failedFuture(ex);
 				}
@@ -404,9 +419,11 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	public void put(Object key, @Nullable Object value, WriteOptions options) {
 		Object localKey = CacheKeyEncoder.localKey(key);
 		if (value == null && !this.expiry.cachesNull(options)) {
+			this.statistics.evictions.increment();
 			this.store.evict(localKey, key);
 			return;
 		}
+		this.statistics.puts.increment();
 		this.store.storeWritten(localKey, key, value, options);
 	}
 
@@ -417,16 +434,22 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return toValueWrapper(lookup(key));
 		}
 		Object stored = (value != null) ? value : NullValue.INSTANCE;
-		return toValueWrapper(this.store.putIfAbsent(localKey, key, stored));
+		Object previous = this.store.putIfAbsent(localKey, key, stored);
+		if (previous == null) {
+			this.statistics.puts.increment();
+		}
+		return toValueWrapper(previous);
 	}
 
 	@Override
 	public void evict(Object key) {
+		this.statistics.evictions.increment();
 		this.store.evict(CacheKeyEncoder.localKey(key), key);
 	}
 
 	@Override
 	public boolean evictIfPresent(Object key) {
+		this.statistics.evictions.increment();
 		return this.store.evict(CacheKeyEncoder.localKey(key), key);
 	}
 

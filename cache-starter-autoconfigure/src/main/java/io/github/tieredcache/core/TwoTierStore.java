@@ -73,16 +73,18 @@ final class TwoTierStore {
 	Loaded callLoader(Object key, Callable<?> valueLoader) {
 		this.statistics.loads.increment();
 		long started = this.clock.millis();
+		long startedNanos = System.nanoTime();
 		try {
 			Object value = valueLoader.call();
+			this.statistics.recordLoad(true, System.nanoTime() - startedNanos);
 			return new Loaded(value, (int) Math.min(Integer.MAX_VALUE, Math.max(0, this.clock.millis() - started)));
 		}
 		catch (Exception ex) {
-			this.statistics.loadFailures.increment();
+			this.statistics.recordLoad(false, System.nanoTime() - startedNanos);
 			throw new ValueRetrievalException(key, valueLoader, ex);
 		}
 		catch (Error ex) {
-			this.statistics.loadFailures.increment();
+			this.statistics.recordLoad(false, System.nanoTime() - startedNanos);
 			throw ex;
 		}
 	}
@@ -126,14 +128,17 @@ final class TwoTierStore {
 	 * Return the entry Redis holds for a key, stale ones included (for stale-if-error).
 	 */
 	@Nullable Object lookupRemoteRaw(Object localKey, Object key, long stamp) {
-		return lookupRemoteRaw(localKey, (this.redis != null) ? CacheKeyEncoder.encode(key) : null, stamp);
+		return lookupRemoteRaw(localKey, (this.redis != null) ? CacheKeyEncoder.encode(key) : null, stamp, true);
 	}
 
 	/**
 	 * Return the entry Redis holds for a key already encoded (a call encodes its key
 	 * once).
+	 * @param countMiss whether to count an absent entry as a miss; a caller about to load
+	 * counts it itself, once it knows the lookup did not end as a Redis hit after all
+	 * (found after a lease wait)
 	 */
-	@Nullable Object lookupRemoteRaw(Object localKey, @Nullable String encoded, long stamp) {
+	@Nullable Object lookupRemoteRaw(Object localKey, @Nullable String encoded, long stamp, boolean countMiss) {
 		Object stored = null;
 		if (this.redis != null && encoded != null) {
 			CacheNamespace.Version ns = namespaceFor(encoded);
@@ -142,11 +147,18 @@ final class TwoTierStore {
 				stored = this.entries.decode(redisKey, this.redis.get(redisKey));
 			}
 		}
-		if (stored == null) {
-			this.statistics.misses.increment();
-			return null;
+		// a stale entry (kept for stale-if-error) is no hit: the caller loads
+		if (stored == null || this.expiry.fresh(stored) == null) {
+			if (countMiss) {
+				this.statistics.misses.increment();
+			}
+			if (stored == null) {
+				return null;
+			}
 		}
-		this.statistics.redisHits.increment();
+		else {
+			this.statistics.redisHits.increment();
+		}
 		this.localView.fill(localKey, stored, WriteOptions.DEFAULT, stamp);
 		return stored;
 	}
@@ -230,6 +242,7 @@ final class TwoTierStore {
 		}
 		else if (write) {
 			this.namespace.remember(encoded);
+			this.statistics.missedWrites.increment();
 		}
 		return encoded;
 	}
@@ -365,6 +378,7 @@ final class TwoTierStore {
 				}
 				if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
 					this.namespace.remember(encoded);
+					this.statistics.missedWrites.increment();
 				}
 				else {
 					this.namespace.written(encoded, ns);
@@ -390,6 +404,7 @@ final class TwoTierStore {
 			}
 			else {
 				this.namespace.remember(encoded);
+				this.statistics.missedWrites.increment();
 			}
 		}
 		// after Redis, so that a concurrent read of the old value cannot be installed
