@@ -24,11 +24,17 @@ public final class CacheStatistics {
 
 	final LongAdder unencodable = new LongAdder();
 
-	private final LongAdder[] undecodableByReason = adders();
+	private final LongAdder[] undecodableByReason = adders(Reason.values().length);
 
-	private final LongAdder[] unencodableByReason = adders();
+	private final LongAdder[] unencodableByReason = adders(Reason.values().length);
 
 	final LongAdder leaseWaits = new LongAdder();
+
+	private final LongAdder[] leaseWaitsByOutcome = adders(LeaseWait.values().length);
+
+	private final LongAdder[] leaseWaitNanos = adders(LeaseWait.values().length);
+
+	final LongAdder guardedFills = new LongAdder();
 
 	final LongAdder rejectedFills = new LongAdder();
 
@@ -59,8 +65,8 @@ public final class CacheStatistics {
 	CacheStatistics() {
 	}
 
-	private static LongAdder[] adders() {
-		LongAdder[] adders = new LongAdder[Reason.values().length];
+	private static LongAdder[] adders(int count) {
+		LongAdder[] adders = new LongAdder[count];
 		for (int i = 0; i < adders.length; i++) {
 			adders[i] = new LongAdder();
 		}
@@ -70,6 +76,11 @@ public final class CacheStatistics {
 	void recordUndecodable(Reason reason) {
 		this.undecodable.increment();
 		this.undecodableByReason[reason.ordinal()].increment();
+	}
+
+	void recordLeaseWait(LeaseWait outcome, long nanos) {
+		this.leaseWaitsByOutcome[outcome.ordinal()].increment();
+		this.leaseWaitNanos[outcome.ordinal()].add(nanos);
 	}
 
 	void recordLoad(boolean succeeded, long nanos) {
@@ -243,6 +254,34 @@ public final class CacheStatistics {
 	}
 
 	/**
+	 * Return finished lease waits that ended one way.
+	 * @param outcome how they ended
+	 * @return the count
+	 */
+	public long leaseWaits(LeaseWait outcome) {
+		return this.leaseWaitsByOutcome[outcome.ordinal()].sum();
+	}
+
+	/**
+	 * Return the time spent in lease waits that ended one way.
+	 * @param outcome how they ended
+	 * @return the total, in nanoseconds
+	 */
+	public long leaseWaitNanos(LeaseWait outcome) {
+		return this.leaseWaitNanos[outcome.ordinal()].sum();
+	}
+
+	/**
+	 * Return values read from Redis or loaded that the in-process tier refused because
+	 * their key was invalidated (by a write, an eviction or another instance) after the
+	 * read or load began: the fill race closed.
+	 * @return the count
+	 */
+	public long guardedFills() {
+		return this.guardedFills.sum();
+	}
+
+	/**
 	 * Return loaded values kept out of the cache because their key was written or
 	 * invalidated while they loaded (their lease was voided).
 	 * @return the count
@@ -305,6 +344,30 @@ public final class CacheStatistics {
 	 */
 	public long unacknowledgedClears() {
 		return this.unacknowledgedClears.sum();
+	}
+
+	/**
+	 * How a wait for another caller's lease ended.
+	 */
+	public enum LeaseWait {
+
+		/**
+		 * The lease holder stored the value, which the waiter then read.
+		 */
+		FILLED,
+
+		/**
+		 * The lease went away (released after a failed load, or expired) and the waiter
+		 * took one itself and loaded.
+		 */
+		ACQUIRED,
+
+		/**
+		 * The wait reached {@code lease.max-wait}, or Redis failed, and the waiter loaded
+		 * without a lease.
+		 */
+		GAVE_UP
+
 	}
 
 }

@@ -74,13 +74,16 @@ final class LeasedLoad {
 		long deadline = System.nanoTime() + this.settings.lease().maxWait().toNanos();
 		long pause = TimeUnit.MILLISECONDS.toNanos(1);
 		boolean waited = false;
+		long waitStarted = 0;
 		while (true) {
 			SetIfAbsentResult result = redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
 			if (result.outcome() == SetIfAbsentResult.Outcome.STORED) {
+				endWait(waited, CacheStatistics.LeaseWait.ACQUIRED, waitStarted);
 				this.statistics.misses.increment();
 				return loadAndFill(localKey, key, encoded, redisKey, lease, null, valueLoader, options, stamp);
 			}
 			if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
+				endWait(waited, CacheStatistics.LeaseWait.GAVE_UP, waitStarted);
 				this.statistics.misses.increment();
 				return this.store.storeUnclaimed(localKey, key, this.store.callLoader(key, valueLoader), options,
 						stamp);
@@ -92,6 +95,7 @@ final class LeasedLoad {
 					// a stale entry kept for stale-if-error: take the lease in its place,
 					// atomically
 					if (redis.replaceLease(redisKey, present, lease, this.settings.lease().ttl())) {
+						endWait(waited, CacheStatistics.LeaseWait.ACQUIRED, waitStarted);
 						this.statistics.misses.increment();
 						return loadAndFill(localKey, key, encoded, redisKey, lease, present, valueLoader, options,
 								stamp);
@@ -99,6 +103,7 @@ final class LeasedLoad {
 					continue;
 				}
 				if (stored != null) {
+					endWait(waited, CacheStatistics.LeaseWait.FILLED, waitStarted);
 					this.statistics.redisHits.increment();
 					this.localView.fill(localKey, stored, WriteOptions.DEFAULT, stamp);
 					return stored;
@@ -107,6 +112,7 @@ final class LeasedLoad {
 			}
 			if (!waited) {
 				waited = true;
+				waitStarted = System.nanoTime();
 				this.statistics.leaseWaits.increment();
 			}
 			if (System.nanoTime() - deadline >= 0) {
@@ -116,6 +122,7 @@ final class LeasedLoad {
 			pause = Math.min(pause * 2, MAX_POLL_NANOS);
 		}
 		// the holder is slow or gone: load, and store only where nothing is stored yet
+		endWait(true, CacheStatistics.LeaseWait.GAVE_UP, waitStarted);
 		this.statistics.misses.increment();
 		Loaded loaded = this.store.callLoader(key, valueLoader);
 		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
@@ -127,6 +134,12 @@ final class LeasedLoad {
 			this.store.published(encoded);
 		}
 		return stored;
+	}
+
+	private void endWait(boolean waited, CacheStatistics.LeaseWait outcome, long waitStarted) {
+		if (waited) {
+			this.statistics.recordLeaseWait(outcome, System.nanoTime() - waitStarted);
+		}
 	}
 
 	private Object loadAndFill(Object localKey, Object key, String encoded, byte[] redisKey, byte[] lease,

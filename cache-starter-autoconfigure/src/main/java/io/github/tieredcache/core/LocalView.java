@@ -19,6 +19,8 @@ final class LocalView {
 
 	private final EntryExpiry expiry;
 
+	private final CacheStatistics statistics;
+
 	private final boolean watched;
 
 	private volatile boolean usable;
@@ -28,14 +30,17 @@ final class LocalView {
 	 * @param local the tier, or {@code null}
 	 * @param guard the guard the tier also uses
 	 * @param expiry the in-process TTL rules
+	 * @param statistics counts the fills the guard refuses
 	 * @param watched whether an invalidation bus vouches for the tier (only then is it
 	 * ever distrusted)
 	 * @param usable whether it may serve from the start
 	 */
-	LocalView(@Nullable LocalTier local, FillGuard guard, EntryExpiry expiry, boolean watched, boolean usable) {
+	LocalView(@Nullable LocalTier local, FillGuard guard, EntryExpiry expiry, CacheStatistics statistics,
+			boolean watched, boolean usable) {
 		this.local = local;
 		this.guard = guard;
 		this.expiry = expiry;
+		this.statistics = statistics;
 		this.watched = watched;
 		this.usable = usable;
 	}
@@ -72,8 +77,9 @@ final class LocalView {
 	 * Install a value read or loaded, unless its key was invalidated since the stamp.
 	 */
 	void fill(Object localKey, Object stored, WriteOptions options, long stamp) {
-		if (this.local != null && this.usable) {
-			this.local.fill(localKey, stored, this.expiry.localTtl(stored, options), stamp);
+		if (this.local != null && this.usable
+				&& !this.local.fill(localKey, stored, this.expiry.localTtl(stored, options), stamp)) {
+			this.statistics.guardedFills.increment();
 		}
 	}
 
@@ -82,8 +88,8 @@ final class LocalView {
 	 * stamp.
 	 */
 	void fill(Object localKey, Object stored, java.time.Duration ttl, long stamp) {
-		if (this.local != null && this.usable) {
-			this.local.fill(localKey, stored, ttl, stamp);
+		if (this.local != null && this.usable && !this.local.fill(localKey, stored, ttl, stamp)) {
+			this.statistics.guardedFills.increment();
 		}
 	}
 

@@ -93,7 +93,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		LocalTier local = settings.localEnabled() ? new LocalTier(settings.localTtl(), settings.localMaximumSize(),
 				infrastructure.ticker(), infrastructure.localExecutor(), guard) : null;
 		// an in-process tier the bus cannot vouch for may be stale
-		this.localView = new LocalView(local, guard, this.expiry, bus != null,
+		this.localView = new LocalView(local, guard, this.expiry, this.statistics, bus != null,
 				bus == null || bus.getState() != InvalidationBus.State.SILENT);
 		Executor executor = infrastructure.executor();
 		CacheNamespace namespace = (this.redis != null)
