@@ -22,8 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ArchitectureTests {
 
-	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "autoconfigure", "internal.aspect",
-			"internal.events", "internal.invalidation", "internal.local", "internal.redis", "internal.writebehind" };
+	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "autoconfigure", "metrics",
+			"internal.aspect", "internal.events", "internal.invalidation", "internal.local", "internal.redis",
+			"internal.writebehind" };
 
 	private static final JavaClasses classes = new ClassFileImporter()
 		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -69,6 +70,20 @@ class ArchitectureTests {
 			.resideInAnyPackage("..internal.aspect..", "..internal.writebehind..", "..tieredcache.writebehind..",
 					"..tieredcache.autoconfigure..")
 			.check(classes);
+		// metrics and actuate observe the library: only the auto-configuration knows them
+		noClasses().that()
+			.resideOutsideOfPackages("..tieredcache.autoconfigure..", "..tieredcache.metrics..",
+					"..tieredcache.actuate..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..tieredcache.metrics..", "..tieredcache.actuate..")
+			.check(classes);
+		noClasses().that()
+			.resideInAnyPackage("..tieredcache.metrics..", "..tieredcache.actuate..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAPackage("..tieredcache.autoconfigure..")
+			.check(classes);
 	}
 
 	@Test
@@ -83,8 +98,11 @@ class ArchitectureTests {
 
 	@Test
 	void onlyTheAutoConfigurationKnowsSpringBoot() {
+		// metrics and actuate plug into Boot's own SPIs (cache metrics, health,
+		// endpoints)
 		noClasses().that()
-			.resideOutsideOfPackage("..tieredcache.autoconfigure..")
+			.resideOutsideOfPackages("..tieredcache.autoconfigure..", "..tieredcache.metrics..",
+					"..tieredcache.actuate..")
 			.should()
 			.dependOnClassesThat()
 			.resideInAPackage("org.springframework.boot..")
@@ -103,10 +121,12 @@ class ArchitectureTests {
 		assertThat(publicTypes).containsExactly("annotation.CacheAside", "annotation.CacheInvalidate",
 				"annotation.WriteBehind", "annotation.WriteThrough", "autoconfigure.TieredCacheAutoConfiguration",
 				"autoconfigure.TieredCacheCustomizer", "autoconfigure.TieredCacheManagerCustomizer",
-				"autoconfigure.TieredCacheProperties", "core.CacheInvalidatedEvent", "core.CacheKeyEncoder",
-				"core.CacheSettings", "core.CacheStatistics", "core.JacksonValueCodec", "core.ReadThroughCache",
-				"core.TieredCache", "core.TieredCacheManager", "core.ValueCodec", "core.ValueCodecException",
-				"core.WriteOptions", "writebehind.WriteBehindBatchWriter", "writebehind.WriteBehindException");
+				"autoconfigure.TieredCacheMetricsAutoConfiguration", "autoconfigure.TieredCacheProperties",
+				"core.CacheInvalidatedEvent", "core.CacheKeyEncoder", "core.CacheSettings", "core.CacheStatistics",
+				"core.JacksonValueCodec", "core.ReadThroughCache", "core.TieredCache", "core.TieredCacheManager",
+				"core.ValueCodec", "core.ValueCodecException", "core.WriteOptions", "metrics.TieredCacheManagerMetrics",
+				"metrics.TieredCacheMeterBinderProvider", "writebehind.WriteBehindBatchWriter",
+				"writebehind.WriteBehindException");
 	}
 
 }

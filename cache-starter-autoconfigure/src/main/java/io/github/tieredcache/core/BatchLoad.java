@@ -123,11 +123,13 @@ final class BatchLoad {
 		Set<K> request = new LinkedHashSet<>();
 		missing.forEach((key) -> request.add((K) key.key()));
 		Map<? extends K, ? extends V> loaded;
+		long started = System.nanoTime();
 		try {
 			loaded = batchLoader.apply(request);
+			this.statistics.recordLoad(true, System.nanoTime() - started);
 		}
 		catch (RuntimeException ex) {
-			this.statistics.loadFailures.increment();
+			this.statistics.recordLoad(false, System.nanoTime() - started);
 			if (claims != null) {
 				for (int i = 0; i < claims.size(); i++) {
 					if (claims.get(i).outcome() == SetIfAbsentResult.Outcome.STORED) {

@@ -68,7 +68,10 @@ final class CacheLoads {
 		CompletableFuture<Object> load = new CompletableFuture<>();
 		CompletableFuture<Object> running = this.loads.putIfAbsent(localKey, load);
 		if (running != null) {
-			return join(running);
+			Object joined = join(running);
+			// answered in this JVM without a Redis read or a load of its own
+			this.statistics.localHits.increment();
+			return joined;
 		}
 		try {
 			long stamp = this.localView.stamp();
@@ -78,16 +81,23 @@ final class CacheLoads {
 				this.statistics.localHits.increment();
 			}
 			else {
-				Object remote = this.store.lookupRemoteRaw(key, stamp);
+				Object remote = this.store.lookupRemoteRaw(key, stamp, false);
 				stored = this.expiry.fresh(remote);
 				// a stale copy in either tier can stand in if the load fails
 				candidate = (remote != null) ? remote : candidate;
 			}
 			if (stored == null) {
 				try {
-					stored = (this.leasedLoad != null && this.settings.lease().enabled())
-							? this.leasedLoad.load(key, valueLoader, options, stamp) : this.store.storeLoaded(key,
-									this.store.callLoader(key.key(), valueLoader), options, stamp);
+					if (this.leasedLoad != null && this.settings.lease().enabled()) {
+						// counts a miss, or a Redis hit if the value appears while it
+						// waits
+						stored = this.leasedLoad.load(key, valueLoader, options, stamp);
+					}
+					else {
+						this.statistics.misses.increment();
+						stored = this.store.storeLoaded(key, this.store.callLoader(key.key(), valueLoader), options,
+								stamp);
+					}
 				}
 				catch (ValueRetrievalException ex) {
 					if (!(candidate instanceof Timed stale)) {
@@ -121,7 +131,10 @@ final class CacheLoads {
 		CompletableFuture<Object> load = new CompletableFuture<>();
 		CompletableFuture<Object> running = this.loads.putIfAbsent(localKey, load);
 		if (running != null) {
-			return running;
+			return running.thenApply((value) -> {
+				this.statistics.localHits.increment();
+				return value;
+			});
 		}
 		long stamp = this.localView.stamp();
 		CompletableFuture<@Nullable Object> remote = this.remote
@@ -148,6 +161,7 @@ final class CacheLoads {
 				? this.store.supplyAsync(() -> this.store.claim(key), null) : CompletableFuture.completedFuture(null);
 		return claimed.thenCompose((claim) -> {
 			this.statistics.loads.increment();
+			long started = System.nanoTime();
 			CompletableFuture<T> loaded;
 			try {
 				loaded = valueLoader.get();
@@ -155,9 +169,10 @@ final class CacheLoads {
 			catch (RuntimeException ex) {
 				loaded = CompletableFuture.failedFuture(ex);
 			}
+			loaded = loaded
+				.whenComplete((value, ex) -> this.statistics.recordLoad(ex == null, System.nanoTime() - started));
 			// a failed load releases its lease before the caller hears of the failure
 			CompletableFuture<T> released = loaded.exceptionallyCompose((ex) -> {
-				this.statistics.loadFailures.increment();
 				if (claim == null || claim.lease() == null) {
 					return CompletableFuture.failedFuture(ex);
 				}

@@ -24,11 +24,17 @@ public final class CacheStatistics {
 
 	final LongAdder unencodable = new LongAdder();
 
-	private final LongAdder[] undecodableByReason = adders();
+	private final LongAdder[] undecodableByReason = adders(Reason.values().length);
 
-	private final LongAdder[] unencodableByReason = adders();
+	private final LongAdder[] unencodableByReason = adders(Reason.values().length);
 
 	final LongAdder leaseWaits = new LongAdder();
+
+	private final LongAdder[] leaseWaitsByOutcome = adders(LeaseWait.values().length);
+
+	private final LongAdder[] leaseWaitNanos = adders(LeaseWait.values().length);
+
+	final LongAdder guardedFills = new LongAdder();
 
 	final LongAdder rejectedFills = new LongAdder();
 
@@ -40,11 +46,27 @@ public final class CacheStatistics {
 
 	final LongAdder unacknowledgedClears = new LongAdder();
 
+	final LongAdder loadSuccesses = new LongAdder();
+
+	private final LongAdder loadSuccessNanos = new LongAdder();
+
+	private final LongAdder loadFailureNanos = new LongAdder();
+
+	final LongAdder puts = new LongAdder();
+
+	final LongAdder evictions = new LongAdder();
+
+	final LongAdder namespaceBumps = new LongAdder();
+
+	final LongAdder missedWrites = new LongAdder();
+
+	final LongAdder replayedWrites = new LongAdder();
+
 	CacheStatistics() {
 	}
 
-	private static LongAdder[] adders() {
-		LongAdder[] adders = new LongAdder[Reason.values().length];
+	private static LongAdder[] adders(int count) {
+		LongAdder[] adders = new LongAdder[count];
 		for (int i = 0; i < adders.length; i++) {
 			adders[i] = new LongAdder();
 		}
@@ -56,13 +78,30 @@ public final class CacheStatistics {
 		this.undecodableByReason[reason.ordinal()].increment();
 	}
 
+	void recordLeaseWait(LeaseWait outcome, long nanos) {
+		this.leaseWaitsByOutcome[outcome.ordinal()].increment();
+		this.leaseWaitNanos[outcome.ordinal()].add(nanos);
+	}
+
+	void recordLoad(boolean succeeded, long nanos) {
+		if (succeeded) {
+			this.loadSuccesses.increment();
+			this.loadSuccessNanos.add(nanos);
+		}
+		else {
+			this.loadFailures.increment();
+			this.loadFailureNanos.add(nanos);
+		}
+	}
+
 	void recordUnencodable(Reason reason) {
 		this.unencodable.increment();
 		this.unencodableByReason[reason.ordinal()].increment();
 	}
 
 	/**
-	 * Return lookups answered by the in-process tier.
+	 * Return lookups answered by the in-process tier, including those that joined a load
+	 * of the same key already running in this JVM.
 	 * @return the count
 	 */
 	public long localHits() {
@@ -78,7 +117,10 @@ public final class CacheStatistics {
 	}
 
 	/**
-	 * Return lookups answered by neither tier.
+	 * Return lookups answered by neither tier: the value had to be loaded (or, for a
+	 * lookup without a loader, was absent). Each lookup counts once, as a local hit, a
+	 * Redis hit or a miss; one that waited for another instance's lease and then found
+	 * the value in Redis is a Redis hit.
 	 * @return the count
 	 */
 	public long misses() {
@@ -99,6 +141,78 @@ public final class CacheStatistics {
 	 */
 	public long loadFailures() {
 		return this.loadFailures.sum();
+	}
+
+	/**
+	 * Return loader invocations that returned a value (a batch load counts once).
+	 * Together with {@link #loadFailures()} this counts finished loads; {@link #loads()}
+	 * counts started ones.
+	 * @return the count
+	 */
+	public long loadSuccesses() {
+		return this.loadSuccesses.sum();
+	}
+
+	/**
+	 * Return the time spent in loader invocations that returned a value.
+	 * @return the total, in nanoseconds
+	 */
+	public long loadSuccessNanos() {
+		return this.loadSuccessNanos.sum();
+	}
+
+	/**
+	 * Return the time spent in loader invocations that failed.
+	 * @return the total, in nanoseconds
+	 */
+	public long loadFailureNanos() {
+		return this.loadFailureNanos.sum();
+	}
+
+	/**
+	 * Return values written by callers ({@code put}, and {@code putIfAbsent} when it
+	 * stored its value); values stored after a load are not counted here but in
+	 * {@link #loadSuccesses()}.
+	 * @return the count
+	 */
+	public long puts() {
+		return this.puts.sum();
+	}
+
+	/**
+	 * Return keys evicted by callers ({@code evict}, {@code evictIfPresent}), whether or
+	 * not they were present. Entries the in-process tier drops for its size or TTL and
+	 * clears are not counted.
+	 * @return the count
+	 */
+	public long evictions() {
+		return this.evictions.sum();
+	}
+
+	/**
+	 * Return clears of this instance that moved the cache to a new namespace version in
+	 * Redis.
+	 * @return the count
+	 */
+	public long namespaceBumps() {
+		return this.namespaceBumps.sum();
+	}
+
+	/**
+	 * Return writes and evictions that could not be applied in Redis and were remembered,
+	 * to be applied (as deletions) when Redis answers.
+	 * @return the count
+	 */
+	public long missedWrites() {
+		return this.missedWrites.sum();
+	}
+
+	/**
+	 * Return remembered writes applied in Redis once it answered again.
+	 * @return the count
+	 */
+	public long replayedWrites() {
+		return this.replayedWrites.sum();
 	}
 
 	/**
@@ -137,6 +251,34 @@ public final class CacheStatistics {
 	 */
 	public long leaseWaits() {
 		return this.leaseWaits.sum();
+	}
+
+	/**
+	 * Return finished lease waits that ended one way.
+	 * @param outcome how they ended
+	 * @return the count
+	 */
+	public long leaseWaits(LeaseWait outcome) {
+		return this.leaseWaitsByOutcome[outcome.ordinal()].sum();
+	}
+
+	/**
+	 * Return the time spent in lease waits that ended one way.
+	 * @param outcome how they ended
+	 * @return the total, in nanoseconds
+	 */
+	public long leaseWaitNanos(LeaseWait outcome) {
+		return this.leaseWaitNanos[outcome.ordinal()].sum();
+	}
+
+	/**
+	 * Return values read from Redis or loaded that the in-process tier refused because
+	 * their key was invalidated (by a write, an eviction or another instance) after the
+	 * read or load began: the fill race closed.
+	 * @return the count
+	 */
+	public long guardedFills() {
+		return this.guardedFills.sum();
 	}
 
 	/**
@@ -202,6 +344,30 @@ public final class CacheStatistics {
 	 */
 	public long unacknowledgedClears() {
 		return this.unacknowledgedClears.sum();
+	}
+
+	/**
+	 * How a wait for another caller's lease ended.
+	 */
+	public enum LeaseWait {
+
+		/**
+		 * The lease holder stored the value, which the waiter then read.
+		 */
+		FILLED,
+
+		/**
+		 * The lease went away (released after a failed load, or expired) and the waiter
+		 * took one itself and loaded.
+		 */
+		ACQUIRED,
+
+		/**
+		 * The wait reached {@code lease.max-wait}, or Redis failed, and the waiter loaded
+		 * without a lease.
+		 */
+		GAVE_UP
+
 	}
 
 }

@@ -69,6 +69,7 @@ final class LeasedLoad {
 		CacheNamespace.Version ns = this.store.namespaceFor(key.encoded());
 		RedisTier redis = this.redis;
 		if (ns == null) {
+			this.statistics.misses.increment();
 			return this.store.storeUnclaimed(key, this.store.callLoader(key.key(), valueLoader), options, stamp);
 		}
 		byte[] redisKey = ns.redisKey(key.encoded());
@@ -76,12 +77,17 @@ final class LeasedLoad {
 		long deadline = this.ticker.read() + this.settings.lease().maxWait().toNanos();
 		long pause = TimeUnit.MILLISECONDS.toNanos(1);
 		boolean waited = false;
+		long waitStarted = 0;
 		while (true) {
 			SetIfAbsentResult result = redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
 			if (result.outcome() == SetIfAbsentResult.Outcome.STORED) {
+				endWait(waited, CacheStatistics.LeaseWait.ACQUIRED, waitStarted);
+				this.statistics.misses.increment();
 				return loadAndFill(key, redisKey, lease, null, valueLoader, options, stamp);
 			}
 			if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
+				endWait(waited, CacheStatistics.LeaseWait.GAVE_UP, waitStarted);
+				this.statistics.misses.increment();
 				return this.store.storeUnclaimed(key, this.store.callLoader(key.key(), valueLoader), options, stamp);
 			}
 			byte[] present = result.previous();
@@ -91,11 +97,14 @@ final class LeasedLoad {
 					// a stale entry kept for stale-if-error: take the lease in its place,
 					// atomically
 					if (redis.replaceLease(redisKey, present, lease, this.settings.lease().ttl())) {
+						endWait(waited, CacheStatistics.LeaseWait.ACQUIRED, waitStarted);
+						this.statistics.misses.increment();
 						return loadAndFill(key, redisKey, lease, present, valueLoader, options, stamp);
 					}
 					continue;
 				}
 				if (stored != null) {
+					endWait(waited, CacheStatistics.LeaseWait.FILLED, waitStarted);
 					this.statistics.redisHits.increment();
 					this.localView.fill(key.local(), stored, WriteOptions.DEFAULT, stamp);
 					return stored;
@@ -104,6 +113,7 @@ final class LeasedLoad {
 			}
 			if (!waited) {
 				waited = true;
+				waitStarted = this.ticker.read();
 				this.statistics.leaseWaits.increment();
 			}
 			if (this.ticker.read() - deadline >= 0) {
@@ -113,6 +123,8 @@ final class LeasedLoad {
 			pause = Math.min(pause * 2, MAX_POLL_NANOS);
 		}
 		// the holder is slow or gone: load, and store only where nothing is stored yet
+		endWait(true, CacheStatistics.LeaseWait.GAVE_UP, waitStarted);
+		this.statistics.misses.increment();
 		Loaded loaded = this.store.callLoader(key.key(), valueLoader);
 		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
 		byte[] bytes = this.expiry.storable(stored, options) ? this.entries.encode(stored) : null;
@@ -123,6 +135,12 @@ final class LeasedLoad {
 			this.store.published(key.encoded());
 		}
 		return stored;
+	}
+
+	private void endWait(boolean waited, CacheStatistics.LeaseWait outcome, long waitStarted) {
+		if (waited) {
+			this.statistics.recordLeaseWait(outcome, this.ticker.read() - waitStarted);
+		}
 	}
 
 	private Object loadAndFill(CacheKey key, byte[] redisKey, byte[] lease, byte @Nullable [] staleEntry,

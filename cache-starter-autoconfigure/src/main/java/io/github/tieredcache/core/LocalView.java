@@ -21,6 +21,8 @@ final class LocalView {
 
 	private final @Nullable CacheNamespace namespace;
 
+	private final CacheStatistics statistics;
+
 	private final boolean watched;
 
 	private volatile boolean usable;
@@ -32,16 +34,18 @@ final class LocalView {
 	 * @param expiry the in-process TTL rules
 	 * @param namespace the cache's namespace in Redis, forgotten whenever the tier is
 	 * emptied because it may have missed invalidations; {@code null} without Redis
+	 * @param statistics counts the fills the guard refuses
 	 * @param watched whether an invalidation bus vouches for the tier (only then is it
 	 * ever distrusted)
 	 * @param usable whether it may serve from the start
 	 */
 	LocalView(@Nullable LocalTier local, FillGuard guard, EntryExpiry expiry, @Nullable CacheNamespace namespace,
-			boolean watched, boolean usable) {
+			CacheStatistics statistics, boolean watched, boolean usable) {
 		this.local = local;
 		this.guard = guard;
 		this.expiry = expiry;
 		this.namespace = namespace;
+		this.statistics = statistics;
 		this.watched = watched;
 		this.usable = usable;
 	}
@@ -78,8 +82,9 @@ final class LocalView {
 	 * Install a value read or loaded, unless its key was invalidated since the stamp.
 	 */
 	void fill(Object localKey, Object stored, WriteOptions options, long stamp) {
-		if (this.local != null && this.usable) {
-			this.local.fill(localKey, stored, this.expiry.localTtl(stored, options), stamp);
+		if (this.local != null && this.usable
+				&& !this.local.fill(localKey, stored, this.expiry.localTtl(stored, options), stamp)) {
+			this.statistics.guardedFills.increment();
 		}
 	}
 
@@ -88,8 +93,8 @@ final class LocalView {
 	 * stamp.
 	 */
 	void fill(Object localKey, Object stored, java.time.Duration ttl, long stamp) {
-		if (this.local != null && this.usable) {
-			this.local.fill(localKey, stored, ttl, stamp);
+		if (this.local != null && this.usable && !this.local.fill(localKey, stored, ttl, stamp)) {
+			this.statistics.guardedFills.increment();
 		}
 	}
 

@@ -69,6 +69,7 @@ final class NamespaceMaintenance {
 		CacheNamespace.Version next = this.namespace.renew();
 		this.localView.clear();
 		if (next != null) {
+			this.statistics.namespaceBumps.increment();
 			if (this.bus != null) {
 				this.bus.namespaceChanged(this.name, next.token);
 			}
@@ -194,6 +195,7 @@ final class NamespaceMaintenance {
 					namespace.journal().applied(encoded);
 					this.store.published(encoded);
 				}
+				this.statistics.replayedWrites.add(batch.size());
 				batch.clear();
 			}
 		}

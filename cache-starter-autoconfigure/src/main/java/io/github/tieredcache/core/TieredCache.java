@@ -90,7 +90,8 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		// an in-process tier the bus cannot vouch for may be stale
 		CacheNamespace namespace = (this.redis != null)
 				? new CacheNamespace(name, infrastructure.keyPrefix(), this.redis) : null;
-		this.localView = new LocalView(local, guard, this.expiry, namespace, bus != null, LocalTrust.serving(bus));
+		this.localView = new LocalView(local, guard, this.expiry, namespace, this.statistics, bus != null,
+				LocalTrust.serving(bus));
 		Executor executor = infrastructure.executor();
 		this.store = new TwoTierStore(name, settings, this.redis, bus, namespace, this.expiry, entries, this.localView,
 				this.statistics, executor, this.clock);
@@ -280,10 +281,12 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	public void put(Object key, @Nullable Object value, WriteOptions options) {
 		CacheKey cacheKey = CacheKey.of(key);
 		if (value == null && !this.expiry.cachesNull(options)) {
+			this.statistics.evictions.increment();
 			this.store.evict(cacheKey);
 			this.events.local(this, key);
 			return;
 		}
+		this.statistics.puts.increment();
 		this.store.storeWritten(cacheKey, value, options);
 	}
 
@@ -293,17 +296,23 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			return toValueWrapper(lookup(key));
 		}
 		Object stored = (value != null) ? value : NullValue.INSTANCE;
-		return toValueWrapper(this.store.putIfAbsent(CacheKey.of(key), stored));
+		Object previous = this.store.putIfAbsent(CacheKey.of(key), stored);
+		if (previous == null) {
+			this.statistics.puts.increment();
+		}
+		return toValueWrapper(previous);
 	}
 
 	@Override
 	public void evict(Object key) {
+		this.statistics.evictions.increment();
 		this.store.evict(CacheKey.of(key));
 		this.events.local(this, key);
 	}
 
 	@Override
 	public boolean evictIfPresent(Object key) {
+		this.statistics.evictions.increment();
 		boolean present = this.store.evict(CacheKey.of(key));
 		this.events.local(this, key);
 		return present;

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -21,6 +22,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 
@@ -63,6 +65,8 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 	private final ConcurrentMap<String, TieredCache> caches = new ConcurrentHashMap<>();
 
 	private final Set<String> refused = ConcurrentHashMap.newKeySet();
+
+	private final List<Consumer<? super TieredCache>> cacheListeners = new CopyOnWriteArrayList<>();
 
 	private final Function<String, CacheSettings> settingsResolver;
 
@@ -166,13 +170,50 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 	}
 
 	private TieredCache createCache(String name) {
-		return this.localTrust.create(() -> this.caches.computeIfAbsent(name, (key) -> {
-			TieredCache cache = new TieredCache(key, this.settingsResolver.apply(key), this.infrastructure);
+		TieredCache[] created = new TieredCache[1];
+		TieredCache cache = this.localTrust.create(() -> this.caches.computeIfAbsent(name, (key) -> {
+			created[0] = new TieredCache(key, this.settingsResolver.apply(key), this.infrastructure);
 			Set<String> names = new LinkedHashSet<>(this.cacheNames);
 			names.add(key);
 			this.cacheNames = Collections.unmodifiableSet(names);
-			return cache;
+			return created[0];
 		}));
+		// outside the lock: a listener may take its time (register meters)
+		if (created[0] != null) {
+			for (Consumer<? super TieredCache> listener : this.cacheListeners) {
+				notify(listener, created[0]);
+			}
+		}
+		return cache;
+	}
+
+	/**
+	 * Register a listener called once for every cache of this manager: at once for the
+	 * caches that exist now, then for each cache as it is created (dynamic caches are
+	 * created on first use). Meant for metrics binders, which Spring Boot runs only for
+	 * the caches that exist at start-up.
+	 * <p>
+	 * The listener runs on the thread that created the cache, after the cache is
+	 * available to others; a cache created while the listener is being registered may be
+	 * passed twice, so the listener must be idempotent. An exception it throws is logged
+	 * and does not fail the lookup that created the cache.
+	 * @param listener the listener
+	 */
+	public void addCacheListener(Consumer<? super TieredCache> listener) {
+		Assert.notNull(listener, "'listener' must not be null");
+		this.cacheListeners.add(listener);
+		for (TieredCache cache : this.caches.values()) {
+			notify(listener, cache);
+		}
+	}
+
+	private static void notify(Consumer<? super TieredCache> listener, TieredCache cache) {
+		try {
+			listener.accept(cache);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("tiered-cache: a cache listener failed for cache '" + cache.getName() + "'", ex);
+		}
 	}
 
 	/**

@@ -73,16 +73,18 @@ final class TwoTierStore {
 	Loaded callLoader(Object key, Callable<?> valueLoader) {
 		this.statistics.loads.increment();
 		long started = this.clock.millis();
+		long startedNanos = System.nanoTime();
 		try {
 			Object value = valueLoader.call();
+			this.statistics.recordLoad(true, System.nanoTime() - startedNanos);
 			return new Loaded(value, (int) Math.min(Integer.MAX_VALUE, Math.max(0, this.clock.millis() - started)));
 		}
 		catch (Exception ex) {
-			this.statistics.loadFailures.increment();
+			this.statistics.recordLoad(false, System.nanoTime() - startedNanos);
 			throw new ValueRetrievalException(key, valueLoader, ex);
 		}
 		catch (Error ex) {
-			this.statistics.loadFailures.increment();
+			this.statistics.recordLoad(false, System.nanoTime() - startedNanos);
 			throw ex;
 		}
 	}
@@ -127,6 +129,17 @@ final class TwoTierStore {
 	 * and fill the in-process tier with it.
 	 */
 	@Nullable Object lookupRemoteRaw(CacheKey key, long stamp) {
+		return lookupRemoteRaw(key, stamp, true);
+	}
+
+	/**
+	 * Return the entry Redis holds for a key, as {@link #lookupRemoteRaw(CacheKey, long)}
+	 * does.
+	 * @param countMiss whether to count an absent entry as a miss; a caller about to load
+	 * counts it itself, once it knows the lookup did not end as a Redis hit after all
+	 * (found after a lease wait)
+	 */
+	@Nullable Object lookupRemoteRaw(CacheKey key, long stamp, boolean countMiss) {
 		Object stored = null;
 		if (this.redis != null) {
 			CacheNamespace.Version ns = namespaceFor(key.encoded());
@@ -135,11 +148,18 @@ final class TwoTierStore {
 				stored = this.entries.decode(redisKey, this.redis.get(redisKey));
 			}
 		}
-		if (stored == null) {
-			this.statistics.misses.increment();
-			return null;
+		// a stale entry (kept for stale-if-error) is no hit: the caller loads
+		if (stored == null || this.expiry.fresh(stored) == null) {
+			if (countMiss) {
+				this.statistics.misses.increment();
+			}
+			if (stored == null) {
+				return null;
+			}
 		}
-		this.statistics.redisHits.increment();
+		else {
+			this.statistics.redisHits.increment();
+		}
 		this.localView.fill(key.local(), stored, WriteOptions.DEFAULT, stamp);
 		return stored;
 	}
@@ -224,6 +244,7 @@ final class TwoTierStore {
 		}
 		else if (write) {
 			this.namespace.journal().remember(encoded);
+			this.statistics.missedWrites.increment();
 		}
 		return true;
 	}
@@ -360,6 +381,7 @@ final class TwoTierStore {
 				}
 				if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
 					this.namespace.journal().remember(encoded);
+					this.statistics.missedWrites.increment();
 				}
 				else {
 					this.namespace.written(encoded, ns);
@@ -385,6 +407,7 @@ final class TwoTierStore {
 			}
 			else {
 				this.namespace.journal().remember(encoded);
+				this.statistics.missedWrites.increment();
 			}
 		}
 		// after Redis, so that a concurrent read of the old value cannot be installed

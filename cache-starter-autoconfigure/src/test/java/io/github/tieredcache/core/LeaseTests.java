@@ -69,6 +69,38 @@ class LeaseTests {
 	}
 
 	/**
+	 * A caller that waits for another instance's lease and then reads the value from
+	 * Redis counts one Redis hit (not also a miss) and a filled lease wait; the holder
+	 * counts the miss.
+	 */
+	@Test
+	void leaseWaitThatEndsWithTheValueIsOneRedisHit() throws Exception {
+		TieredCache holder = instance(Duration.ofSeconds(30));
+		TieredCache waiter = instance(Duration.ofSeconds(30));
+		CountDownLatch loading = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		CompletableFuture<String> held = CompletableFuture.supplyAsync(() -> holder.get("k", () -> {
+			loading.countDown();
+			release.await();
+			return "value";
+		}));
+		assertThat(loading.await(10, TimeUnit.SECONDS)).isTrue();
+		CompletableFuture<String> waited = CompletableFuture.supplyAsync(() -> waiter.get("k", () -> "other"));
+		await().atMost(Duration.ofSeconds(10)).until(() -> waiter.getStatistics().leaseWaits() == 1);
+		release.countDown();
+		assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo("value");
+		assertThat(waited.get(10, TimeUnit.SECONDS)).isEqualTo("value");
+		CacheStatistics statistics = waiter.getStatistics();
+		assertThat(statistics.redisHits()).isEqualTo(1);
+		assertThat(statistics.misses()).isZero();
+		assertThat(statistics.loads()).isZero();
+		assertThat(statistics.leaseWaits(CacheStatistics.LeaseWait.FILLED)).isEqualTo(1);
+		assertThat(statistics.leaseWaitNanos(CacheStatistics.LeaseWait.FILLED)).isPositive();
+		assertThat(holder.getStatistics().misses()).isEqualTo(1);
+		assertThat(holder.getStatistics().loadSuccesses()).isEqualTo(1);
+	}
+
+	/**
 	 * 200 callers miss one cold key together, 50 on each of 4 instances: the loader runs
 	 * once and everyone gets its value. The loader is held until every caller is parked.
 	 */

@@ -101,6 +101,8 @@ public final class InvalidationBus implements AutoCloseable {
 
 	private final List<BusListener> listeners = new CopyOnWriteArrayList<>();
 
+	private final List<DelayObserver> delayObservers = new CopyOnWriteArrayList<>();
+
 	private final RedisMessageListenerContainer container;
 
 	private final Thread publisher;
@@ -254,6 +256,14 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	/**
+	 * Register an observer of the propagation delay of other instances' invalidations.
+	 * @param observer the observer, called on the bus's receiving thread; must be quick
+	 */
+	public void addDelayObserver(DelayObserver observer) {
+		this.delayObservers.add(observer);
+	}
+
+	/**
 	 * Tell the other instances that keys of a cache were written or evicted.
 	 * @param cacheName the cache
 	 * @param encodedKey the encoded key
@@ -317,8 +327,8 @@ public final class InvalidationBus implements AutoCloseable {
 		List<InvalidationMessage.Entry> entries = new ArrayList<>();
 		keysByCache.forEach((cache, keys) -> entries.add(new InvalidationMessage.Entry(cache, keys, null)));
 		namespaceByCache.forEach((cache, version) -> entries.add(new InvalidationMessage.Entry(cache, null, version)));
-		InvalidationMessage message = new InvalidationMessage(this.instanceId, this.sequence.incrementAndGet(),
-				entries);
+		InvalidationMessage message = new InvalidationMessage(this.instanceId, this.sequence.incrementAndGet(), entries,
+				System.currentTimeMillis());
 		long receivers = this.redis.publish(this.channelBytes, this.json.writeValueAsBytes(message));
 		if (receivers >= 0) {
 			this.lastPublishedNanos = this.ticker.read();
@@ -391,6 +401,14 @@ public final class InvalidationBus implements AutoCloseable {
 				}
 				if (entry.namespace() != null) {
 					this.handler.namespaceChanged(entry.cache(), entry.namespace());
+				}
+			}
+			Long sentAt = message.sentAt();
+			if (sentAt != null && !message.entries().isEmpty() && !this.delayObservers.isEmpty()) {
+				// clocks of different hosts may disagree: a negative delay is no delay
+				long delay = Math.max(0, System.currentTimeMillis() - sentAt);
+				for (DelayObserver observer : this.delayObservers) {
+					observer.applied(delay);
 				}
 			}
 		}
@@ -560,6 +578,23 @@ public final class InvalidationBus implements AutoCloseable {
 		 * @param encodedKeys the keys
 		 */
 		void received(String cacheName, Collection<String> encodedKeys);
+
+	}
+
+	/**
+	 * Observes how long other instances' invalidations took to arrive.
+	 */
+	@FunctionalInterface
+	public interface DelayObserver {
+
+		/**
+		 * Called after a message of another instance carrying invalidations was applied
+		 * (heartbeats are not observed).
+		 * @param delayMillis the time from the sender's publishing it to its application
+		 * here, by the two hosts' wall clocks (never negative: a receiver whose clock is
+		 * behind the sender's sees zero)
+		 */
+		void applied(long delayMillis);
 
 	}
 

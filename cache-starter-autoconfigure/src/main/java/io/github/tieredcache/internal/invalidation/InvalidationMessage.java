@@ -11,8 +11,12 @@ import org.jspecify.annotations.Nullable;
  * @param origin the sending instance's id
  * @param sequence the sender's message number, 1 for its first message, then +1 each
  * @param entries the invalidations, grouped by cache
+ * @param sentAt the sender's wall-clock time when it published the message, in
+ * milliseconds since the epoch, or {@code null} in messages of versions that did not send
+ * it (readers ignore properties they do not know, so older instances read newer messages
+ * and the other way round)
  */
-record InvalidationMessage(String origin, long sequence, List<Entry> entries) {
+record InvalidationMessage(String origin, long sequence, List<Entry> entries, @Nullable Long sentAt) {
 
 	/**
 	 * The invalidations of one cache.

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -83,6 +84,10 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	private final LongAdder deadLettered = new LongAdder();
 
 	private volatile long backlog;
+
+	private volatile int inFlight;
+
+	private final List<LagObserver> lagObservers = new CopyOnWriteArrayList<>();
 
 	private final AtomicLong queuedSinceRound = new AtomicLong();
 
@@ -214,6 +219,23 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	 */
 	public long deadLettered() {
 		return this.deadLettered.sum();
+	}
+
+	/**
+	 * Return how many entries this flusher is writing now (read from the stream and not
+	 * yet acknowledged or released).
+	 * @return the count, 0 between rounds
+	 */
+	public int inFlight() {
+		return this.inFlight;
+	}
+
+	/**
+	 * Register an observer of the lag of successful writes.
+	 * @param observer the observer, called on the flusher's thread; must be quick
+	 */
+	public void addLagObserver(LagObserver observer) {
+		this.lagObservers.add(observer);
 	}
 
 	int lastErrorCount() {
@@ -363,6 +385,16 @@ public final class WriteBehindFlusher implements AutoCloseable {
 	}
 
 	private void process(List<QueuedWrite> writes) {
+		this.inFlight = writes.size();
+		try {
+			processRound(writes);
+		}
+		finally {
+			this.inFlight = 0;
+		}
+	}
+
+	private void processRound(List<QueuedWrite> writes) {
 		List<QueuedWrite> sorted = new ArrayList<>(writes);
 		sorted.sort(Comparator.comparing(QueuedWrite::orderingId, WriteBehindFlusher::compareIds)
 			.thenComparing(QueuedWrite::id, WriteBehindFlusher::compareIds));
@@ -488,6 +520,15 @@ public final class WriteBehindFlusher implements AutoCloseable {
 		outcome.written.add(key.newest());
 		outcome.acknowledge.addAll(key.entries());
 		this.lastErrors.remove(key.name());
+		if (!this.lagObservers.isEmpty()) {
+			// the oldest entry coalesced into this write waited longest; stream ids begin
+			// with Redis's clock, which may disagree with this host's
+			String id = key.entries().get(0).id();
+			long lag = Math.max(0, System.currentTimeMillis() - Long.parseLong(id.substring(0, id.indexOf('-'))));
+			for (LagObserver observer : this.lagObservers) {
+				observer.written(lag);
+			}
+		}
 	}
 
 	private void failed(Key key, Exception ex, Outcome outcome) {
@@ -534,6 +575,22 @@ public final class WriteBehindFlusher implements AutoCloseable {
 		String[] right = b.split("-");
 		int millis = Long.compare(Long.parseLong(left[0]), Long.parseLong(right[0]));
 		return (millis != 0) ? millis : Long.compare(Long.parseLong(left[1]), Long.parseLong(right[1]));
+	}
+
+	/**
+	 * Observes how long written entries waited in the queue.
+	 */
+	@FunctionalInterface
+	public interface LagObserver {
+
+		/**
+		 * Called after a key's write succeeded.
+		 * @param lagMillis the time from the append of the oldest entry of the key
+		 * written in this round to the write's success, by Redis's clock then this host's
+		 * (never negative)
+		 */
+		void written(long lagMillis);
+
 	}
 
 	/**
