@@ -378,10 +378,18 @@ final class TwoTierStore {
 	}
 
 	boolean evict(Object localKey, Object key) {
+		return evictEncoded(localKey,
+				(this.redis != null && this.namespace != null) ? CacheKeyEncoder.encode(key) : null);
+	}
+
+	/**
+	 * Evict a key known by its encoding (and its local key), in both tiers and on the
+	 * other instances.
+	 */
+	boolean evictEncoded(Object localKey, @Nullable String encodedKey) {
 		boolean present = false;
-		String encoded = null;
-		if (this.redis != null && this.namespace != null) {
-			encoded = CacheKeyEncoder.encode(key);
+		String encoded = (this.redis != null && this.namespace != null) ? encodedKey : null;
+		if (encoded != null) {
 			CacheNamespace.Version ns = this.namespace.current();
 			Boolean deleted = (ns != null) ? this.redis.delete(ns.redisKey(encoded)) : null;
 			if (deleted != null) {
