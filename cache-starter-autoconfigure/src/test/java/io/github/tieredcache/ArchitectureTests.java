@@ -22,8 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ArchitectureTests {
 
-	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "autoconfigure", "internal.aspect",
-			"internal.invalidation", "internal.local", "internal.redis", "internal.writebehind" };
+	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "actuate", "autoconfigure",
+			"internal.aspect", "internal.invalidation", "internal.local", "internal.redis", "internal.writebehind" };
 
 	private static final JavaClasses classes = new ClassFileImporter()
 		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -54,6 +54,12 @@ class ArchitectureTests {
 			.resideInAnyPackage("..tieredcache.core..", "..internal.writebehind..", "..tieredcache.writebehind..")
 			.should()
 			.dependOnClassesThat()
+			.resideInAnyPackage("..internal.aspect..", "..tieredcache.actuate..", "..tieredcache.autoconfigure..")
+			.check(classes);
+		noClasses().that()
+			.resideInAPackage("..tieredcache.actuate..")
+			.should()
+			.dependOnClassesThat()
 			.resideInAnyPackage("..internal.aspect..", "..tieredcache.autoconfigure..")
 			.check(classes);
 		noClasses().that()
@@ -76,8 +82,11 @@ class ArchitectureTests {
 
 	@Test
 	void onlyTheAutoConfigurationKnowsSpringBoot() {
+		// and the operations packages, which plug into Spring Boot Actuator as Spring
+		// Boot's own modules do
 		noClasses().that()
-			.resideOutsideOfPackage("..tieredcache.autoconfigure..")
+			.resideOutsideOfPackages("..tieredcache.autoconfigure..", "..tieredcache.actuate..",
+					"..tieredcache.metrics..")
 			.should()
 			.dependOnClassesThat()
 			.resideInAPackage("org.springframework.boot..")
@@ -93,13 +102,16 @@ class ArchitectureTests {
 				publicTypes.add(type.getName().replace("io.github.tieredcache.", ""));
 			}
 		}
-		assertThat(publicTypes).containsExactly("annotation.CacheAside", "annotation.CacheInvalidate",
+		assertThat(publicTypes).containsExactly("actuate.FleetWideClearCacheManager", "actuate.TieredCacheEndpoint",
+				"actuate.TieredCacheHealthIndicator", "annotation.CacheAside", "annotation.CacheInvalidate",
 				"annotation.WriteBehind", "annotation.WriteThrough", "autoconfigure.TieredCacheAutoConfiguration",
-				"autoconfigure.TieredCacheCustomizer", "autoconfigure.TieredCacheManagerCustomizer",
-				"autoconfigure.TieredCacheProperties", "core.CacheKeyEncoder", "core.CacheSettings",
-				"core.CacheStatistics", "core.JacksonValueCodec", "core.ReadThroughCache", "core.TieredCache",
-				"core.TieredCacheManager", "core.ValueCodec", "core.ValueCodecException", "core.WriteOptions",
-				"writebehind.WriteBehindBatchWriter", "writebehind.WriteBehindException");
+				"autoconfigure.TieredCacheCustomizer", "autoconfigure.TieredCacheEndpointAutoConfiguration",
+				"autoconfigure.TieredCacheHealthContributorAutoConfiguration",
+				"autoconfigure.TieredCacheManagerCustomizer", "autoconfigure.TieredCacheProperties",
+				"core.CacheKeyEncoder", "core.CacheSettings", "core.CacheStatistics", "core.JacksonValueCodec",
+				"core.ReadThroughCache", "core.TieredCache", "core.TieredCacheManager", "core.ValueCodec",
+				"core.ValueCodecException", "core.WriteOptions", "writebehind.WriteBehindBatchWriter",
+				"writebehind.WriteBehindException");
 	}
 
 }
