@@ -22,9 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ArchitectureTests {
 
-	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "autoconfigure", "metrics",
-			"internal.aspect", "internal.events", "internal.invalidation", "internal.local", "internal.redis",
-			"internal.writebehind" };
+	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "actuate", "autoconfigure",
+			"metrics", "internal.aspect", "internal.events", "internal.invalidation", "internal.local",
+			"internal.redis", "internal.writebehind" };
 
 	private static final JavaClasses classes = new ClassFileImporter()
 		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -53,6 +53,12 @@ class ArchitectureTests {
 			.check(classes);
 		noClasses().that()
 			.resideInAnyPackage("..tieredcache.core..", "..internal.writebehind..", "..tieredcache.writebehind..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..internal.aspect..", "..tieredcache.actuate..", "..tieredcache.autoconfigure..")
+			.check(classes);
+		noClasses().that()
+			.resideInAPackage("..tieredcache.actuate..")
 			.should()
 			.dependOnClassesThat()
 			.resideInAnyPackage("..internal.aspect..", "..tieredcache.autoconfigure..")
@@ -99,7 +105,7 @@ class ArchitectureTests {
 	@Test
 	void onlyTheAutoConfigurationKnowsSpringBoot() {
 		// metrics and actuate plug into Boot's own SPIs (cache metrics, health,
-		// endpoints)
+		// endpoints), as Spring Boot's own modules do
 		noClasses().that()
 			.resideOutsideOfPackages("..tieredcache.autoconfigure..", "..tieredcache.metrics..",
 					"..tieredcache.actuate..")
@@ -118,15 +124,17 @@ class ArchitectureTests {
 				publicTypes.add(type.getName().replace("io.github.tieredcache.", ""));
 			}
 		}
-		assertThat(publicTypes).containsExactly("annotation.CacheAside", "annotation.CacheInvalidate",
+		assertThat(publicTypes).containsExactly("actuate.FleetWideClearCacheManager", "actuate.TieredCacheEndpoint",
+				"actuate.TieredCacheHealthIndicator", "annotation.CacheAside", "annotation.CacheInvalidate",
 				"annotation.WriteBehind", "annotation.WriteThrough", "autoconfigure.TieredCacheAutoConfiguration",
-				"autoconfigure.TieredCacheCustomizer", "autoconfigure.TieredCacheManagerCustomizer",
-				"autoconfigure.TieredCacheMetricsAutoConfiguration", "autoconfigure.TieredCacheProperties",
-				"core.CacheInvalidatedEvent", "core.CacheKeyEncoder", "core.CacheSettings", "core.CacheStatistics",
-				"core.JacksonValueCodec", "core.ReadThroughCache", "core.TieredCache", "core.TieredCacheManager",
-				"core.ValueCodec", "core.ValueCodecException", "core.WriteOptions", "metrics.TieredCacheManagerMetrics",
-				"metrics.TieredCacheMeterBinderProvider", "writebehind.WriteBehindBatchWriter",
-				"writebehind.WriteBehindException");
+				"autoconfigure.TieredCacheCustomizer", "autoconfigure.TieredCacheEndpointAutoConfiguration",
+				"autoconfigure.TieredCacheHealthContributorAutoConfiguration",
+				"autoconfigure.TieredCacheManagerCustomizer", "autoconfigure.TieredCacheMetricsAutoConfiguration",
+				"autoconfigure.TieredCacheProperties", "core.CacheInvalidatedEvent", "core.CacheKeyEncoder",
+				"core.CacheSettings", "core.CacheStatistics", "core.JacksonValueCodec", "core.ReadThroughCache",
+				"core.TieredCache", "core.TieredCacheManager", "core.ValueCodec", "core.ValueCodecException",
+				"core.WriteOptions", "metrics.TieredCacheManagerMetrics", "metrics.TieredCacheMeterBinderProvider",
+				"writebehind.WriteBehindBatchWriter", "writebehind.WriteBehindException");
 	}
 
 }

@@ -54,6 +54,8 @@ public class TieredCacheProperties {
 
 	private final WriteBehind writeBehind = new WriteBehind();
 
+	private final Health health = new Health();
+
 	/**
 	 * Settings of every cache unless overridden under 'tiered-cache.caches'.
 	 */
@@ -112,6 +114,10 @@ public class TieredCacheProperties {
 
 	public WriteBehind getWriteBehind() {
 		return this.writeBehind;
+	}
+
+	public Health getHealth() {
+		return this.health;
 	}
 
 	public Spec getDefaults() {
@@ -370,6 +376,32 @@ public class TieredCacheProperties {
 
 		public void setProbeInterval(Duration probeInterval) {
 			this.probeInterval = probeInterval;
+		}
+
+	}
+
+	/**
+	 * The 'tieredCache' health contributor (with Spring Boot Actuator).
+	 */
+	public static class Health {
+
+		/**
+		 * Whether the 'tieredCache' health contributor supersedes Spring Boot's 'redis'
+		 * health indicator, which reports DOWN (and so makes the whole application DOWN)
+		 * when Redis stops, while the cache keeps serving from the in-process tier and
+		 * the loaders: the starter then defaults 'management.health.redis.enabled' to
+		 * false. Meant for applications that use Redis only through this cache; set to
+		 * false to keep Spring Boot's indicator. An explicit
+		 * 'management.health.redis.enabled' wins either way.
+		 */
+		private boolean replaceRedisIndicator = true;
+
+		public boolean isReplaceRedisIndicator() {
+			return this.replaceRedisIndicator;
+		}
+
+		public void setReplaceRedisIndicator(boolean replaceRedisIndicator) {
+			this.replaceRedisIndicator = replaceRedisIndicator;
 		}
 
 	}

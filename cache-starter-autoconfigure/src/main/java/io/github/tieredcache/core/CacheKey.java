@@ -36,6 +36,19 @@ final class CacheKey {
 	}
 
 	/**
+	 * Return the key whose encoded form is known (an operations tool names keys as text);
+	 * its caller's key is its in-process key.
+	 * @param encoded the encoded key
+	 * @return the key
+	 */
+	static CacheKey ofEncoded(String encoded) {
+		Object local = CacheKeyEncoder.localKeyOf(encoded);
+		CacheKey key = new CacheKey(local, local);
+		key.encoded = encoded;
+		return key;
+	}
+
+	/**
 	 * Return the caller's key.
 	 * @return the key
 	 */

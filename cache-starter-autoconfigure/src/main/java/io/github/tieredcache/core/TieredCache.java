@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.support.AbstractValueAdaptingCache;
 import org.springframework.cache.support.NullValue;
+import org.springframework.util.Assert;
 
 /**
  * A Spring {@link org.springframework.cache.Cache} over two tiers: an in-process Caffeine
@@ -315,6 +316,24 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		this.statistics.evictions.increment();
 		boolean present = this.store.evict(CacheKey.of(key));
 		this.events.local(this, key);
+		return present;
+	}
+
+	/**
+	 * Remove the entry of a key known only by its encoded form (as
+	 * {@link CacheKeyEncoder#encode(Object)} gives it, and as it appears in Redis keys
+	 * after the namespace version), as {@link #evictIfPresent(Object)} does for the key
+	 * itself: from Redis, from the in-process tier, and from the other instances'. For
+	 * operations tools (the actuator endpoint), which receive keys as text.
+	 * @param encodedKey the encoded key, such as {@code #long:42} or {@code alice}
+	 * @return whether an entry was present (in Redis, or in the in-process tier)
+	 */
+	public boolean evictEncoded(String encodedKey) {
+		Assert.hasLength(encodedKey, "Encoded key must not be empty");
+		CacheKey key = CacheKey.ofEncoded(encodedKey);
+		this.statistics.evictions.increment();
+		boolean present = this.store.evict(key);
+		this.events.local(this, key.key());
 		return present;
 	}
 

@@ -508,6 +508,17 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	/**
+	 * Return how long ago the last of this instance's own messages (a heartbeat or an
+	 * invalidation) came back over the subscription; before the first one, how long ago
+	 * the bus was created. Beyond {@link #getHeartbeatInterval()} the bus is not
+	 * {@link State#HEALTHY}.
+	 * @return the age of the last heartbeat
+	 */
+	public Duration getLastHeartbeatAge() {
+		return Duration.ofNanos(Math.max(0, System.nanoTime() - this.lastOwnReceivedNanos));
+	}
+
+	/**
 	 * Return the heartbeat interval.
 	 * @return the interval
 	 */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -25,6 +26,7 @@ import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.models.stream.PendingMessage;
+import io.lettuce.core.models.stream.PendingMessages;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -292,6 +294,35 @@ public final class WriteBehindQueue {
 	 */
 	public long backlog() {
 		return call((redis) -> redis.xlen(this.stream));
+	}
+
+	/**
+	 * Return how many dead letters wait for an operator (the dead-letter stream's
+	 * length).
+	 * @return the count
+	 */
+	public long deadLetterCount() {
+		return call((redis) -> redis.xlen(this.deadLetters));
+	}
+
+	/**
+	 * Return the entries each flusher has read but not yet acknowledged (being written,
+	 * or held by a crashed instance until another claims them).
+	 * @return the pending count by consumer name, empty before the first flusher ran
+	 */
+	public Map<String, Long> pendingByConsumer() {
+		PendingMessages pending;
+		try {
+			pending = call((redis) -> redis.xpending(this.stream, this.group));
+		}
+		catch (WriteBehindException ex) {
+			if (String.valueOf(ex.getMessage()).startsWith("NOGROUP")) {
+				return Map.of();
+			}
+			throw ex;
+		}
+		return (pending.getConsumerMessageCount() != null) ? new TreeMap<>(pending.getConsumerMessageCount())
+				: Map.of();
 	}
 
 	List<QueuedWrite> readNew(String consumer, int count) {
