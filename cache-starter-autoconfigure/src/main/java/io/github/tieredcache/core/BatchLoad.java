@@ -116,9 +116,9 @@ final class BatchLoad {
 		// claim the keys before loading, as single-key loads do, so that a write racing
 		// the
 		// batch load wins
-		byte[] lease = (ns != null && this.store.leasesApply()) ? EntryFormat.newLease() : null;
-		List<SetIfAbsentResult> claims = (lease != null)
-				? this.redis.setIfAbsentAll(redisKeys, lease, this.settings.lease().ttl()) : null;
+		LeaseStore leases = this.store.leases();
+		byte[] lease = (ns != null && this.store.leasesApply()) ? leases.newLease() : null;
+		List<SetIfAbsentResult> claims = (lease != null) ? leases.claimAll(redisKeys, lease) : null;
 		this.statistics.loads.increment();
 		Set<K> request = new LinkedHashSet<>();
 		missing.forEach((key) -> request.add((K) key.key()));
@@ -133,7 +133,7 @@ final class BatchLoad {
 			if (claims != null) {
 				for (int i = 0; i < claims.size(); i++) {
 					if (claims.get(i).outcome() == SetIfAbsentResult.Outcome.STORED) {
-						this.redis.releaseLease(redisKeys.get(i), lease);
+						leases.release(redisKeys.get(i), lease);
 					}
 				}
 			}
@@ -162,7 +162,7 @@ final class BatchLoad {
 			byte[] bytes = (store && ns != null) ? this.entries.encode(storeValue) : null;
 			if (claim == SetIfAbsentResult.Outcome.STORED) {
 				if (bytes == null) {
-					this.redis.releaseLease(redisKeys.get(i), lease);
+					leases.release(redisKeys.get(i), lease);
 				}
 				else {
 					claimed.add(i);
@@ -187,8 +187,7 @@ final class BatchLoad {
 		}
 		if (!claimed.isEmpty()) {
 			List<byte[]> keys = claimed.stream().map(redisKeys::get).toList();
-			List<Boolean> filled = this.redis.replaceLeaseAll(keys, java.util.Collections.nCopies(keys.size(), lease),
-					claimedValues, claimedTtls);
+			List<Boolean> filled = leases.replaceAll(keys, lease, claimedValues, claimedTtls);
 			for (int n = 0; n < claimed.size(); n++) {
 				int i = claimed.get(n);
 				if (filled.get(n)) {

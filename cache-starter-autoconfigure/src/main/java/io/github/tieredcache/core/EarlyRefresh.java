@@ -102,9 +102,8 @@ final class EarlyRefresh {
 			CacheNamespace.Version ns = (this.redis != null) ? this.store.namespace() : null;
 			if (ns != null) {
 				refreshKey = ns.refreshKey(key.encoded());
-				refreshLease = EntryFormat.newLease();
-				if (this.redis.setIfAbsent(refreshKey, refreshLease, this.settings.lease().ttl())
-					.outcome() != SetIfAbsentResult.Outcome.STORED) {
+				refreshLease = this.store.leases().newLease();
+				if (this.store.leases().claim(refreshKey, refreshLease).outcome() != SetIfAbsentResult.Outcome.STORED) {
 					return;
 				}
 			}
@@ -132,7 +131,7 @@ final class EarlyRefresh {
 		finally {
 			this.refreshing.remove(key.local());
 			if (refreshKey != null && refreshLease != null) {
-				this.redis.releaseLease(refreshKey, refreshLease);
+				this.store.leases().release(refreshKey, refreshLease);
 			}
 		}
 	}

@@ -60,10 +60,10 @@ final class LeasedLoad {
 
 	/**
 	 * Load a key missing from both tiers under a lease: take it with {@code SET NX}; the
-	 * holder loads and fills through {@link RedisTier#replaceLease}, which fails if a
-	 * write or eviction replaced the lease meanwhile (the loaded value then goes to the
-	 * caller only). Others find the lease, wait for the fill up to {@code lease.wait},
-	 * then load themselves and store only if the key is still absent.
+	 * holder loads and fills through {@link LeaseStore#replace}, which fails if a write
+	 * or eviction replaced the lease meanwhile (the loaded value then goes to the caller
+	 * only). Others find the lease, wait for the fill up to {@code lease.wait}, then load
+	 * themselves and store only if the key is still absent.
 	 */
 	Object load(CacheKey key, Callable<?> valueLoader, WriteOptions options, long stamp) {
 		CacheNamespace.Version ns = this.store.namespaceFor(key.encoded());
@@ -73,13 +73,14 @@ final class LeasedLoad {
 			return this.store.storeUnclaimed(key, this.store.callLoader(key.key(), valueLoader), options, stamp);
 		}
 		byte[] redisKey = ns.redisKey(key.encoded());
-		byte[] lease = EntryFormat.newLease();
+		LeaseStore leases = this.store.leases();
+		byte[] lease = leases.newLease();
 		long deadline = this.ticker.read() + this.settings.lease().maxWait().toNanos();
 		long pause = TimeUnit.MILLISECONDS.toNanos(1);
 		boolean waited = false;
 		long waitStarted = 0;
 		while (true) {
-			SetIfAbsentResult result = redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
+			SetIfAbsentResult result = leases.claim(redisKey, lease);
 			if (result.outcome() == SetIfAbsentResult.Outcome.STORED) {
 				endWait(waited, CacheStatistics.LeaseWait.ACQUIRED, waitStarted);
 				this.statistics.misses.increment();
@@ -96,7 +97,7 @@ final class LeasedLoad {
 				if (stored instanceof Timed timed && !timed.isFresh(this.clock.millis())) {
 					// a stale entry kept for stale-if-error: take the lease in its place,
 					// atomically
-					if (redis.replaceLease(redisKey, present, lease, this.settings.lease().ttl())) {
+					if (leases.takeOver(redisKey, present, lease)) {
 						endWait(waited, CacheStatistics.LeaseWait.ACQUIRED, waitStarted);
 						this.statistics.misses.increment();
 						return loadAndFill(key, redisKey, lease, present, valueLoader, options, stamp);
@@ -156,10 +157,10 @@ final class LeasedLoad {
 				// put the stale entry back for the other instances' stale-if-error, for
 				// what is
 				// left of its window only
-				this.redis.replaceLease(redisKey, lease, staleEntry, Duration.ofMillis(left));
+				this.store.leases().replace(redisKey, lease, staleEntry, Duration.ofMillis(left));
 			}
 			else {
-				this.redis.releaseLease(redisKey, lease);
+				this.store.leases().release(redisKey, lease);
 			}
 			throw ex;
 		}

@@ -50,6 +50,8 @@ final class TwoTierStore {
 
 	private final Clock clock;
 
+	private final @Nullable LeaseStore leases;
+
 	TwoTierStore(String name, CacheSettings settings, @Nullable RedisTier redis, @Nullable InvalidationBus bus,
 			@Nullable CacheNamespace namespace, EntryExpiry expiry, RedisEntries entries, LocalView localView,
 			CacheStatistics statistics, Executor executor, Clock clock) {
@@ -64,6 +66,15 @@ final class TwoTierStore {
 		this.statistics = statistics;
 		this.executor = executor;
 		this.clock = clock;
+		this.leases = (redis != null) ? new LeaseStore(redis, settings.lease().ttl()) : null;
+	}
+
+	/**
+	 * Return the cache's leases in Redis.
+	 * @return the lease store, or {@code null} without Redis
+	 */
+	@Nullable LeaseStore leases() {
+		return this.leases;
 	}
 
 	/**
@@ -282,8 +293,8 @@ final class TwoTierStore {
 			return null;
 		}
 		byte[] redisKey = ns.redisKey(encoded);
-		byte[] lease = EntryFormat.newLease();
-		SetIfAbsentResult result = this.redis.setIfAbsent(redisKey, lease, this.settings.lease().ttl());
+		byte[] lease = this.leases.newLease();
+		SetIfAbsentResult result = this.leases.claim(redisKey, lease);
 		return switch (result.outcome()) {
 			case STORED -> new Claim(redisKey, lease);
 			case PRESENT -> new Claim(redisKey, null);
@@ -296,8 +307,8 @@ final class TwoTierStore {
 	 */
 	void release(Claim claim) {
 		byte[] lease = claim.lease();
-		if (lease != null && this.redis != null) {
-			this.redis.releaseLease(claim.redisKey(), lease);
+		if (lease != null && this.leases != null) {
+			this.leases.release(claim.redisKey(), lease);
 		}
 	}
 
@@ -314,9 +325,9 @@ final class TwoTierStore {
 		byte[] bytes = (this.expiry.storable(stored, options) && !this.localView.invalidatedSince(key.local(), stamp))
 				? this.entries.encode(stored) : null;
 		if (bytes == null) {
-			this.redis.releaseLease(claim.redisKey(), lease);
+			this.leases.release(claim.redisKey(), lease);
 		}
-		else if (this.redis.replaceLease(claim.redisKey(), lease, bytes, this.expiry.redisTtl(stored, options))) {
+		else if (this.leases.replace(claim.redisKey(), lease, bytes, this.expiry.redisTtl(stored, options))) {
 			this.localView.fill(key.local(), stored, options, stamp);
 			published(key.encoded());
 		}

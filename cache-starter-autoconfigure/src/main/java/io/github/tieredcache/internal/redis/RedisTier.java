@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.lettuce.core.RedisFuture;
@@ -90,14 +91,6 @@ public final class RedisTier implements AutoCloseable {
 
 	private static final boolean lettucePresent = ClassUtils
 		.isPresent("io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands", RedisTier.class.getClassLoader());
-
-	private static final byte[] FILL_LEASE = ("if redis.call('GET', KEYS[1]) == ARGV[1] then "
-			+ "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0")
-		.getBytes(StandardCharsets.US_ASCII);
-
-	private static final byte[] RELEASE_LEASE = ("if redis.call('GET', KEYS[1]) == ARGV[1] then "
-			+ "redis.call('DEL', KEYS[1]) return 1 end return 0")
-		.getBytes(StandardCharsets.US_ASCII);
 
 	private static final byte[] ABSENT = new byte[0];
 
@@ -297,32 +290,44 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
-	 * {@link #replaceLease(byte[], byte[], byte[], Duration)} for several keys, sent
-	 * together.
-	 * @param keys the keys
-	 * @param expected the value each key must still hold
-	 * @param values the value to store in each
-	 * @param ttls the time to live of each
-	 * @return for each key whether its value was stored; all {@code false} if the
-	 * commands failed
+	 * Run a Lua script on one key whose reply is an integer; the caller owns the script
+	 * (one key, so one slot on a cluster).
+	 * @param name what the script does, for the log
+	 * @param script the script
+	 * @param key the key
+	 * @param args the arguments
+	 * @return the reply, or {@code null} if the command failed
 	 */
-	public List<Boolean> replaceLeaseAll(List<byte[]> keys, List<byte[]> expected, List<byte[]> values,
-			List<Duration> ttls) {
-		List<Long> replies = executeAll("EVAL (fill lease, batch)", keys.size(),
-				(redis, i) -> redis.<Long>eval(FILL_LEASE, ScriptOutputType.INTEGER, new byte[][] { keys.get(i) },
-						expected.get(i), values.get(i), millis(ttls.get(i))),
-				(connection, i) -> connection.scriptingCommands()
-					.eval(FILL_LEASE, ReturnType.INTEGER, 1, keys.get(i), expected.get(i), values.get(i),
-							millis(ttls.get(i))));
-		List<Boolean> stored = new ArrayList<>(keys.size());
-		for (int i = 0; i < keys.size(); i++) {
-			stored.add(replies != null && Long.valueOf(1).equals(replies.get(i)));
-		}
-		return stored;
+	public @Nullable Long evalInteger(String name, byte[] script, byte[] key, byte[]... args) {
+		return execute("EVAL (" + name + ")",
+				(redis) -> redis.<Long>eval(script, ScriptOutputType.INTEGER, new byte[][] { key }, args),
+				(connection) -> connection.scriptingCommands()
+					.eval(script, ReturnType.INTEGER, 1, keyAndArguments(key, args)),
+				null);
 	}
 
-	private static byte[] millis(Duration ttl) {
-		return String.valueOf(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
+	/**
+	 * {@link #evalInteger} for several keys, sent together.
+	 * @param name what the script does, for the log
+	 * @param script the script
+	 * @param keys the keys
+	 * @param args the arguments for the key at an index
+	 * @return the replies in key order, or {@code null} if the commands failed
+	 */
+	public @Nullable List<@Nullable Long> evalIntegerAll(String name, byte[] script, List<byte[]> keys,
+			IntFunction<byte[][]> args) {
+		return executeAll("EVAL (" + name + ", batch)", keys.size(),
+				(redis, i) -> redis.<Long>eval(script, ScriptOutputType.INTEGER, new byte[][] { keys.get(i) },
+						args.apply(i)),
+				(connection, i) -> connection.scriptingCommands()
+					.eval(script, ReturnType.INTEGER, 1, keyAndArguments(keys.get(i), args.apply(i))));
+	}
+
+	private static byte[][] keyAndArguments(byte[] key, byte[][] args) {
+		byte[][] all = new byte[args.length + 1][];
+		all[0] = key;
+		System.arraycopy(args, 0, all, 1, args.length);
+		return all;
 	}
 
 	/**
@@ -439,39 +444,6 @@ public final class RedisTier implements AutoCloseable {
 			return incremented;
 		}, null);
 		return (value != null) ? value : -1;
-	}
-
-	/**
-	 * Replace a lease with a value, atomically, only while the lease is still the one
-	 * given (a write or eviction of the key since then has replaced or removed it). One
-	 * Lua script on one key, so one slot on a cluster.
-	 * @param key the key
-	 * @param lease the lease value the caller set
-	 * @param value the value to store
-	 * @param ttl the value's time to live
-	 * @return whether the value was stored; {@code false} too if the command failed
-	 */
-	public boolean replaceLease(byte[] key, byte[] lease, byte[] value, Duration ttl) {
-		byte[] millis = String.valueOf(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
-		Long stored = execute("EVAL (fill lease)",
-				(redis) -> redis.<Long>eval(FILL_LEASE, ScriptOutputType.INTEGER, new byte[][] { key }, lease, value,
-						millis),
-				(connection) -> connection.scriptingCommands()
-					.eval(FILL_LEASE, ReturnType.INTEGER, 1, key, lease, value, millis),
-				0L);
-		return stored != null && stored == 1L;
-	}
-
-	/**
-	 * Remove a lease, only while it is still the one given.
-	 * @param key the key
-	 * @param lease the lease value the caller set
-	 */
-	public void releaseLease(byte[] key, byte[] lease) {
-		execute("EVAL (release lease)",
-				(redis) -> redis.<Long>eval(RELEASE_LEASE, ScriptOutputType.INTEGER, new byte[][] { key }, lease),
-				(connection) -> connection.scriptingCommands().eval(RELEASE_LEASE, ReturnType.INTEGER, 1, key, lease),
-				0L);
 	}
 
 	/**
