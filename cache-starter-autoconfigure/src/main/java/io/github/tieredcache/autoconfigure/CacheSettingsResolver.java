@@ -133,6 +133,50 @@ final class CacheSettingsResolver {
 		return builder;
 	}
 
+	/**
+	 * Check the Redis command settings.
+	 * @param commands the settings
+	 * @throws InvalidConfigurationPropertyValueException naming the key of a bad value
+	 */
+	static void checkRedis(TieredCacheProperties.RedisCommands commands) {
+		requirePositive("tiered-cache.redis.command-timeout", commands.getCommandTimeout());
+		requirePositive("tiered-cache.redis.circuit-breaker.probe-interval",
+				commands.getCircuitBreaker().getProbeInterval());
+		requireAtLeastOne("tiered-cache.redis.circuit-breaker.failure-threshold",
+				commands.getCircuitBreaker().getFailureThreshold());
+	}
+
+	/**
+	 * Check the invalidation bus's heartbeat interval.
+	 * @param interval the interval
+	 * @throws InvalidConfigurationPropertyValueException if it is below 10 ms
+	 */
+	static void checkHeartbeat(Duration interval) {
+		if (interval.toMillis() < 10) {
+			throw new InvalidConfigurationPropertyValueException("tiered-cache.invalidation.heartbeat-interval",
+					interval, "Must be at least 10ms");
+		}
+	}
+
+	/**
+	 * Check the write-behind settings.
+	 * @param settings the settings
+	 * @throws InvalidConfigurationPropertyValueException naming the key of a bad value
+	 */
+	static void checkWriteBehind(TieredCacheProperties.WriteBehind settings) {
+		requireAtLeastOne("tiered-cache.write-behind.batch-size", settings.getBatchSize());
+		requireAtLeastOne("tiered-cache.write-behind.max-attempts", settings.getMaxAttempts());
+		requireAtLeastOne("tiered-cache.write-behind.max-pending", settings.getMaxPending());
+		requirePositive("tiered-cache.write-behind.claim-idle-time", settings.getClaimIdleTime());
+		requirePositive("tiered-cache.write-behind.block-timeout", settings.getBlockTimeout());
+	}
+
+	private static void requireAtLeastOne(String key, long value) {
+		if (value < 1) {
+			throw new InvalidConfigurationPropertyValueException(key, value, "Must be at least 1");
+		}
+	}
+
 	static void requirePositive(String key, Duration value) {
 		if (value.isNegative() || value.isZero()) {
 			throw new InvalidConfigurationPropertyValueException(key, value, "Must be a positive duration");

@@ -147,24 +147,14 @@ public final class TieredCacheAutoConfiguration {
 		redis.ifAvailable((connection) -> {
 			builder.redis(connection.connectionFactory());
 			TieredCacheProperties.RedisCommands commands = properties.getRedis();
-			CacheSettingsResolver.requirePositive("tiered-cache.redis.command-timeout", commands.getCommandTimeout());
-			CacheSettingsResolver.requirePositive("tiered-cache.redis.circuit-breaker.probe-interval",
-					commands.getCircuitBreaker().getProbeInterval());
-			if (commands.getCircuitBreaker().getFailureThreshold() < 1) {
-				throw new InvalidConfigurationPropertyValueException(
-						"tiered-cache.redis.circuit-breaker.failure-threshold",
-						commands.getCircuitBreaker().getFailureThreshold(), "Must be at least 1");
-			}
+			CacheSettingsResolver.checkRedis(commands);
 			builder.redisCommandTimeout(commands.getCommandTimeout())
 				.circuitBreaker(commands.getCircuitBreaker().getFailureThreshold(),
 						commands.getCircuitBreaker().getProbeInterval());
 			TieredCacheProperties.Invalidation invalidation = properties.getInvalidation();
 			if (connection.connectionFactory() != null && invalidation.isEnabled()) {
 				Duration interval = invalidation.getHeartbeatInterval();
-				if (interval.toMillis() < 10) {
-					throw new InvalidConfigurationPropertyValueException("tiered-cache.invalidation.heartbeat-interval",
-							interval, "Must be at least 10ms");
-				}
+				CacheSettingsResolver.checkHeartbeat(interval);
 				String channel = invalidation.getChannel();
 				builder.invalidation((channel != null) ? channel : keyPrefix + ":invalidation", interval);
 			}
@@ -405,15 +395,7 @@ public final class TieredCacheAutoConfiguration {
 				ObjectProvider<TieredCacheManager> cacheManager, TieredCacheProperties properties,
 				ValueCodec valueCodec, ListableBeanFactory beanFactory, Environment environment) {
 			TieredCacheProperties.WriteBehind settings = properties.getWriteBehind();
-			if (settings.getBatchSize() < 1 || settings.getMaxAttempts() < 1 || settings.getMaxPending() < 1) {
-				throw new InvalidConfigurationPropertyValueException("tiered-cache.write-behind",
-						settings.getBatchSize() + "/" + settings.getMaxAttempts() + "/" + settings.getMaxPending(),
-						"batch-size, max-attempts and max-pending must be at least 1");
-			}
-			CacheSettingsResolver.requirePositive("tiered-cache.write-behind.claim-idle-time",
-					settings.getClaimIdleTime());
-			CacheSettingsResolver.requirePositive("tiered-cache.write-behind.block-timeout",
-					settings.getBlockTimeout());
+			CacheSettingsResolver.checkWriteBehind(settings);
 			String stream = (settings.getStream() != null) ? settings.getStream()
 					: keyPrefix(properties, environment) + ":write-behind";
 			// the caches' own command path, so that one breaker sees every command
