@@ -1,12 +1,15 @@
 package io.github.tieredcache.autoconfigure;
 
 import java.lang.reflect.Method;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+
+import javax.sql.DataSource;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -19,6 +22,7 @@ import io.github.tieredcache.internal.aspect.TieredCacheInterceptor;
 import io.github.tieredcache.internal.events.ApplicationEventInvalidations;
 import io.github.tieredcache.internal.events.EventDeclaration;
 import io.github.tieredcache.internal.events.InboundInvalidations;
+import io.github.tieredcache.internal.events.PostgresEvents;
 import io.github.tieredcache.internal.events.RedisChannelEvents;
 import io.github.tieredcache.internal.redis.RedisTier;
 import io.github.tieredcache.internal.writebehind.WriteBehindFlusher;
@@ -74,6 +78,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.core.type.AnnotationMetadata;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.util.ClassUtils;
 
 /**
  * {@link AutoConfiguration Auto-configuration} of tiered-cache: a
@@ -99,6 +104,8 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 public final class TieredCacheAutoConfiguration {
 
 	private static final Log logger = LogFactory.getLog(TieredCacheAutoConfiguration.class);
+
+	private static final String POSTGRES_CONNECTION = "org.postgresql.PGConnection";
 
 	@Bean
 	@ConditionalOnMissingBean
@@ -486,7 +493,7 @@ public final class TieredCacheAutoConfiguration {
 		@Bean
 		InboundInvalidations tieredCacheInboundInvalidations(TieredCacheProperties properties,
 				ObjectProvider<TieredCacheManager> cacheManager, ObjectProvider<TieredCacheRedisConnection> redis,
-				ConfigurableListableBeanFactory beanFactory) {
+				ObjectProvider<DataSource> dataSource, ConfigurableListableBeanFactory beanFactory) {
 			ConversionService conversionService = beanFactory.getConversionService();
 			if (conversionService == null) {
 				conversionService = ApplicationConversionService.getSharedInstance();
@@ -497,8 +504,13 @@ public final class TieredCacheAutoConfiguration {
 			TieredCacheManager manager = events.isEmpty() ? null : cacheManager.getIfUnique();
 			Predicate<String> cacheExists = (name) -> properties.isDynamic() || ((manager != null)
 					? manager.getCacheNames().contains(name) : properties.getCaches().containsKey(name));
-			List<EventDeclaration> declarations = InvalidationEventsResolver.resolve(events,
-					beanFactory.getBeanClassLoader(), conversionService, redisPresent, cacheExists);
+			ClassLoader classLoader = beanFactory.getBeanClassLoader();
+			boolean postgres = events.values()
+				.stream()
+				.anyMatch((event) -> event.getSource() == TieredCacheProperties.EventSource.POSTGRES);
+			String postgresUnavailable = postgres ? postgresUnavailable(dataSource, classLoader) : null;
+			List<EventDeclaration> declarations = InvalidationEventsResolver.resolve(events, classLoader,
+					conversionService, redisPresent, postgresUnavailable, cacheExists);
 			return new InboundInvalidations(declarations, cacheManager::getIfUnique, conversionService,
 					System::nanoTime);
 		}
@@ -506,6 +518,43 @@ public final class TieredCacheAutoConfiguration {
 		@Bean
 		ApplicationEventInvalidations tieredCacheApplicationEventInvalidations(InboundInvalidations invalidations) {
 			return new ApplicationEventInvalidations(invalidations);
+		}
+
+		private static @Nullable String postgresUnavailable(ObjectProvider<DataSource> dataSource,
+				@Nullable ClassLoader classLoader) {
+			if (!ClassUtils.isPresent(POSTGRES_CONNECTION, classLoader)) {
+				return "the PostgreSQL JDBC driver (org.postgresql:postgresql) is not on the classpath";
+			}
+			DataSource postgres = dataSource.getIfUnique();
+			if (postgres == null) {
+				return "there is no DataSource (or more than one and none primary): configure 'spring.datasource.*'";
+			}
+			try {
+				return PostgresEvents.notPostgres(postgres);
+			}
+			catch (SQLException ex) {
+				logger.warn("tiered-cache: cannot tell whether the DataSource is PostgreSQL (" + ex
+						+ "); the postgres inbound events listen once it answers");
+				return null;
+			}
+		}
+
+	}
+
+	/**
+	 * Listener of the {@code postgres} inbound events.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = POSTGRES_CONNECTION)
+	@Conditional(TieredCacheManagerCondition.class)
+	static class PostgresEventsConfiguration {
+
+		@Bean
+		PostgresEvents tieredCachePostgresEvents(ObjectProvider<DataSource> dataSource,
+				InboundInvalidations invalidations) {
+			boolean declared = !invalidations.declarations(EventDeclaration.Source.POSTGRES).isEmpty();
+			return new PostgresEvents(declared ? dataSource.getIfUnique() : null, invalidations, Duration.ofMillis(100),
+					Duration.ofSeconds(10), Duration.ofSeconds(30));
 		}
 
 	}

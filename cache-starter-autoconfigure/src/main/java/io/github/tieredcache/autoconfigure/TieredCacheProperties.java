@@ -400,12 +400,13 @@ public class TieredCacheProperties {
 
 		/**
 		 * Inbound events that invalidate caches, by name (named in logs and in the origin
-		 * of each CacheInvalidatedEvent). Each takes 'source' ('redis-channel' or
-		 * 'application-event'), 'channel' (a PSUBSCRIBE channel pattern, or the event
-		 * class), 'pattern' (how to read the channel name: 'product:{id}:updated'),
-		 * 'cache' (one name or a list), 'key' (SpEL over the pattern's variables,
-		 * '#channel', '#message', '#payload', or '#event'), 'key-type' (default
-		 * java.lang.String) and 'all-entries' (clear instead of evicting one key).
+		 * of each CacheInvalidatedEvent). Each takes 'source' ('redis-channel',
+		 * 'redis-stream', 'postgres' or 'application-event'), 'channel' (a PSUBSCRIBE
+		 * channel pattern, a stream key, a NOTIFY channel, or the event class), 'pattern'
+		 * (how to read the channel name or payload: 'product:{id}:updated'), 'cache' (one
+		 * name or a list), 'key' (SpEL over the pattern's variables, '#channel',
+		 * '#message', '#payload', or '#event'), 'key-type' (default java.lang.String) and
+		 * 'all-entries' (clear instead of evicting one key).
 		 */
 		private final Map<String, Event> events = new LinkedHashMap<>();
 
@@ -451,6 +452,18 @@ public class TieredCacheProperties {
 		REDIS_CHANNEL,
 
 		/**
+		 * Entries of the Redis Stream named by 'channel', read with a consumer group:
+		 * each entry applied by one instance, acknowledged after; at least once.
+		 */
+		REDIS_STREAM,
+
+		/**
+		 * PostgreSQL notifications (LISTEN) on the channel named by 'channel', on a
+		 * connection of the application's PostgreSQL DataSource. At most once.
+		 */
+		POSTGRES,
+
+		/**
 		 * Spring application events of the class named by 'channel', published in this
 		 * application; after commit when published in a transaction.
 		 */
@@ -464,23 +477,26 @@ public class TieredCacheProperties {
 	public static class Event {
 
 		/**
-		 * Where the event comes from: 'redis-channel' or 'application-event'.
+		 * Where the event comes from: 'redis-channel', 'redis-stream', 'postgres' or
+		 * 'application-event'.
 		 */
 		private @Nullable EventSource source;
 
 		/**
 		 * With 'redis-channel', the channel pattern to subscribe to, in PSUBSCRIBE syntax
-		 * ('product:*:updated'); with 'application-event', the fully qualified class of
-		 * the event (an ApplicationEvent, or any object published with
-		 * ApplicationEventPublisher.publishEvent).
+		 * ('product:*:updated'); with 'redis-stream', the stream key; with 'postgres',
+		 * the NOTIFY channel, exactly as given to pg_notify; with 'application-event',
+		 * the fully qualified class of the event (an ApplicationEvent, or any object
+		 * published with ApplicationEventPublisher.publishEvent).
 		 */
 		private @Nullable String channel;
 
 		/**
-		 * With 'redis-channel', how to read the channel a message came on: literal text
-		 * with '{name}' placeholders ('product:{id}:updated'), each becoming the SpEL
-		 * variable '#name' of 'key'. A message whose channel does not match is counted
-		 * and ignored.
+		 * How to read a message: literal text with '{name}' placeholders
+		 * ('product:{id}:updated'), each becoming the SpEL variable '#name' of 'key'.
+		 * With 'redis-channel' it reads the channel a message came on, with 'postgres'
+		 * the notification's payload. A message that does not match is counted and
+		 * ignored.
 		 */
 		private @Nullable String pattern;
 
@@ -490,11 +506,13 @@ public class TieredCacheProperties {
 		private List<String> cache = new ArrayList<>();
 
 		/**
-		 * SpEL expression of the key to evict. With 'redis-channel' it sees the pattern's
-		 * placeholders ('#id'), '#channel', '#message' (the message body as text) and
-		 * '#payload' (the body read as JSON); with 'application-event', '#event' (the
-		 * event, or the payload of a PayloadApplicationEvent). Required unless
-		 * 'all-entries' is true.
+		 * SpEL expression of the key to evict. With 'redis-channel' and 'postgres' it
+		 * sees the pattern's placeholders ('#id'), '#channel', '#message' (the message
+		 * body or notification payload as text) and '#payload' (the same read as JSON);
+		 * with 'redis-stream', the entry's fields by name ('#id'), '#entry' (all of them)
+		 * and '#payload' (the field 'payload' read as JSON); with 'application-event',
+		 * '#event' (the event, or the payload of a PayloadApplicationEvent). Required
+		 * unless 'all-entries' is true.
 		 */
 		private @Nullable String key;
 

@@ -103,22 +103,38 @@ public final class InboundInvalidations {
 	 * @param body the message body
 	 */
 	void redisMessage(EventDeclaration declaration, String channel, byte[] body) {
+		String message = new String(body, StandardCharsets.UTF_8);
+		message(declaration, channel, channel, message, "message on channel '" + channel + "'");
+	}
+
+	/**
+	 * Apply a PostgreSQL notification; the declaration's pattern, if any, reads its
+	 * payload.
+	 * @param declaration the event it was received for
+	 * @param channel the channel it was sent on
+	 * @param payload the notification's payload (empty if it had none)
+	 */
+	void postgresNotification(EventDeclaration declaration, String channel, String payload) {
+		message(declaration, channel, payload, payload, "notification '" + payload + "' on channel '" + channel + "'");
+	}
+
+	private void message(EventDeclaration declaration, String channel, String matched, String message,
+			String description) {
 		Declared event = this.declared.get(declaration.name());
 		event.statistics.received.increment();
 		try {
 			Map<String, @Nullable Object> variables = new HashMap<>();
 			if (declaration.pattern() != null) {
-				Map<String, String> values = declaration.pattern().match(channel);
+				Map<String, String> values = declaration.pattern().match(matched);
 				if (values == null) {
 					event.statistics.unmatched.increment();
-					event.warn(this.nanoTime, "channel '" + channel + "' does not match pattern '"
-							+ declaration.pattern() + "'; message ignored");
+					event.warn(this.nanoTime,
+							"'" + matched + "' does not match pattern '" + declaration.pattern() + "'; ignored");
 					return;
 				}
 				variables.putAll(values);
 			}
 			variables.put("channel", channel);
-			String message = new String(body, StandardCharsets.UTF_8);
 			variables.put("message", message);
 			if (declaration.key() != null && declaration.key().mentions("payload")) {
 				variables.put("payload", readJson(message));
@@ -126,7 +142,7 @@ public final class InboundInvalidations {
 			apply(event, variables);
 		}
 		catch (RuntimeException ex) {
-			failed(event, "message on channel '" + channel + "'", ex);
+			failed(event, description, ex);
 		}
 	}
 
