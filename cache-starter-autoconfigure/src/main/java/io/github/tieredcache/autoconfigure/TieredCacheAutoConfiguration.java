@@ -24,6 +24,7 @@ import io.github.tieredcache.internal.events.EventDeclaration;
 import io.github.tieredcache.internal.events.InboundInvalidations;
 import io.github.tieredcache.internal.events.PostgresEvents;
 import io.github.tieredcache.internal.events.RedisChannelEvents;
+import io.github.tieredcache.internal.events.RedisStreamEvents;
 import io.github.tieredcache.internal.redis.RedisTier;
 import io.github.tieredcache.internal.writebehind.WriteBehindFlusher;
 import io.github.tieredcache.internal.writebehind.WriteBehindQueue;
@@ -572,6 +573,42 @@ public final class TieredCacheAutoConfiguration {
 		RedisChannelEvents tieredCacheRedisChannelEvents(RedisConnectionFactory connectionFactory,
 				InboundInvalidations invalidations) {
 			return new RedisChannelEvents(connectionFactory, invalidations);
+		}
+
+	}
+
+	/**
+	 * Consumer of the {@code redis-stream} inbound events.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ RedisConnectionFactory.class, ClientOptions.class })
+	@ConditionalOnBean(RedisConnectionFactory.class)
+	@Conditional(TieredCacheManagerCondition.class)
+	static class RedisStreamEventsConfiguration {
+
+		@Bean
+		RedisStreamEvents tieredCacheRedisStreamEvents(RedisConnectionFactory connectionFactory,
+				ObjectProvider<TieredCacheManager> cacheManager, InboundInvalidations invalidations,
+				TieredCacheProperties properties, Environment environment) {
+			TieredCacheProperties.Streams streams = properties.getInvalidation().getStreams();
+			CacheSettingsResolver.requirePositive("tiered-cache.invalidation.streams.poll-interval",
+					streams.getPollInterval());
+			CacheSettingsResolver.requirePositive("tiered-cache.invalidation.streams.claim-idle-time",
+					streams.getClaimIdleTime());
+			String group = (streams.getGroup() != null) ? streams.getGroup()
+					: keyPrefix(properties, environment) + ":invalidation-events";
+			RedisTier redis = null;
+			if (!invalidations.declarations(EventDeclaration.Source.REDIS_STREAM).isEmpty()) {
+				// the caches' own command path, so that one breaker sees every command
+				TieredCacheManager manager = cacheManager.getIfUnique();
+				redis = (manager != null && manager.getRedisTier() != null) ? manager.getRedisTier()
+						: new RedisTier(connectionFactory, Ticker.systemTicker(),
+								properties.getRedis().getCommandTimeout(),
+								properties.getRedis().getCircuitBreaker().getFailureThreshold(),
+								properties.getRedis().getCircuitBreaker().getProbeInterval());
+			}
+			return new RedisStreamEvents(redis, invalidations, group, streams.getPollInterval(),
+					streams.getClaimIdleTime(), System::nanoTime);
 		}
 
 	}

@@ -410,8 +410,14 @@ public class TieredCacheProperties {
 		 */
 		private final Map<String, Event> events = new LinkedHashMap<>();
 
+		private final Streams streams = new Streams();
+
 		public Map<String, Event> getEvents() {
 			return this.events;
+		}
+
+		public Streams getStreams() {
+			return this.streams;
 		}
 
 		public boolean isEnabled() {
@@ -436,6 +442,56 @@ public class TieredCacheProperties {
 
 		public void setHeartbeatInterval(Duration heartbeatInterval) {
 			this.heartbeatInterval = heartbeatInterval;
+		}
+
+	}
+
+	/**
+	 * How the streams of the 'redis-stream' inbound events are read.
+	 */
+	public static class Streams {
+
+		/**
+		 * Consumer group every instance of the application reads the streams with, so
+		 * that each entry is applied by one instance. Defaults to
+		 * '<key-prefix>:invalidation-events'.
+		 */
+		private @Nullable String group;
+
+		/**
+		 * How long to wait before reading the streams again after a read found nothing:
+		 * bounds the delay of an entry.
+		 */
+		private Duration pollInterval = Duration.ofMillis(100);
+
+		/**
+		 * How long an entry may stay delivered to an instance without being acknowledged
+		 * (the instance stopped or died) before another instance takes it over.
+		 */
+		private Duration claimIdleTime = Duration.ofSeconds(30);
+
+		public @Nullable String getGroup() {
+			return this.group;
+		}
+
+		public void setGroup(@Nullable String group) {
+			this.group = group;
+		}
+
+		public Duration getPollInterval() {
+			return this.pollInterval;
+		}
+
+		public void setPollInterval(Duration pollInterval) {
+			this.pollInterval = pollInterval;
+		}
+
+		public Duration getClaimIdleTime() {
+			return this.claimIdleTime;
+		}
+
+		public void setClaimIdleTime(Duration claimIdleTime) {
+			this.claimIdleTime = claimIdleTime;
 		}
 
 	}
