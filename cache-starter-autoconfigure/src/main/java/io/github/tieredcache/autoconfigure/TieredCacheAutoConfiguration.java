@@ -22,6 +22,7 @@ import io.github.tieredcache.internal.aspect.TieredCacheInterceptor;
 import io.github.tieredcache.internal.events.ApplicationEventInvalidations;
 import io.github.tieredcache.internal.events.EventDeclaration;
 import io.github.tieredcache.internal.events.InboundInvalidations;
+import io.github.tieredcache.internal.events.OutboundInvalidations;
 import io.github.tieredcache.internal.events.PostgresEvents;
 import io.github.tieredcache.internal.events.RedisChannelEvents;
 import io.github.tieredcache.internal.events.RedisStreamEvents;
@@ -54,6 +55,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -424,12 +426,7 @@ public final class TieredCacheAutoConfiguration {
 					settings.getBlockTimeout());
 			String stream = (settings.getStream() != null) ? settings.getStream()
 					: keyPrefix(properties, environment) + ":write-behind";
-			// the caches' own command path, so that one breaker sees every command
-			TieredCacheManager manager = cacheManager.getIfUnique();
-			RedisTier redis = (manager != null && manager.getRedisTier() != null) ? manager.getRedisTier()
-					: new RedisTier(connectionFactory, Ticker.systemTicker(), properties.getRedis().getCommandTimeout(),
-							properties.getRedis().getCircuitBreaker().getFailureThreshold(),
-							properties.getRedis().getCircuitBreaker().getProbeInterval());
+			RedisTier redis = redisTier(cacheManager, connectionFactory, properties);
 			WriteBehindQueue queue = new WriteBehindQueue(redis, stream, properties.getRedis().getCommandTimeout(),
 					settings.getWaitReplicas());
 			return new WriteBehindService(queue,
@@ -597,20 +594,54 @@ public final class TieredCacheAutoConfiguration {
 					streams.getClaimIdleTime());
 			String group = (streams.getGroup() != null) ? streams.getGroup()
 					: keyPrefix(properties, environment) + ":invalidation-events";
-			RedisTier redis = null;
-			if (!invalidations.declarations(EventDeclaration.Source.REDIS_STREAM).isEmpty()) {
-				// the caches' own command path, so that one breaker sees every command
-				TieredCacheManager manager = cacheManager.getIfUnique();
-				redis = (manager != null && manager.getRedisTier() != null) ? manager.getRedisTier()
-						: new RedisTier(connectionFactory, Ticker.systemTicker(),
-								properties.getRedis().getCommandTimeout(),
-								properties.getRedis().getCircuitBreaker().getFailureThreshold(),
-								properties.getRedis().getCircuitBreaker().getProbeInterval());
-			}
+			RedisTier redis = invalidations.declarations(EventDeclaration.Source.REDIS_STREAM).isEmpty() ? null
+					: redisTier(cacheManager, connectionFactory, properties);
 			return new RedisStreamEvents(redis, invalidations, group, streams.getPollInterval(),
 					streams.getClaimIdleTime(), System::nanoTime);
 		}
 
+	}
+
+	/**
+	 * Publishing of this instance's invalidations on a Redis channel, when
+	 * {@code tiered-cache.invalidation.publish.channel} is set.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ RedisConnectionFactory.class, ClientOptions.class })
+	@ConditionalOnBean(RedisConnectionFactory.class)
+	@ConditionalOnProperty("tiered-cache.invalidation.publish.channel")
+	@Conditional(TieredCacheManagerCondition.class)
+	static class OutboundInvalidationsConfiguration {
+
+		@Bean(destroyMethod = "close")
+		OutboundInvalidations tieredCacheOutboundInvalidations(RedisConnectionFactory connectionFactory,
+				ObjectProvider<TieredCacheManager> cacheManager, TieredCacheProperties properties) {
+			String channel = properties.getInvalidation().getPublish().getChannel();
+			try {
+				OutboundInvalidations.checkTemplate(String.valueOf(channel));
+			}
+			catch (IllegalArgumentException ex) {
+				throw new InvalidConfigurationPropertyValueException("tiered-cache.invalidation.publish.channel",
+						channel, ex.getMessage() + " (write it like '{cache}:{key}:invalidated')");
+			}
+			return new OutboundInvalidations(redisTier(cacheManager, connectionFactory, properties),
+					String.valueOf(channel), System::nanoTime);
+		}
+
+	}
+
+	/**
+	 * Return the caches' own Redis command path, so that one breaker sees every command;
+	 * a path of its own only when the manager has none.
+	 */
+	private static RedisTier redisTier(ObjectProvider<TieredCacheManager> cacheManager,
+			RedisConnectionFactory connectionFactory, TieredCacheProperties properties) {
+		TieredCacheManager manager = cacheManager.getIfUnique();
+		RedisTier redis = (manager != null) ? manager.getRedisTier() : null;
+		return (redis != null) ? redis
+				: new RedisTier(connectionFactory, Ticker.systemTicker(), properties.getRedis().getCommandTimeout(),
+						properties.getRedis().getCircuitBreaker().getFailureThreshold(),
+						properties.getRedis().getCircuitBreaker().getProbeInterval());
 	}
 
 	@Configuration(proxyBeanMethods = false)

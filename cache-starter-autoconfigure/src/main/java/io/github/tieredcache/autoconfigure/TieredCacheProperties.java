@@ -412,12 +412,18 @@ public class TieredCacheProperties {
 
 		private final Streams streams = new Streams();
 
+		private final Publish publish = new Publish();
+
 		public Map<String, Event> getEvents() {
 			return this.events;
 		}
 
 		public Streams getStreams() {
 			return this.streams;
+		}
+
+		public Publish getPublish() {
+			return this.publish;
 		}
 
 		public boolean isEnabled() {
@@ -442,6 +448,31 @@ public class TieredCacheProperties {
 
 		public void setHeartbeatInterval(Duration heartbeatInterval) {
 			this.heartbeatInterval = heartbeatInterval;
+		}
+
+	}
+
+	/**
+	 * Publishing of this instance's invalidations to other systems.
+	 */
+	public static class Publish {
+
+		/**
+		 * Redis pub/sub channel each invalidation this instance performs (annotations,
+		 * the Cache API, inbound events; not those heard from other instances) is
+		 * published on: a template with '{cache}' and '{key}' ('*' when every entry is
+		 * invalidated), such as '{cache}:{key}:invalidated'. The message is a JSON object
+		 * (cache, key, encodedKey, allEntries, origin, event). Not set: nothing is
+		 * published.
+		 */
+		private @Nullable String channel;
+
+		public @Nullable String getChannel() {
+			return this.channel;
+		}
+
+		public void setChannel(@Nullable String channel) {
+			this.channel = channel;
 		}
 
 	}
