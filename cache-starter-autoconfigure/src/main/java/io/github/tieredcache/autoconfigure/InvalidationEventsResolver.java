@@ -39,7 +39,7 @@ final class InvalidationEventsResolver {
 	 * @param conversionService converts keys
 	 * @param redis whether a Redis connection factory is present
 	 * @param postgresUnavailable why the {@code postgres} source cannot be used
-	 * ({@code null} if it can), asked only when an event declares it
+	 * ({@code null} if it can); only found out when an event declares it
 	 * @param cacheExists whether a cache name can be used
 	 * @return the declarations, in declaration order
 	 * @throws InvalidConfigurationPropertyValueException naming the offending key

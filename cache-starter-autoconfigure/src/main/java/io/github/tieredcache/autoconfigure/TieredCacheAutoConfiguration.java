@@ -552,7 +552,7 @@ public final class TieredCacheAutoConfiguration {
 				InboundInvalidations invalidations) {
 			boolean declared = !invalidations.declarations(EventDeclaration.Source.POSTGRES).isEmpty();
 			return new PostgresEvents(declared ? dataSource.getIfUnique() : null, invalidations, Duration.ofMillis(100),
-					Duration.ofSeconds(10), Duration.ofSeconds(30));
+					Duration.ofSeconds(10), Duration.ofSeconds(30), System::nanoTime);
 		}
 
 	}

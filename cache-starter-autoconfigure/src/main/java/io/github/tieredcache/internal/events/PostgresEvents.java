@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import javax.sql.DataSource;
 
@@ -67,6 +68,8 @@ public final class PostgresEvents implements SmartLifecycle {
 
 	private final Duration idleCheck;
 
+	private final LongSupplier nanoTime;
+
 	private final Map<String, List<EventDeclaration>> byChannel = new LinkedHashMap<>();
 
 	private final Object sleep = new Object();
@@ -87,10 +90,12 @@ public final class PostgresEvents implements SmartLifecycle {
 	 * @param minBackoff the first wait before a new connection is taken after a failure
 	 * @param maxBackoff the longest wait between two attempts
 	 * @param idleCheck how long a connection may stay silent before it is checked
+	 * @param nanoTime the time source of the idle check
 	 */
 	public PostgresEvents(@Nullable DataSource dataSource, InboundInvalidations invalidations, Duration minBackoff,
-			Duration maxBackoff, Duration idleCheck) {
+			Duration maxBackoff, Duration idleCheck, LongSupplier nanoTime) {
 		this.invalidations = invalidations;
+		this.nanoTime = nanoTime;
 		this.minBackoff = minBackoff;
 		this.maxBackoff = maxBackoff;
 		this.idleCheck = idleCheck;
@@ -220,19 +225,19 @@ public final class PostgresEvents implements SmartLifecycle {
 	}
 
 	private void poll(PGConnection postgres, Statement statement) throws SQLException {
-		long lastHeard = System.nanoTime();
+		long lastHeard = this.nanoTime.getAsLong();
 		while (this.running) {
 			PGNotification[] notifications = postgres.getNotifications(POLL_MILLIS);
 			if (notifications != null && notifications.length > 0) {
 				for (PGNotification notification : notifications) {
 					dispatch(notification);
 				}
-				lastHeard = System.nanoTime();
+				lastHeard = this.nanoTime.getAsLong();
 			}
-			else if (System.nanoTime() - lastHeard >= this.idleCheck.toNanos()) {
+			else if (this.nanoTime.getAsLong() - lastHeard >= this.idleCheck.toNanos()) {
 				// a connection that died without a word returns no notifications either
 				statement.execute("SELECT 1");
-				lastHeard = System.nanoTime();
+				lastHeard = this.nanoTime.getAsLong();
 			}
 		}
 	}

@@ -259,9 +259,14 @@ public final class RedisStreamEvents implements SmartLifecycle {
 	private void leaveGroup() {
 		for (String stream : this.byStream.keySet()) {
 			try {
-				// entries still pending stay with the group, for another instance to
-				// claim
-				call((redis) -> redis.xgroupDelconsumer(bytes(stream), Consumer.from(this.group, this.consumer)));
+				// DELCONSUMER drops the consumer's pending entries for good: a consumer
+				// that
+				// holds some stays, so that another instance claims them
+				Consumer<byte[]> member = Consumer.from(this.group, this.consumer);
+				if (call((redis) -> redis.xpending(bytes(stream), member, Range.create("-", "+"), Limit.from(1)))
+					.isEmpty()) {
+					call((redis) -> redis.xgroupDelconsumer(bytes(stream), member));
+				}
 			}
 			catch (RuntimeException ex) {
 				logger.debug("tiered-cache: could not leave the consumer group of stream '" + stream + "'", ex);
