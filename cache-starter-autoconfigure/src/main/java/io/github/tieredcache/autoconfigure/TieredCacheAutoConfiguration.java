@@ -1,12 +1,15 @@
 package io.github.tieredcache.autoconfigure;
 
 import java.lang.reflect.Method;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+
+import javax.sql.DataSource;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -19,7 +22,10 @@ import io.github.tieredcache.internal.aspect.TieredCacheInterceptor;
 import io.github.tieredcache.internal.events.ApplicationEventInvalidations;
 import io.github.tieredcache.internal.events.EventDeclaration;
 import io.github.tieredcache.internal.events.InboundInvalidations;
+import io.github.tieredcache.internal.events.OutboundInvalidations;
+import io.github.tieredcache.internal.events.PostgresEvents;
 import io.github.tieredcache.internal.events.RedisChannelEvents;
+import io.github.tieredcache.internal.events.RedisStreamEvents;
 import io.github.tieredcache.internal.redis.RedisTier;
 import io.github.tieredcache.internal.writebehind.WriteBehindFlusher;
 import io.github.tieredcache.internal.writebehind.WriteBehindQueue;
@@ -49,6 +55,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -74,6 +81,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.core.type.AnnotationMetadata;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.util.ClassUtils;
 
 /**
  * {@link AutoConfiguration Auto-configuration} of tiered-cache: a
@@ -99,6 +107,8 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 public final class TieredCacheAutoConfiguration {
 
 	private static final Log logger = LogFactory.getLog(TieredCacheAutoConfiguration.class);
+
+	private static final String POSTGRES_CONNECTION = "org.postgresql.PGConnection";
 
 	@Bean
 	@ConditionalOnMissingBean
@@ -398,12 +408,7 @@ public final class TieredCacheAutoConfiguration {
 			CacheSettingsResolver.checkWriteBehind(settings);
 			String stream = (settings.getStream() != null) ? settings.getStream()
 					: keyPrefix(properties, environment) + ":write-behind";
-			// the caches' own command path, so that one breaker sees every command
-			TieredCacheManager manager = cacheManager.getIfUnique();
-			RedisTier redis = (manager != null && manager.getRedisTier() != null) ? manager.getRedisTier()
-					: new RedisTier(connectionFactory, Ticker.systemTicker(), properties.getRedis().getCommandTimeout(),
-							properties.getRedis().getCircuitBreaker().getFailureThreshold(),
-							properties.getRedis().getCircuitBreaker().getProbeInterval());
+			RedisTier redis = redisTier(cacheManager, connectionFactory, properties);
 			WriteBehindQueue queue = new WriteBehindQueue(redis, stream, properties.getRedis().getCommandTimeout(),
 					settings.getWaitReplicas());
 			return new WriteBehindService(queue,
@@ -468,7 +473,7 @@ public final class TieredCacheAutoConfiguration {
 		@Bean
 		InboundInvalidations tieredCacheInboundInvalidations(TieredCacheProperties properties,
 				ObjectProvider<TieredCacheManager> cacheManager, ObjectProvider<TieredCacheRedisConnection> redis,
-				ConfigurableListableBeanFactory beanFactory) {
+				ObjectProvider<DataSource> dataSource, ConfigurableListableBeanFactory beanFactory) {
 			ConversionService conversionService = beanFactory.getConversionService();
 			if (conversionService == null) {
 				conversionService = ApplicationConversionService.getSharedInstance();
@@ -479,8 +484,13 @@ public final class TieredCacheAutoConfiguration {
 			TieredCacheManager manager = events.isEmpty() ? null : cacheManager.getIfUnique();
 			Predicate<String> cacheExists = (name) -> properties.isDynamic() || ((manager != null)
 					? manager.getCacheNames().contains(name) : properties.getCaches().containsKey(name));
-			List<EventDeclaration> declarations = InvalidationEventsResolver.resolve(events,
-					beanFactory.getBeanClassLoader(), conversionService, redisPresent, cacheExists);
+			ClassLoader classLoader = beanFactory.getBeanClassLoader();
+			boolean postgres = events.values()
+				.stream()
+				.anyMatch((event) -> event.getSource() == TieredCacheProperties.EventSource.POSTGRES);
+			String postgresUnavailable = postgres ? postgresUnavailable(dataSource, classLoader) : null;
+			List<EventDeclaration> declarations = InvalidationEventsResolver.resolve(events, classLoader,
+					conversionService, redisPresent, postgresUnavailable, cacheExists);
 			return new InboundInvalidations(declarations, cacheManager::getIfUnique, conversionService,
 					System::nanoTime);
 		}
@@ -488,6 +498,43 @@ public final class TieredCacheAutoConfiguration {
 		@Bean
 		ApplicationEventInvalidations tieredCacheApplicationEventInvalidations(InboundInvalidations invalidations) {
 			return new ApplicationEventInvalidations(invalidations);
+		}
+
+		private static @Nullable String postgresUnavailable(ObjectProvider<DataSource> dataSource,
+				@Nullable ClassLoader classLoader) {
+			if (!ClassUtils.isPresent(POSTGRES_CONNECTION, classLoader)) {
+				return "the PostgreSQL JDBC driver (org.postgresql:postgresql) is not on the classpath";
+			}
+			DataSource postgres = dataSource.getIfUnique();
+			if (postgres == null) {
+				return "there is no DataSource (or more than one and none primary): configure 'spring.datasource.*'";
+			}
+			try {
+				return PostgresEvents.notPostgres(postgres);
+			}
+			catch (SQLException ex) {
+				logger.warn("tiered-cache: cannot tell whether the DataSource is PostgreSQL (" + ex
+						+ "); the postgres inbound events listen once it answers");
+				return null;
+			}
+		}
+
+	}
+
+	/**
+	 * Listener of the {@code postgres} inbound events.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = POSTGRES_CONNECTION)
+	@Conditional(TieredCacheManagerCondition.class)
+	static class PostgresEventsConfiguration {
+
+		@Bean
+		PostgresEvents tieredCachePostgresEvents(ObjectProvider<DataSource> dataSource,
+				InboundInvalidations invalidations) {
+			boolean declared = !invalidations.declarations(EventDeclaration.Source.POSTGRES).isEmpty();
+			return new PostgresEvents(declared ? dataSource.getIfUnique() : null, invalidations, Duration.ofMillis(100),
+					Duration.ofSeconds(10), Duration.ofSeconds(30), System::nanoTime);
 		}
 
 	}
@@ -507,6 +554,76 @@ public final class TieredCacheAutoConfiguration {
 			return new RedisChannelEvents(connectionFactory, invalidations);
 		}
 
+	}
+
+	/**
+	 * Consumer of the {@code redis-stream} inbound events.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ RedisConnectionFactory.class, ClientOptions.class })
+	@ConditionalOnBean(RedisConnectionFactory.class)
+	@Conditional(TieredCacheManagerCondition.class)
+	static class RedisStreamEventsConfiguration {
+
+		@Bean
+		RedisStreamEvents tieredCacheRedisStreamEvents(RedisConnectionFactory connectionFactory,
+				ObjectProvider<TieredCacheManager> cacheManager, InboundInvalidations invalidations,
+				TieredCacheProperties properties, Environment environment) {
+			TieredCacheProperties.Streams streams = properties.getInvalidation().getStreams();
+			CacheSettingsResolver.requirePositive("tiered-cache.invalidation.streams.poll-interval",
+					streams.getPollInterval());
+			CacheSettingsResolver.requirePositive("tiered-cache.invalidation.streams.claim-idle-time",
+					streams.getClaimIdleTime());
+			String group = (streams.getGroup() != null) ? streams.getGroup()
+					: keyPrefix(properties, environment) + ":invalidation-events";
+			RedisTier redis = invalidations.declarations(EventDeclaration.Source.REDIS_STREAM).isEmpty() ? null
+					: redisTier(cacheManager, connectionFactory, properties);
+			return new RedisStreamEvents(redis, invalidations, group, streams.getPollInterval(),
+					streams.getClaimIdleTime(), System::nanoTime);
+		}
+
+	}
+
+	/**
+	 * Publishing of this instance's invalidations on a Redis channel, when
+	 * {@code tiered-cache.invalidation.publish.channel} is set.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ RedisConnectionFactory.class, ClientOptions.class })
+	@ConditionalOnBean(RedisConnectionFactory.class)
+	@ConditionalOnProperty("tiered-cache.invalidation.publish.channel")
+	@Conditional(TieredCacheManagerCondition.class)
+	static class OutboundInvalidationsConfiguration {
+
+		@Bean(destroyMethod = "close")
+		OutboundInvalidations tieredCacheOutboundInvalidations(RedisConnectionFactory connectionFactory,
+				ObjectProvider<TieredCacheManager> cacheManager, TieredCacheProperties properties) {
+			String channel = properties.getInvalidation().getPublish().getChannel();
+			try {
+				OutboundInvalidations.checkTemplate(String.valueOf(channel));
+			}
+			catch (IllegalArgumentException ex) {
+				throw new InvalidConfigurationPropertyValueException("tiered-cache.invalidation.publish.channel",
+						channel, ex.getMessage() + " (write it like '{cache}:{key}:invalidated')");
+			}
+			return new OutboundInvalidations(redisTier(cacheManager, connectionFactory, properties),
+					String.valueOf(channel), System::nanoTime);
+		}
+
+	}
+
+	/**
+	 * Return the caches' own Redis command path, so that one breaker sees every command;
+	 * a path of its own only when the manager has none.
+	 */
+	private static RedisTier redisTier(ObjectProvider<TieredCacheManager> cacheManager,
+			RedisConnectionFactory connectionFactory, TieredCacheProperties properties) {
+		TieredCacheManager manager = cacheManager.getIfUnique();
+		RedisTier redis = (manager != null) ? manager.getRedisTier() : null;
+		return (redis != null) ? redis
+				: new RedisTier(connectionFactory, Ticker.systemTicker(), properties.getRedis().getCommandTimeout(),
+						properties.getRedis().getCircuitBreaker().getFailureThreshold(),
+						properties.getRedis().getCircuitBreaker().getProbeInterval());
 	}
 
 	@Configuration(proxyBeanMethods = false)

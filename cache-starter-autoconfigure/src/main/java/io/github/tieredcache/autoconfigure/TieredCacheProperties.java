@@ -432,17 +432,30 @@ public class TieredCacheProperties {
 
 		/**
 		 * Inbound events that invalidate caches, by name (named in logs and in the origin
-		 * of each CacheInvalidatedEvent). Each takes 'source' ('redis-channel' or
-		 * 'application-event'), 'channel' (a PSUBSCRIBE channel pattern, or the event
-		 * class), 'pattern' (how to read the channel name: 'product:{id}:updated'),
-		 * 'cache' (one name or a list), 'key' (SpEL over the pattern's variables,
-		 * '#channel', '#message', '#payload', or '#event'), 'key-type' (default
-		 * java.lang.String) and 'all-entries' (clear instead of evicting one key).
+		 * of each CacheInvalidatedEvent). Each takes 'source' ('redis-channel',
+		 * 'redis-stream', 'postgres' or 'application-event'), 'channel' (a PSUBSCRIBE
+		 * channel pattern, a stream key, a NOTIFY channel, or the event class), 'pattern'
+		 * (how to read the channel name or payload: 'product:{id}:updated'), 'cache' (one
+		 * name or a list), 'key' (SpEL over the pattern's variables, '#channel',
+		 * '#message', '#payload', or '#event'), 'key-type' (default java.lang.String) and
+		 * 'all-entries' (clear instead of evicting one key).
 		 */
 		private final Map<String, Event> events = new LinkedHashMap<>();
 
+		private final Streams streams = new Streams();
+
+		private final Publish publish = new Publish();
+
 		public Map<String, Event> getEvents() {
 			return this.events;
+		}
+
+		public Streams getStreams() {
+			return this.streams;
+		}
+
+		public Publish getPublish() {
+			return this.publish;
 		}
 
 		public boolean isEnabled() {
@@ -472,6 +485,81 @@ public class TieredCacheProperties {
 	}
 
 	/**
+	 * Publishing of this instance's invalidations to other systems.
+	 */
+	public static class Publish {
+
+		/**
+		 * Redis pub/sub channel each invalidation this instance performs (annotations,
+		 * the Cache API, inbound events; not those heard from other instances) is
+		 * published on: a template with '{cache}' and '{key}' ('*' when every entry is
+		 * invalidated), such as '{cache}:{key}:invalidated'. The message is a JSON object
+		 * (cache, key, encodedKey, allEntries, origin, event). Not set: nothing is
+		 * published.
+		 */
+		private @Nullable String channel;
+
+		public @Nullable String getChannel() {
+			return this.channel;
+		}
+
+		public void setChannel(@Nullable String channel) {
+			this.channel = channel;
+		}
+
+	}
+
+	/**
+	 * How the streams of the 'redis-stream' inbound events are read.
+	 */
+	public static class Streams {
+
+		/**
+		 * Consumer group every instance of the application reads the streams with, so
+		 * that each entry is applied by one instance. Defaults to
+		 * '<key-prefix>:invalidation-events'.
+		 */
+		private @Nullable String group;
+
+		/**
+		 * How long to wait before reading the streams again after a read found nothing:
+		 * bounds the delay of an entry.
+		 */
+		private Duration pollInterval = Duration.ofMillis(100);
+
+		/**
+		 * How long an entry may stay delivered to an instance without being acknowledged
+		 * (the instance stopped or died) before another instance takes it over.
+		 */
+		private Duration claimIdleTime = Duration.ofSeconds(30);
+
+		public @Nullable String getGroup() {
+			return this.group;
+		}
+
+		public void setGroup(@Nullable String group) {
+			this.group = group;
+		}
+
+		public Duration getPollInterval() {
+			return this.pollInterval;
+		}
+
+		public void setPollInterval(Duration pollInterval) {
+			this.pollInterval = pollInterval;
+		}
+
+		public Duration getClaimIdleTime() {
+			return this.claimIdleTime;
+		}
+
+		public void setClaimIdleTime(Duration claimIdleTime) {
+			this.claimIdleTime = claimIdleTime;
+		}
+
+	}
+
+	/**
 	 * Where an inbound invalidation event comes from.
 	 */
 	public enum EventSource {
@@ -481,6 +569,18 @@ public class TieredCacheProperties {
 		 * by any client. At most once, as pub/sub is.
 		 */
 		REDIS_CHANNEL,
+
+		/**
+		 * Entries of the Redis Stream named by 'channel', read with a consumer group:
+		 * each entry applied by one instance, acknowledged after; at least once.
+		 */
+		REDIS_STREAM,
+
+		/**
+		 * PostgreSQL notifications (LISTEN) on the channel named by 'channel', on a
+		 * connection of the application's PostgreSQL DataSource. At most once.
+		 */
+		POSTGRES,
 
 		/**
 		 * Spring application events of the class named by 'channel', published in this
@@ -496,23 +596,26 @@ public class TieredCacheProperties {
 	public static class Event {
 
 		/**
-		 * Where the event comes from: 'redis-channel' or 'application-event'.
+		 * Where the event comes from: 'redis-channel', 'redis-stream', 'postgres' or
+		 * 'application-event'.
 		 */
 		private @Nullable EventSource source;
 
 		/**
 		 * With 'redis-channel', the channel pattern to subscribe to, in PSUBSCRIBE syntax
-		 * ('product:*:updated'); with 'application-event', the fully qualified class of
-		 * the event (an ApplicationEvent, or any object published with
-		 * ApplicationEventPublisher.publishEvent).
+		 * ('product:*:updated'); with 'redis-stream', the stream key; with 'postgres',
+		 * the NOTIFY channel, exactly as given to pg_notify; with 'application-event',
+		 * the fully qualified class of the event (an ApplicationEvent, or any object
+		 * published with ApplicationEventPublisher.publishEvent).
 		 */
 		private @Nullable String channel;
 
 		/**
-		 * With 'redis-channel', how to read the channel a message came on: literal text
-		 * with '{name}' placeholders ('product:{id}:updated'), each becoming the SpEL
-		 * variable '#name' of 'key'. A message whose channel does not match is counted
-		 * and ignored.
+		 * How to read a message: literal text with '{name}' placeholders
+		 * ('product:{id}:updated'), each becoming the SpEL variable '#name' of 'key'.
+		 * With 'redis-channel' it reads the channel a message came on, with 'postgres'
+		 * the notification's payload. A message that does not match is counted and
+		 * ignored.
 		 */
 		private @Nullable String pattern;
 
@@ -522,11 +625,13 @@ public class TieredCacheProperties {
 		private List<String> cache = new ArrayList<>();
 
 		/**
-		 * SpEL expression of the key to evict. With 'redis-channel' it sees the pattern's
-		 * placeholders ('#id'), '#channel', '#message' (the message body as text) and
-		 * '#payload' (the body read as JSON); with 'application-event', '#event' (the
-		 * event, or the payload of a PayloadApplicationEvent). Required unless
-		 * 'all-entries' is true.
+		 * SpEL expression of the key to evict. With 'redis-channel' and 'postgres' it
+		 * sees the pattern's placeholders ('#id'), '#channel', '#message' (the message
+		 * body or notification payload as text) and '#payload' (the same read as JSON);
+		 * with 'redis-stream', the entry's fields by name ('#id'), '#entry' (all of them)
+		 * and '#payload' (the field 'payload' read as JSON); with 'application-event',
+		 * '#event' (the event, or the payload of a PayloadApplicationEvent). Required
+		 * unless 'all-entries' is true.
 		 */
 		private @Nullable String key;
 

@@ -12,9 +12,11 @@ import org.springframework.util.Assert;
  *
  * @param name the event's name (its key under {@code tiered-cache.invalidation.events})
  * @param source where it comes from
- * @param channel the channel pattern ({@link Source#REDIS_CHANNEL}), or the event class
- * name ({@link Source#APPLICATION_EVENT})
- * @param pattern how to read the channel name, or {@code null}
+ * @param channel the channel pattern ({@link Source#REDIS_CHANNEL}), the {@code NOTIFY}
+ * channel ({@link Source#POSTGRES}), the stream key ({@link Source#REDIS_STREAM}), or the
+ * event class name ({@link Source#APPLICATION_EVENT})
+ * @param pattern how to read the channel name ({@link Source#REDIS_CHANNEL}) or the
+ * notification's payload ({@link Source#POSTGRES}), or {@code null}
  * @param caches the caches it invalidates, at least one
  * @param key the key expression, or {@code null} with {@code allEntries}
  * @param keyType the class the key is converted to
@@ -40,6 +42,12 @@ public record EventDeclaration(String name, Source source, String channel, @Null
 
 		/** Redis pub/sub messages on channels matching a pattern. */
 		REDIS_CHANNEL,
+
+		/** Entries of a Redis Stream, read with a consumer group. */
+		REDIS_STREAM,
+
+		/** PostgreSQL notifications ({@code LISTEN}) on a channel. */
+		POSTGRES,
 
 		/** Spring application events of a class. */
 		APPLICATION_EVENT

@@ -103,22 +103,64 @@ public final class InboundInvalidations {
 	 * @param body the message body
 	 */
 	void redisMessage(EventDeclaration declaration, String channel, byte[] body) {
+		String message = new String(body, StandardCharsets.UTF_8);
+		message(declaration, channel, channel, message, "message on channel '" + channel + "'");
+	}
+
+	/**
+	 * Apply a PostgreSQL notification; the declaration's pattern, if any, reads its
+	 * payload.
+	 * @param declaration the event it was received for
+	 * @param channel the channel it was sent on
+	 * @param payload the notification's payload (empty if it had none)
+	 */
+	void postgresNotification(EventDeclaration declaration, String channel, String payload) {
+		message(declaration, channel, payload, payload, "notification '" + payload + "' on channel '" + channel + "'");
+	}
+
+	/**
+	 * Apply an entry of a Redis Stream: its fields become variables, all of them
+	 * {@code #entry}, and the field {@code payload} read as JSON {@code #payload}.
+	 * @param declaration the event it was read for
+	 * @param stream the stream's key
+	 * @param id the entry's id, for the log
+	 * @param fields the entry's fields, as UTF-8 text
+	 */
+	void streamEntry(EventDeclaration declaration, String stream, String id, Map<String, String> fields) {
+		Declared event = this.declared.get(declaration.name());
+		event.statistics.received.increment();
+		try {
+			Map<String, @Nullable Object> variables = new HashMap<>(fields);
+			variables.put("stream", stream);
+			variables.put("entry", fields);
+			if (declaration.key() != null && declaration.key().mentions("payload")) {
+				String payload = fields.get("payload");
+				variables.put("payload", (payload != null) ? readJson(payload) : null);
+			}
+			apply(event, variables);
+		}
+		catch (RuntimeException ex) {
+			failed(event, "entry " + id + " of stream '" + stream + "'", ex);
+		}
+	}
+
+	private void message(EventDeclaration declaration, String channel, String matched, String message,
+			String description) {
 		Declared event = this.declared.get(declaration.name());
 		event.statistics.received.increment();
 		try {
 			Map<String, @Nullable Object> variables = new HashMap<>();
 			if (declaration.pattern() != null) {
-				Map<String, String> values = declaration.pattern().match(channel);
+				Map<String, String> values = declaration.pattern().match(matched);
 				if (values == null) {
 					event.statistics.unmatched.increment();
-					event.warn(this.nanoTime, "channel '" + channel + "' does not match pattern '"
-							+ declaration.pattern() + "'; message ignored");
+					event.warn(this.nanoTime,
+							"'" + matched + "' does not match pattern '" + declaration.pattern() + "'; ignored");
 					return;
 				}
 				variables.putAll(values);
 			}
 			variables.put("channel", channel);
-			String message = new String(body, StandardCharsets.UTF_8);
 			variables.put("message", message);
 			if (declaration.key() != null && declaration.key().mentions("payload")) {
 				variables.put("payload", readJson(message));
@@ -126,7 +168,7 @@ public final class InboundInvalidations {
 			apply(event, variables);
 		}
 		catch (RuntimeException ex) {
-			failed(event, "message on channel '" + channel + "'", ex);
+			failed(event, description, ex);
 		}
 	}
 
@@ -225,7 +267,12 @@ public final class InboundInvalidations {
 
 	private static String describe(Map<String, @Nullable Object> variables) {
 		Object channel = variables.get("channel");
-		return (channel != null) ? "channel '" + channel + "'" : "event " + variables.get("event");
+		if (channel != null) {
+			return "channel '" + channel + "'";
+		}
+		Object stream = variables.get("stream");
+		return (stream != null) ? "entry " + variables.get("entry") + " of stream '" + stream + "'"
+				: "event " + variables.get("event");
 	}
 
 	/**
