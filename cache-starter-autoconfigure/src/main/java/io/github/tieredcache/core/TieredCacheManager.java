@@ -14,9 +14,10 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -92,7 +93,11 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 
 	private final LocalTrust localTrust;
 
-	private volatile @Nullable ScheduledExecutorService maintenance;
+	private final ScheduledExecutorService scheduler;
+
+	private final @Nullable ScheduledExecutorService ownedScheduler;
+
+	private volatile @Nullable ScheduledFuture<?> maintenance;
 
 	private final Duration maintenancePeriod;
 
@@ -101,8 +106,10 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 	private volatile Set<String> cacheNames = Collections.emptySet();
 
 	TieredCacheManager(Builder builder) {
+		this.ownedScheduler = (builder.scheduler != null) ? null : defaultScheduler();
+		this.scheduler = (builder.scheduler != null) ? builder.scheduler : this.ownedScheduler;
 		this.redis = (builder.connectionFactory != null) ? new RedisTier(builder.connectionFactory, builder.ticker,
-				builder.commandTimeout, builder.failureThreshold, builder.probeInterval) : null;
+				builder.commandTimeout, builder.failureThreshold, builder.probeInterval, this.scheduler) : null;
 		if (this.redis != null) {
 			this.redis.setRecoveryListener(this::redisRecovered);
 		}
@@ -129,7 +136,7 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 		}
 		this.bus = (this.redis != null && builder.invalidationChannel != null)
 				? new InvalidationBus(builder.connectionFactory, this.redis, builder.invalidationChannel,
-						builder.heartbeatInterval, new CacheInvalidationHandler(), builder.ticker)
+						builder.heartbeatInterval, new CacheInvalidationHandler(), builder.ticker, this.scheduler)
 				: null;
 		this.localTrust = new LocalTrust(this.caches.values(), this.bus, this.keyPrefix);
 		this.maintenancePeriod = builder.heartbeatInterval;
@@ -330,15 +337,9 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 	 * Every {@code period}, each cache re-reads its namespace version and applies the
 	 * writes that missed Redis.
 	 */
-	private ScheduledExecutorService startMaintenance(Duration period) {
-		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-			Thread thread = new Thread(runnable, "tiered-cache-namespaces");
-			thread.setDaemon(true);
-			return thread;
-		});
-		scheduler.scheduleWithFixedDelay(this::maintainNamespaces, period.toNanos(), period.toNanos(),
+	private ScheduledFuture<?> startMaintenance(Duration period) {
+		return this.scheduler.scheduleWithFixedDelay(this::maintainNamespaces, period.toNanos(), period.toNanos(),
 				TimeUnit.NANOSECONDS);
-		return scheduler;
 	}
 
 	private void maintainNamespaces() {
@@ -410,9 +411,9 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 	 */
 	@Override
 	public synchronized void stop() {
-		ScheduledExecutorService maintenance = this.maintenance;
+		ScheduledFuture<?> maintenance = this.maintenance;
 		if (maintenance != null) {
-			maintenance.shutdownNow();
+			maintenance.cancel(false);
 		}
 		if (this.bus != null) {
 			this.bus.close();
@@ -439,6 +440,25 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 		if (this.ownedExecutor != null) {
 			this.ownedExecutor.shutdown();
 		}
+		if (this.ownedScheduler != null) {
+			this.ownedScheduler.shutdownNow();
+		}
+	}
+
+	/**
+	 * The manager's one scheduler for periodic work: the namespace maintenance, the bus's
+	 * watchdog and the breaker's probes. Two daemon threads, so that a maintenance round
+	 * waiting on a slow Redis does not hold up the watchdog.
+	 */
+	private static ScheduledExecutorService defaultScheduler() {
+		AtomicInteger count = new AtomicInteger();
+		ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2, (runnable) -> {
+			Thread thread = new Thread(runnable, "tiered-cache-scheduler-" + count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		});
+		scheduler.setRemoveOnCancelPolicy(true);
+		return scheduler;
 	}
 
 	private static ExecutorService defaultExecutor() {
@@ -497,6 +517,8 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 		private @Nullable Function<String, CacheSettings> settingsResolver;
 
 		private @Nullable Executor executor;
+
+		private @Nullable ScheduledExecutorService scheduler;
 
 		private Ticker ticker = CoarseTicker.get();
 
@@ -672,6 +694,20 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 		 */
 		public Builder executor(Executor executor) {
 			this.executor = executor;
+			return this;
+		}
+
+		/**
+		 * Run the periodic work (namespace maintenance, the invalidation bus's watchdog,
+		 * the circuit breaker's probes) on this scheduler instead of one the manager owns
+		 * (two daemon threads). The manager does not shut it down; give it at least two
+		 * threads, so that a maintenance round waiting on a slow Redis does not hold up
+		 * the watchdog.
+		 * @param scheduler the scheduler
+		 * @return this builder
+		 */
+		public Builder scheduler(ScheduledExecutorService scheduler) {
+			this.scheduler = scheduler;
 			return this;
 		}
 

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -107,7 +107,9 @@ public final class InvalidationBus implements AutoCloseable {
 
 	private final Thread publisher;
 
-	private final ScheduledExecutorService watchdog;
+	private final ScheduledExecutorService scheduler;
+
+	private final List<ScheduledFuture<?>> scheduled = new CopyOnWriteArrayList<>();
 
 	private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -135,9 +137,12 @@ public final class InvalidationBus implements AutoCloseable {
 	 * @param heartbeatInterval the staleness bound the watchdog keeps
 	 * @param handler applies what the bus receives
 	 * @param ticker the time source of the watchdog
+	 * @param scheduler runs the watchdog and subscription retries (the manager's; not
+	 * shut down by {@link #close()}, which cancels what the bus scheduled)
 	 */
 	public InvalidationBus(RedisConnectionFactory connectionFactory, RedisTier redis, String channel,
-			Duration heartbeatInterval, InvalidationHandler handler, Ticker ticker) {
+			Duration heartbeatInterval, InvalidationHandler handler, Ticker ticker,
+			ScheduledExecutorService scheduler) {
 		this.ticker = ticker;
 		this.lastOwnReceivedNanos = ticker.read();
 		this.lastPublishedNanos = ticker.read() - Long.MAX_VALUE / 2;
@@ -155,11 +160,7 @@ public final class InvalidationBus implements AutoCloseable {
 		this.container.afterPropertiesSet();
 		this.publisher = new Thread(this::publishLoop, "tiered-cache-invalidation-publisher");
 		this.publisher.setDaemon(true);
-		this.watchdog = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-			Thread thread = new Thread(runnable, "tiered-cache-invalidation-watchdog");
-			thread.setDaemon(true);
-			return thread;
-		});
+		this.scheduler = scheduler;
 	}
 
 	/**
@@ -172,7 +173,8 @@ public final class InvalidationBus implements AutoCloseable {
 		this.lastOwnReceivedNanos = this.ticker.read();
 		this.publisher.start();
 		long period = Math.max(1, this.intervalNanos / 4);
-		this.watchdog.scheduleAtFixedRate(this::checkHeartbeat, period, period, TimeUnit.NANOSECONDS);
+		this.scheduled
+			.add(this.scheduler.scheduleAtFixedRate(this::checkHeartbeat, period, period, TimeUnit.NANOSECONDS));
 		subscribe();
 	}
 
@@ -185,6 +187,9 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	private void subscribe() {
+		if (!this.running) {
+			return;
+		}
 		try {
 			this.container.start();
 		}
@@ -192,7 +197,8 @@ public final class InvalidationBus implements AutoCloseable {
 			if (this.running) {
 				logger.warn("tiered-cache: cannot subscribe to invalidation channel '" + this.channel + "' yet ("
 						+ ex.getMessage() + "); retrying every " + Duration.ofNanos(this.intervalNanos));
-				this.watchdog.schedule(this::subscribe, this.intervalNanos, TimeUnit.NANOSECONDS);
+				this.scheduled.removeIf(java.util.concurrent.Future::isDone);
+				this.scheduled.add(this.scheduler.schedule(this::subscribe, this.intervalNanos, TimeUnit.NANOSECONDS));
 			}
 		}
 	}
@@ -530,7 +536,7 @@ public final class InvalidationBus implements AutoCloseable {
 	public void close() {
 		this.running = false;
 		this.publisher.interrupt();
-		this.watchdog.shutdownNow();
+		this.scheduled.forEach((task) -> task.cancel(false));
 		try {
 			this.container.destroy();
 		}

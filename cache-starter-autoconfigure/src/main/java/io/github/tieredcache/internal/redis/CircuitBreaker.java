@@ -3,9 +3,9 @@ package io.github.tieredcache.internal.redis;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -14,6 +14,7 @@ import java.util.function.BooleanSupplier;
 import io.github.tieredcache.internal.redis.RedisTier.BreakerState;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A circuit breaker over the cache's Redis commands, as a state machine:
@@ -48,18 +49,19 @@ final class CircuitBreaker implements AutoCloseable {
 
 	private final List<RedisTier.BreakerListener> listeners = new CopyOnWriteArrayList<>();
 
-	private final ScheduledExecutorService prober;
+	private final ScheduledExecutorService scheduler;
 
-	CircuitBreaker(int failureThreshold, Duration probeInterval, BooleanSupplier probe, Runnable recovered) {
+	private volatile @Nullable ScheduledFuture<?> nextProbe;
+
+	private volatile boolean closed;
+
+	CircuitBreaker(int failureThreshold, Duration probeInterval, BooleanSupplier probe, Runnable recovered,
+			ScheduledExecutorService scheduler) {
 		this.failureThreshold = failureThreshold;
 		this.probeIntervalNanos = probeInterval.toNanos();
 		this.probe = probe;
 		this.recovered = recovered;
-		this.prober = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-			Thread thread = new Thread(runnable, "tiered-cache-redis-probe");
-			thread.setDaemon(true);
-			return thread;
-		});
+		this.scheduler = scheduler;
 	}
 
 	void addListener(RedisTier.BreakerListener listener) {
@@ -107,11 +109,14 @@ final class CircuitBreaker implements AutoCloseable {
 	}
 
 	private void scheduleProbe() {
+		if (this.closed) {
+			return;
+		}
 		try {
-			this.prober.schedule(this::runProbe, this.probeIntervalNanos, TimeUnit.NANOSECONDS);
+			this.nextProbe = this.scheduler.schedule(this::runProbe, this.probeIntervalNanos, TimeUnit.NANOSECONDS);
 		}
 		catch (RejectedExecutionException ex) {
-			// closed
+			// the scheduler was shut down: nothing probes any more
 		}
 	}
 
@@ -140,7 +145,11 @@ final class CircuitBreaker implements AutoCloseable {
 
 	@Override
 	public void close() {
-		this.prober.shutdownNow();
+		this.closed = true;
+		ScheduledFuture<?> probe = this.nextProbe;
+		if (probe != null) {
+			probe.cancel(false);
+		}
 	}
 
 }

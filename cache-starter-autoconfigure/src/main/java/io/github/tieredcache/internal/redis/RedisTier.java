@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -116,6 +118,8 @@ public final class RedisTier implements AutoCloseable {
 
 	private final Ticker ticker;
 
+	private final @Nullable ScheduledExecutorService ownedScheduler;
+
 	private final long timeoutNanos;
 
 	private final CircuitBreaker breaker;
@@ -147,10 +151,32 @@ public final class RedisTier implements AutoCloseable {
 	 */
 	public RedisTier(RedisConnectionFactory connectionFactory, Ticker ticker, Duration commandTimeout,
 			int failureThreshold, Duration probeInterval) {
+		this(connectionFactory, ticker, commandTimeout, failureThreshold, probeInterval, null);
+	}
+
+	/**
+	 * Create a tier whose breaker probes on a scheduler the caller owns (the manager's,
+	 * shared with its other periodic work).
+	 * @param connectionFactory the connection factory, typically Spring Boot's
+	 * @param ticker the time source for deadlines, rate-limited warnings and the breaker
+	 * @param commandTimeout how long a command is waited for
+	 * @param failureThreshold failures in a row that open the breaker
+	 * @param probeInterval how often an open breaker probes Redis
+	 * @param scheduler runs the probes, or {@code null} for one of the tier's own (shut
+	 * down by {@link #close()})
+	 */
+	public RedisTier(RedisConnectionFactory connectionFactory, Ticker ticker, Duration commandTimeout,
+			int failureThreshold, Duration probeInterval, @Nullable ScheduledExecutorService scheduler) {
 		this.connectionFactory = connectionFactory;
 		this.ticker = ticker;
 		this.timeoutNanos = commandTimeout.toNanos();
-		this.breaker = new CircuitBreaker(failureThreshold, probeInterval, this::probe, this::recovered);
+		this.ownedScheduler = (scheduler != null) ? null : Executors.newSingleThreadScheduledExecutor((runnable) -> {
+			Thread thread = new Thread(runnable, "tiered-cache-redis-probe");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.breaker = new CircuitBreaker(failureThreshold, probeInterval, this::probe, this::recovered,
+				(scheduler != null) ? scheduler : this.ownedScheduler);
 		this.sharedNativeConnection = lettucePresent && LettuceShared.isShared(connectionFactory);
 	}
 
@@ -572,6 +598,9 @@ public final class RedisTier implements AutoCloseable {
 	@Override
 	public void close() {
 		this.breaker.close();
+		if (this.ownedScheduler != null) {
+			this.ownedScheduler.shutdownNow();
+		}
 	}
 
 	private boolean probe() {
