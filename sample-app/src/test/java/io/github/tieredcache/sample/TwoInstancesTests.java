@@ -21,11 +21,13 @@ import static org.awaitility.Awaitility.await;
 class TwoInstancesTests {
 
 	private static ConfigurableApplicationContext instance(String database) {
-		return new SpringApplicationBuilder(SampleApplication.class)
-			.properties("server.port=0", "spring.data.redis.port=" + RedisServer.shared().port(),
-					"spring.datasource.url=jdbc:h2:mem:" + database + ";DB_CLOSE_DELAY=-1",
-					"tiered-cache.key-prefix=" + database)
-			.run();
+		// command-line arguments: they win over the sample's application.yml (its Redis
+		// port
+		// and database), which default properties would not
+		return new SpringApplicationBuilder(SampleApplication.class).run("--server.port=0",
+				"--spring.data.redis.port=" + RedisServer.shared().port(),
+				"--spring.datasource.url=jdbc:h2:mem:" + database + ";DB_CLOSE_DELAY=-1",
+				"--tiered-cache.key-prefix=" + database);
 	}
 
 	@Test
