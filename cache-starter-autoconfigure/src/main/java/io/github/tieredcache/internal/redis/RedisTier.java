@@ -463,6 +463,30 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
+	 * Run a read-only Lua script on one key and return its string reply; for replies
+	 * computed in Redis so that a value need not cross the network (a digest of it, say).
+	 * @param command what the script does, for logs and metrics
+	 * @param script the script's text
+	 * @param key the one key it reads
+	 * @param args its arguments
+	 * @return the reply, or {@code null} if the script returned {@code false} or the
+	 * command failed
+	 */
+	public byte @Nullable [] evalReadOnly(String command, byte[] script, byte[] key, byte[]... args) {
+		return execute("EVAL (" + command + ")",
+				(redis) -> redis.<byte[]>eval(script, ScriptOutputType.VALUE, new byte[][] { key }, args),
+				(connection) -> connection.scriptingCommands().eval(script, ReturnType.VALUE, 1, concat(key, args)),
+				null);
+	}
+
+	private static byte[][] concat(byte[] key, byte[][] args) {
+		byte[][] keysAndArgs = new byte[args.length + 1][];
+		keysAndArgs[0] = key;
+		System.arraycopy(args, 0, keysAndArgs, 1, args.length);
+		return keysAndArgs;
+	}
+
+	/**
 	 * Remove a lease, only while it is still the one given.
 	 * @param key the key
 	 * @param lease the lease value the caller set
