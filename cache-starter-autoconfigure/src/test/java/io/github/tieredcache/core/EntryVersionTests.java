@@ -50,7 +50,8 @@ class EntryVersionTests {
 			.build();
 		this.managers.add(manager);
 		TieredCache cache = manager.getCache("products");
-		// a cold first connection may miss the command timeout; writes then wait for Redis
+		// a cold first connection may miss the command timeout; writes then wait for
+		// Redis
 		await().atMost(Duration.ofSeconds(10)).until(() -> cache.currentRedisKeyPrefix() != null);
 		return cache;
 	}
