@@ -19,8 +19,14 @@ import java.lang.annotation.Target;
  * <p>
  * Meant for handlers whose body is a function of that one entry (the handler reads it
  * through the cache, typically a {@code @CacheAside} service method with the same cache
- * and key). On a {@code HEAD} request it behaves as on {@code GET}; on other methods it
- * does nothing.
+ * and key). On a {@code HEAD} request it behaves as on {@code GET}.
+ * <p>
+ * On a write ({@code PUT}, {@code PATCH}, {@code DELETE}, …) with {@code If-Match}, the
+ * request is answered {@code 412 Precondition Failed}, without invoking the handler,
+ * unless {@code If-Match} names the entry's current version (or is {@code *} and the
+ * entry exists): lost-update protection. An entry whose version cannot be told (absent,
+ * Redis unavailable) fails the precondition. Tags are compared weakly. A write without
+ * {@code If-Match} runs as usual.
  *
  * @see HttpCaching
  */

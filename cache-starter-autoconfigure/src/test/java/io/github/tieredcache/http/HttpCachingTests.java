@@ -89,6 +89,7 @@ class HttpCachingTests {
 	void reset() {
 		this.cacheManager.getCache("products").invalidate();
 		this.controller.invocations.set(0);
+		this.controller.updates.set(0);
 	}
 
 	@Test
@@ -250,6 +251,30 @@ class HttpCachingTests {
 			});
 	}
 
+	@Test
+	void ifMatchOnAWriteFailsThePreconditionOnceTheVersionMoved() throws Exception {
+		String etag = headers(this.mvc.perform(get("/products/4")).andReturn()).getETag();
+		MvcResult first = this.mvc.perform(put("/products/4").param("sku", "D1").header(HttpHeaders.IF_MATCH, etag))
+			.andReturn();
+		assertThat(first.getResponse().getStatus()).isEqualTo(200);
+		assertThat(this.controller.updates).hasValue(1);
+		// a second writer still holding the old version loses
+		MvcResult lost = this.mvc.perform(put("/products/4").param("sku", "D2").header(HttpHeaders.IF_MATCH, etag))
+			.andReturn();
+		assertThat(lost.getResponse().getStatus()).isEqualTo(412);
+		assertThat(this.controller.updates).as("the handler is not invoked").hasValue(1);
+		assertThat(this.cacheManager.getCache("products").get(4L, Product.class)).isEqualTo(new Product(4L, "D1"));
+		// an entry whose version cannot be told fails too; a write without If-Match runs
+		this.cacheManager.getCache("products").evict(4L);
+		assertThat(this.mvc.perform(put("/products/4").param("sku", "D3").header(HttpHeaders.IF_MATCH, "*"))
+			.andReturn()
+			.getResponse()
+			.getStatus()).isEqualTo(412);
+		assertThat(this.mvc.perform(put("/products/4").param("sku", "D4")).andReturn().getResponse().getStatus())
+			.isEqualTo(200);
+		assertThat(this.controller.updates).hasValue(2);
+	}
+
 	private static HttpHeaders headers(MvcResult result) {
 		HttpHeaders headers = new HttpHeaders();
 		for (String name : result.getResponse().getHeaderNames()) {
@@ -285,6 +310,8 @@ class HttpCachingTests {
 
 		final AtomicInteger invocations = new AtomicInteger();
 
+		final AtomicInteger updates = new AtomicInteger();
+
 		private final ProductService service;
 
 		ProductController(ProductService service) {
@@ -302,7 +329,9 @@ class HttpCachingTests {
 		}
 
 		@PutMapping("/{id}")
+		@CachedETag(cache = "products", key = "#id")
 		Product update(@PathVariable Long id, @RequestParam String sku) {
+			this.updates.incrementAndGet();
 			return this.service.update(id, sku);
 		}
 

@@ -150,11 +150,14 @@ final class CachingHeaders {
 	}
 
 	/**
-	 * Return whether a request's {@code If-None-Match} names a version (weak comparison,
-	 * RFC 9110 §13.1.2), or is {@code *}.
+	 * Return whether a request's {@code If-None-Match} or {@code If-Match} names a
+	 * version, or is {@code *}. The comparison is weak (RFC 9110 §8.8.3.2) for both: the
+	 * version is of the cached value, not of the representation's bytes, so the tags are
+	 * weak, and {@code If-Match} compares them weakly too (a deliberate deviation from
+	 * §13.1.1, under which a weak tag never matches).
 	 */
-	static boolean noneMatch(HttpServletRequest request, String version) {
-		Enumeration<String> headers = request.getHeaders(HttpHeaders.IF_NONE_MATCH);
+	static boolean matches(HttpServletRequest request, String header, String version) {
+		Enumeration<String> headers = request.getHeaders(header);
 		if (headers == null) {
 			return false;
 		}

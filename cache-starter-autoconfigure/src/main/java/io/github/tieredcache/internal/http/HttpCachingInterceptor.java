@@ -1,5 +1,6 @@
 package io.github.tieredcache.internal.http;
 
+import java.io.IOException;
 import java.lang.reflect.Method;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.convert.ConversionService;
+import org.springframework.http.HttpHeaders;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 
@@ -25,8 +27,9 @@ import org.springframework.web.servlet.HandlerInterceptor;
  * Resolves a request's caching policy ({@link HttpCaching} on the handler method or its
  * class, else the first matching rule) and, for a {@link CachedETag} handler, reads the
  * entry's version and answers {@code 304} when {@code If-None-Match} names it — in
- * {@code preHandle}, so before argument binding and without invoking the handler. The
- * headers themselves are written by {@link HttpCachingFilter} when the response commits.
+ * {@code preHandle}, so before argument binding and without invoking the handler — and,
+ * on other methods, {@code 412} when {@code If-Match} does not name it. The headers
+ * themselves are written by {@link HttpCachingFilter} when the response commits.
  * Thread-safe.
  */
 public final class HttpCachingInterceptor implements HandlerInterceptor {
@@ -79,7 +82,8 @@ public final class HttpCachingInterceptor implements HandlerInterceptor {
 	}
 
 	@Override
-	public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
+	public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
+			throws IOException {
 		if (request.getAttribute(CachingExchange.ATTRIBUTE) != null) {
 			return true;
 		}
@@ -94,43 +98,69 @@ public final class HttpCachingInterceptor implements HandlerInterceptor {
 		if (policy == null && declared.etagCache() == null) {
 			return true;
 		}
-		boolean etag = declared.etagKey() != null && CachingHeaders.isRead(request);
+		boolean read = CachingHeaders.isRead(request);
+		boolean etag = declared.etagKey() != null && (read || request.getHeader(HttpHeaders.IF_MATCH) != null);
 		Map<String, @Nullable Object> variables = (etag || !surrogateKeys.isEmpty())
 				? this.expressions.variables(request, handlerMethod) : null;
 		CachingExchange exchange = new CachingExchange(policy, surrogateKeys, variables);
 		request.setAttribute(CachingExchange.ATTRIBUTE, exchange);
-		if (etag && variables != null) {
-			return readVersion(request, response, exchange, declared, variables);
-		}
-		return true;
-	}
-
-	private boolean readVersion(HttpServletRequest request, HttpServletResponse response, CachingExchange exchange,
-			HandlerCaching declared, Map<String, @Nullable Object> variables) {
-		TieredCache cache = this.caches.apply(declared.etagCache());
-		Object key;
-		try {
-			key = declared.etagKey().evaluate(variables);
-		}
-		catch (RuntimeException ex) {
-			if (logger.isDebugEnabled()) {
-				logger.debug("@CachedETag key \"" + declared.etagKey().text() + "\" not evaluated", ex);
-			}
+		if (!etag || variables == null) {
 			return true;
 		}
+		return read ? checkNotModified(request, response, exchange, declared, variables)
+				: checkPrecondition(request, response, declared, variables);
+	}
+
+	private boolean checkNotModified(HttpServletRequest request, HttpServletResponse response, CachingExchange exchange,
+			HandlerCaching declared, Map<String, @Nullable Object> variables) {
+		TieredCache cache = this.caches.apply(declared.etagCache());
+		Object key = key(declared, variables);
 		if (cache == null || key == null) {
 			return true;
 		}
 		exchange.etagCache = cache;
 		exchange.etagKey = key;
 		exchange.versionBefore = cache.entryVersion(key);
-		if (exchange.versionBefore != null && CachingHeaders.noneMatch(request, exchange.versionBefore)) {
+		if (exchange.versionBefore != null
+				&& CachingHeaders.matches(request, HttpHeaders.IF_NONE_MATCH, exchange.versionBefore)) {
 			exchange.notModified = true;
 			response.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
 			CachingHeaders.beforeCommit(request, response, HttpServletResponse.SC_NOT_MODIFIED);
 			return false;
 		}
 		return true;
+	}
+
+	/**
+	 * {@code If-Match} on a write: {@code 412} unless it names the entry's current
+	 * version. An entry whose version cannot be told (absent, Redis unavailable) fails
+	 * the precondition too: lost-update protection must not guess.
+	 */
+	private boolean checkPrecondition(HttpServletRequest request, HttpServletResponse response, HandlerCaching declared,
+			Map<String, @Nullable Object> variables) throws IOException {
+		TieredCache cache = this.caches.apply(declared.etagCache());
+		Object key = key(declared, variables);
+		if (cache == null || key == null) {
+			return true;
+		}
+		String version = cache.entryVersion(key);
+		if (version != null && CachingHeaders.matches(request, HttpHeaders.IF_MATCH, version)) {
+			return true;
+		}
+		response.sendError(HttpServletResponse.SC_PRECONDITION_FAILED);
+		return false;
+	}
+
+	private static @Nullable Object key(HandlerCaching declared, Map<String, @Nullable Object> variables) {
+		try {
+			return declared.etagKey().evaluate(variables);
+		}
+		catch (RuntimeException ex) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("@CachedETag key \"" + declared.etagKey().text() + "\" not evaluated", ex);
+			}
+			return null;
+		}
 	}
 
 	private record HandlerKey(Class<?> beanType, Method method) {
