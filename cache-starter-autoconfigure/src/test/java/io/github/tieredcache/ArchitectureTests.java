@@ -22,8 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ArchitectureTests {
 
-	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "actuate", "autoconfigure",
-			"metrics", "internal.aspect", "internal.events", "internal.invalidation", "internal.local",
+	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "http", "actuate", "autoconfigure",
+			"metrics", "internal.aspect", "internal.events", "internal.http", "internal.invalidation", "internal.local",
 			"internal.redis", "internal.writebehind" };
 
 	private static final JavaClasses classes = new ClassFileImporter()
@@ -76,6 +76,20 @@ class ArchitectureTests {
 			.resideInAnyPackage("..internal.aspect..", "..internal.writebehind..", "..tieredcache.writebehind..",
 					"..tieredcache.autoconfigure..")
 			.check(classes);
+		// HTTP caching sits on top of the caches: nothing below knows of it
+		noClasses().that()
+			.resideOutsideOfPackages("..tieredcache.http..", "..internal.http..", "..tieredcache.autoconfigure..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..tieredcache.http..", "..internal.http..")
+			.check(classes);
+		noClasses().that()
+			.resideInAPackage("..internal.http..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..internal.aspect..", "..internal.redis..", "..internal.local..",
+					"..internal.invalidation..", "..internal.writebehind..", "..tieredcache.writebehind..")
+			.check(classes);
 		// metrics and actuate observe the library: only the auto-configuration knows them
 		noClasses().that()
 			.resideOutsideOfPackages("..tieredcache.autoconfigure..", "..tieredcache.metrics..",
@@ -95,7 +109,7 @@ class ArchitectureTests {
 	@Test
 	void theApiDependsOnNoInternals() {
 		noClasses().that()
-			.resideInAnyPackage("..tieredcache.annotation..", "..tieredcache.writebehind..")
+			.resideInAnyPackage("..tieredcache.annotation..", "..tieredcache.writebehind..", "..tieredcache.http..")
 			.should()
 			.dependOnClassesThat()
 			.resideInAPackage("..tieredcache.internal..")
@@ -116,6 +130,16 @@ class ArchitectureTests {
 	}
 
 	@Test
+	void onlyTheHttpLayerKnowsTheServletApiAndSpringMvc() {
+		noClasses().that()
+			.resideOutsideOfPackages("..internal.http..", "..tieredcache.autoconfigure..", "..tieredcache.actuate..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("jakarta.servlet..", "org.springframework.web..")
+			.check(classes);
+	}
+
+	@Test
 	void publicTypesOutsideTheInternalPackagesAreTheApi() {
 		Set<String> publicTypes = new TreeSet<>();
 		for (JavaClass type : classes) {
@@ -129,11 +153,12 @@ class ArchitectureTests {
 				"annotation.WriteBehind", "annotation.WriteThrough", "autoconfigure.TieredCacheAutoConfiguration",
 				"autoconfigure.TieredCacheCustomizer", "autoconfigure.TieredCacheEndpointAutoConfiguration",
 				"autoconfigure.TieredCacheHealthContributorAutoConfiguration",
-				"autoconfigure.TieredCacheManagerCustomizer", "autoconfigure.TieredCacheMetricsAutoConfiguration",
-				"autoconfigure.TieredCacheProperties", "core.CacheInvalidatedEvent", "core.CacheKeyEncoder",
-				"core.CacheSettings", "core.CacheStatistics", "core.JacksonValueCodec", "core.ReadThroughCache",
-				"core.TieredCache", "core.TieredCacheManager", "core.ValueCodec", "core.ValueCodecException",
-				"core.WriteOptions", "metrics.TieredCacheManagerMetrics", "metrics.TieredCacheMeterBinderProvider",
+				"autoconfigure.TieredCacheHttpAutoConfiguration", "autoconfigure.TieredCacheManagerCustomizer",
+				"autoconfigure.TieredCacheMetricsAutoConfiguration", "autoconfigure.TieredCacheProperties",
+				"core.CacheInvalidatedEvent", "core.CacheKeyEncoder", "core.CacheSettings", "core.CacheStatistics",
+				"core.JacksonValueCodec", "core.ReadThroughCache", "core.TieredCache", "core.TieredCacheManager",
+				"core.ValueCodec", "core.ValueCodecException", "core.WriteOptions", "http.CachedETag",
+				"http.HttpCaching", "metrics.TieredCacheManagerMetrics", "metrics.TieredCacheMeterBinderProvider",
 				"writebehind.WriteBehindBatchWriter", "writebehind.WriteBehindException");
 	}
 

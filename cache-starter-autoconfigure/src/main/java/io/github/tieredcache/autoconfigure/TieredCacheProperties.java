@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.github.tieredcache.http.HttpCaching;
 import io.github.tieredcache.internal.writebehind.WriteBehindService;
 import org.jspecify.annotations.Nullable;
 
@@ -55,6 +56,8 @@ public class TieredCacheProperties {
 	private final WriteBehind writeBehind = new WriteBehind();
 
 	private final Health health = new Health();
+
+	private final Http http = new Http();
 
 	/**
 	 * Settings of every cache unless overridden under 'tiered-cache.caches'.
@@ -118,6 +121,10 @@ public class TieredCacheProperties {
 
 	public Health getHealth() {
 		return this.health;
+	}
+
+	public Http getHttp() {
+		return this.http;
 	}
 
 	public Spec getDefaults() {
@@ -966,6 +973,227 @@ public class TieredCacheProperties {
 
 		public void setEnabled(@Nullable Boolean enabled) {
 			this.enabled = enabled;
+		}
+
+	}
+
+	/**
+	 * HTTP caching for Spring MVC (@HttpCaching, @CachedETag, rules).
+	 */
+	public static class Http {
+
+		/**
+		 * Whether to apply @HttpCaching, @CachedETag and the rules to Spring MVC
+		 * responses.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Caching headers of endpoints that carry no @HttpCaching, in order, the first
+		 * match winning; each entry takes 'path' (one Ant-style pattern within the
+		 * application, such as '/products/**'), 'methods' (default GET and HEAD), and the
+		 * annotation's attributes in kebab case: 'max-age', 's-max-age',
+		 * 'stale-while-revalidate', 'stale-if-error', 'cdn-max-age', 'scope' (auto,
+		 * public, private), 'no-store', 'must-revalidate', 'immutable', 'surrogate-keys',
+		 * 'vary'. An @HttpCaching on the handler method or class replaces a matching rule
+		 * as a whole.
+		 */
+		private List<Rule> rules = new ArrayList<>();
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public List<Rule> getRules() {
+			return this.rules;
+		}
+
+		public void setRules(List<Rule> rules) {
+			this.rules = rules;
+		}
+
+	}
+
+	/**
+	 * One entry of 'tiered-cache.http.rules'.
+	 */
+	public static class Rule {
+
+		/**
+		 * Ant-style path pattern within the application, such as '/products/**'.
+		 */
+		private @Nullable String path;
+
+		/**
+		 * HTTP methods the rule applies to. Headers other than 'no-store' on errors are
+		 * only ever written on GET and HEAD responses.
+		 */
+		private List<String> methods = new ArrayList<>(List.of("GET", "HEAD"));
+
+		/**
+		 * 'max-age': how long any cache may serve the response without revalidating.
+		 */
+		private @Nullable Duration maxAge;
+
+		/**
+		 * 's-maxage': 'max-age' for shared caches; left out of private responses.
+		 */
+		private @Nullable Duration sMaxAge;
+
+		/**
+		 * 'stale-while-revalidate' (RFC 5861).
+		 */
+		private @Nullable Duration staleWhileRevalidate;
+
+		/**
+		 * 'stale-if-error' (RFC 5861).
+		 */
+		private @Nullable Duration staleIfError;
+
+		/**
+		 * Freshness for CDNs alone, emitted as 'CDN-Cache-Control: max-age' (RFC 9213);
+		 * left out of private responses.
+		 */
+		private @Nullable Duration cdnMaxAge;
+
+		/**
+		 * Who may store the response: 'auto' (public unless the request carries
+		 * Authorization or an authenticated principal), 'public' or 'private'.
+		 */
+		private HttpCaching.Scope scope = HttpCaching.Scope.AUTO;
+
+		/**
+		 * Whether no cache may store the response ('no-store' alone).
+		 */
+		private boolean noStore;
+
+		/**
+		 * Whether caches must revalidate a stale response before using it.
+		 */
+		private boolean mustRevalidate;
+
+		/**
+		 * Whether the response never changes while fresh ('immutable').
+		 */
+		private boolean immutable;
+
+		/**
+		 * SpEL expressions whose values form 'Surrogate-Key'; they see path variables and
+		 * request parameters by name, and #result (the response body object).
+		 */
+		private List<String> surrogateKeys = new ArrayList<>();
+
+		/**
+		 * Request headers the response varies by, added to 'Vary'.
+		 */
+		private List<String> vary = new ArrayList<>();
+
+		public @Nullable String getPath() {
+			return this.path;
+		}
+
+		public void setPath(@Nullable String path) {
+			this.path = path;
+		}
+
+		public List<String> getMethods() {
+			return this.methods;
+		}
+
+		public void setMethods(List<String> methods) {
+			this.methods = methods;
+		}
+
+		public @Nullable Duration getMaxAge() {
+			return this.maxAge;
+		}
+
+		public void setMaxAge(@Nullable Duration maxAge) {
+			this.maxAge = maxAge;
+		}
+
+		public @Nullable Duration getSMaxAge() {
+			return this.sMaxAge;
+		}
+
+		public void setSMaxAge(@Nullable Duration sMaxAge) {
+			this.sMaxAge = sMaxAge;
+		}
+
+		public @Nullable Duration getStaleWhileRevalidate() {
+			return this.staleWhileRevalidate;
+		}
+
+		public void setStaleWhileRevalidate(@Nullable Duration staleWhileRevalidate) {
+			this.staleWhileRevalidate = staleWhileRevalidate;
+		}
+
+		public @Nullable Duration getStaleIfError() {
+			return this.staleIfError;
+		}
+
+		public void setStaleIfError(@Nullable Duration staleIfError) {
+			this.staleIfError = staleIfError;
+		}
+
+		public @Nullable Duration getCdnMaxAge() {
+			return this.cdnMaxAge;
+		}
+
+		public void setCdnMaxAge(@Nullable Duration cdnMaxAge) {
+			this.cdnMaxAge = cdnMaxAge;
+		}
+
+		public HttpCaching.Scope getScope() {
+			return this.scope;
+		}
+
+		public void setScope(HttpCaching.Scope scope) {
+			this.scope = scope;
+		}
+
+		public boolean isNoStore() {
+			return this.noStore;
+		}
+
+		public void setNoStore(boolean noStore) {
+			this.noStore = noStore;
+		}
+
+		public boolean isMustRevalidate() {
+			return this.mustRevalidate;
+		}
+
+		public void setMustRevalidate(boolean mustRevalidate) {
+			this.mustRevalidate = mustRevalidate;
+		}
+
+		public boolean isImmutable() {
+			return this.immutable;
+		}
+
+		public void setImmutable(boolean immutable) {
+			this.immutable = immutable;
+		}
+
+		public List<String> getSurrogateKeys() {
+			return this.surrogateKeys;
+		}
+
+		public void setSurrogateKeys(List<String> surrogateKeys) {
+			this.surrogateKeys = surrogateKeys;
+		}
+
+		public List<String> getVary() {
+			return this.vary;
+		}
+
+		public void setVary(List<String> vary) {
+			this.vary = vary;
 		}
 
 	}

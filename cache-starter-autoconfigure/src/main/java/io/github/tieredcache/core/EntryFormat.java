@@ -1,7 +1,11 @@
 package io.github.tieredcache.core;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.jspecify.annotations.Nullable;
@@ -17,7 +21,10 @@ import org.springframework.cache.support.NullValue;
  * <li>{@code 0x03 flags expiresAt loadMillis payload}: a {@link Timed} value (flags bit 0
  * is a cached {@code null}; 8-byte epoch milliseconds; 4-byte milliseconds).</li>
  * </ul>
- * Thread-safe.
+ * An entry's <em>version</em> is the SHA-1 of its bytes less a timed entry's expiry and
+ * load time: it changes whenever the stored value's bytes change, is the same on every
+ * instance (it is computed from the bytes in Redis, by Redis), and survives a refresh
+ * that stores identical bytes. Thread-safe.
  */
 final class EntryFormat {
 
@@ -30,6 +37,19 @@ final class EntryFormat {
 	private static final byte TIMED_MARKER = 3;
 
 	private static final int TIMED_HEADER = 14;
+
+	private static final int DIGEST_LENGTH = 40;
+
+	/**
+	 * A Lua script returning an entry's version (40 hex characters), followed for a timed
+	 * entry by its 8-byte expiry, or {@code false} for an absent key or a lease. The
+	 * value never leaves Redis.
+	 */
+	static final byte[] VERSION_SCRIPT = ("local v = redis.call('GET', KEYS[1]) " + "if not v or string.byte(v, 1) == "
+			+ LEASE_MARKER + " then return false end " + "if string.byte(v, 1) == " + TIMED_MARKER + " and #v >= "
+			+ TIMED_HEADER + " then " + "return redis.sha1hex(string.sub(v, 1, 2) .. string.sub(v, "
+			+ (TIMED_HEADER + 1) + ")) " + ".. string.sub(v, 3, 10) end " + "return redis.sha1hex(v)")
+		.getBytes(StandardCharsets.US_ASCII);
 
 	private final ValueCodec codec;
 
@@ -90,6 +110,46 @@ final class EntryFormat {
 					null);
 		}
 		return this.codec.decode(Arrays.copyOfRange(bytes, 1, bytes.length));
+	}
+
+	/**
+	 * Return the version of the entry the {@link #VERSION_SCRIPT} replied about.
+	 * @param reply the script's reply
+	 * @param now the current time in epoch milliseconds
+	 * @return the version, or {@code null} if the entry is absent, a lease, or a timed
+	 * entry past its logical expiry (kept for stale-if-error only, so not current)
+	 */
+	static @Nullable String version(byte @Nullable [] reply, long now) {
+		if (reply == null || reply.length < DIGEST_LENGTH) {
+			return null;
+		}
+		if (reply.length == DIGEST_LENGTH + Long.BYTES
+				&& ByteBuffer.wrap(reply, DIGEST_LENGTH, Long.BYTES).getLong() <= now) {
+			return null;
+		}
+		return new String(reply, 0, DIGEST_LENGTH, StandardCharsets.US_ASCII);
+	}
+
+	/**
+	 * Return the version of an entry's bytes, as the {@link #VERSION_SCRIPT} computes it
+	 * in Redis.
+	 * @param bytes the entry's bytes (not a lease)
+	 * @return 40 lower-case hex characters
+	 */
+	static String version(byte[] bytes) {
+		byte[] hashed = bytes;
+		if (bytes.length >= TIMED_HEADER && bytes[0] == TIMED_MARKER) {
+			hashed = new byte[bytes.length - TIMED_HEADER + 2];
+			hashed[0] = bytes[0];
+			hashed[1] = bytes[1];
+			System.arraycopy(bytes, TIMED_HEADER, hashed, 2, bytes.length - TIMED_HEADER);
+		}
+		try {
+			return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(hashed));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-1 is required of every Java platform", ex);
+		}
 	}
 
 	static boolean isLease(byte[] bytes) {

@@ -159,6 +159,27 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		return (ns != null) ? new String(ns.keyPrefix, StandardCharsets.UTF_8) : null;
 	}
 
+	/**
+	 * Return the version of a key's current entry: a token that is the same on every
+	 * instance and changes whenever a write stores different bytes for the key (a write
+	 * of identical bytes keeps it), for HTTP validators ({@code ETag}) and conditional
+	 * requests. The value is not decoded; where the cache uses Redis, the version is
+	 * computed by Redis in one round trip and the value does not cross the network.
+	 * Ordinary reads are unaffected.
+	 * <p>
+	 * Redis is the authority: an in-process copy on this instance that the invalidation
+	 * bus has still to drop (see the coherence bound) may differ from the entry versioned
+	 * here.
+	 * @param key the key
+	 * @return 40 lower-case hex characters, or {@code null} if there is no current entry
+	 * (absent, being loaded, or past its logical expiry) or its version cannot be told
+	 * now (Redis unavailable, a write of the key not yet applied in Redis, a value the
+	 * codec cannot encode); never throws because of Redis
+	 */
+	public @Nullable String entryVersion(Object key) {
+		return this.store.version(CacheKey.of(key));
+	}
+
 	@Override
 	protected @Nullable Object lookup(Object key) {
 		Object localKey = CacheKeyEncoder.localKey(key);

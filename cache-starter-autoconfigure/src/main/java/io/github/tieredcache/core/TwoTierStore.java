@@ -430,6 +430,29 @@ final class TwoTierStore {
 		return present;
 	}
 
+	/**
+	 * Return the version of a key's current entry (see {@link EntryFormat}): computed by
+	 * Redis from the stored bytes where the cache uses Redis (one round trip; the value
+	 * is neither transferred nor decoded), else from the in-process entry's encoding.
+	 * @return the version, or {@code null} if there is no current entry, or it cannot be
+	 * told now (Redis unavailable, a write of the key not yet applied there, the value
+	 * not encodable)
+	 */
+	@Nullable String version(CacheKey key) {
+		if (this.redis != null && this.namespace != null) {
+			String encoded = key.encoded();
+			CacheNamespace.Version ns = namespaceFor(encoded);
+			if (ns == null) {
+				return null;
+			}
+			byte[] reply = this.redis.evalReadOnly("entry version", EntryFormat.VERSION_SCRIPT, ns.redisKey(encoded));
+			return EntryFormat.version(reply, this.clock.millis());
+		}
+		Object stored = this.expiry.fresh(this.localView.get(key.local()));
+		byte[] bytes = (stored != null) ? this.entries.encode(stored) : null;
+		return (bytes != null) ? EntryFormat.version(bytes) : null;
+	}
+
 	record Loaded(@Nullable Object value, int millis) {
 	}
 

@@ -473,6 +473,24 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
+	 * Run a read-only Lua script on one key and return its string reply; for replies
+	 * computed in Redis so that a value need not cross the network (a digest of it, say).
+	 * @param command what the script does, for logs and metrics
+	 * @param script the script's text
+	 * @param key the one key it reads
+	 * @param args its arguments
+	 * @return the reply, or {@code null} if the script returned {@code false} or the
+	 * command failed
+	 */
+	public byte @Nullable [] evalReadOnly(String command, byte[] script, byte[] key, byte[]... args) {
+		return execute("EVAL (" + command + ")",
+				(redis) -> redis.<byte[]>eval(script, ScriptOutputType.VALUE, new byte[][] { key }, args),
+				(connection) -> connection.scriptingCommands()
+					.eval(script, ReturnType.VALUE, 1, keyAndArguments(key, args)),
+				null);
+	}
+
+	/**
 	 * {@code UNLINK} of several keys, sent together (one command per key, so that keys of
 	 * different slots need no hash tags).
 	 * @param keys the keys

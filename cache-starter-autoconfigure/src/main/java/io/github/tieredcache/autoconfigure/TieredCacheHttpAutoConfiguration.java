@@ -1,0 +1,121 @@
+package io.github.tieredcache.autoconfigure;
+
+import java.util.List;
+
+import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.http.CachedETag;
+import io.github.tieredcache.http.HttpCaching;
+import io.github.tieredcache.internal.http.HttpCachePolicy;
+import io.github.tieredcache.internal.http.HttpCachingFilter;
+import io.github.tieredcache.internal.http.HttpCachingInterceptor;
+import io.github.tieredcache.internal.http.HttpCachingResponseBodyAdvice;
+import io.github.tieredcache.internal.http.HttpCachingRules;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.convert.ConversionService;
+import org.springframework.core.convert.support.DefaultConversionService;
+import org.springframework.util.StringUtils;
+import org.springframework.web.servlet.DispatcherServlet;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
+
+/**
+ * {@link AutoConfiguration Auto-configuration} of HTTP caching for Spring MVC:
+ * {@link HttpCaching} and {@code tiered-cache.http.rules} ({@code Cache-Control},
+ * {@code CDN-Cache-Control}, {@code Surrogate-Key}, {@code Vary}) and {@link CachedETag}
+ * ({@code ETag}, {@code 304} from the cache entry). An interceptor resolves each
+ * request's policy and answers {@code 304} before argument binding; a filter writes the
+ * headers just before the response commits; a response-body advice hands the body to
+ * surrogate-key expressions. Annotations are checked at start-up.
+ */
+@AutoConfiguration(after = TieredCacheAutoConfiguration.class,
+		afterName = "org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration")
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass(DispatcherServlet.class)
+@ConditionalOnBean(TieredCacheManager.class)
+@ConditionalOnBooleanProperty(name = "tiered-cache.http.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(TieredCacheProperties.class)
+public final class TieredCacheHttpAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	HttpCachingInterceptor tieredCacheHttpCachingInterceptor(TieredCacheManager cacheManager,
+			TieredCacheProperties properties,
+			@Qualifier("mvcConversionService") ObjectProvider<ConversionService> conversionService) {
+		return new HttpCachingInterceptor(rules(properties.getHttp().getRules()), cacheManager::getCache,
+				() -> conversionService.getIfAvailable(DefaultConversionService::getSharedInstance));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	HttpCachingFilter tieredCacheHttpCachingFilter() {
+		return new HttpCachingFilter();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	HttpCachingResponseBodyAdvice tieredCacheHttpCachingResponseBodyAdvice() {
+		return new HttpCachingResponseBodyAdvice();
+	}
+
+	@Bean
+	WebMvcConfigurer tieredCacheHttpCachingWebMvcConfigurer(HttpCachingInterceptor interceptor) {
+		return new WebMvcConfigurer() {
+
+			@Override
+			public void addInterceptors(InterceptorRegistry registry) {
+				// last: an interceptor that rejects a request (authorization, say) runs
+				// before a 304 could tell anything about the entry
+				registry.addInterceptor(interceptor).order(Ordered.LOWEST_PRECEDENCE);
+			}
+
+		};
+	}
+
+	@Bean
+	static SmartInitializingSingleton tieredCacheHttpCachingValidator(
+			ObjectProvider<RequestMappingHandlerMapping> mappings, ObjectProvider<HttpCachingInterceptor> interceptor) {
+		// a malformed @HttpCaching or @CachedETag fails the start-up, naming the method
+		return () -> mappings.orderedStream()
+			.forEach((mapping) -> mapping.getHandlerMethods().values().forEach(interceptor.getObject()::validate));
+	}
+
+	static HttpCachingRules rules(List<TieredCacheProperties.Rule> rules) {
+		return new HttpCachingRules(java.util.stream.IntStream.range(0, rules.size())
+			.mapToObj((index) -> rule(rules.get(index), "tiered-cache.http.rules[" + index + "]"))
+			.toList());
+	}
+
+	private static HttpCachingRules.Rule rule(TieredCacheProperties.Rule rule, String key) {
+		if (!StringUtils.hasText(rule.getPath())) {
+			throw new IllegalStateException(
+					key + ".path is not set: give each rule an Ant-style path such as " + "'/products/**'");
+		}
+		if (rule.getMethods().isEmpty()) {
+			throw new IllegalStateException(key + ".methods is empty: list the methods it applies to, such as [GET]");
+		}
+		HttpCachePolicy policy = new HttpCachePolicy(rule.getMaxAge(), rule.getSMaxAge(),
+				rule.getStaleWhileRevalidate(), rule.getStaleIfError(), rule.getScope(), rule.isNoStore(),
+				rule.isMustRevalidate(), rule.isImmutable(), rule.getCdnMaxAge(), rule.getSurrogateKeys(),
+				rule.getVary());
+		try {
+			return new HttpCachingRules.Rule(rule.getPath(), java.util.Set.copyOf(rule.getMethods()), policy);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException(key + " is invalid: " + ex.getMessage(), ex);
+		}
+	}
+
+}
