@@ -23,8 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ArchitectureTests {
 
 	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "actuate", "autoconfigure",
-			"metrics", "internal.aspect", "internal.events", "internal.invalidation", "internal.local",
-			"internal.redis", "internal.writebehind" };
+			"metrics", "warmup", "internal.aspect", "internal.events", "internal.invalidation", "internal.local",
+			"internal.origin", "internal.redis", "internal.warmup", "internal.writebehind" };
 
 	private static final JavaClasses classes = new ClassFileImporter()
 		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -90,6 +90,37 @@ class ArchitectureTests {
 			.dependOnClassesThat()
 			.resideInAPackage("..tieredcache.autoconfigure..")
 			.check(classes);
+		// the origin limiter is the seam core's miss path consults: it knows nothing
+		// of the library
+		noClasses().that()
+			.resideInAPackage("..internal.origin..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("io.github.tieredcache.(*)..")
+			.check(classes);
+		// the warming SPI is what applications implement: it depends on nothing of
+		// the library
+		noClasses().that()
+			.resideInAPackage("..tieredcache.warmup..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..tieredcache.core..", "..tieredcache.internal..", "..tieredcache.autoconfigure..")
+			.check(classes);
+		// warming runs through the caches' API; nothing below it knows of it
+		noClasses().that()
+			.resideInAnyPackage("..tieredcache.core..", "..internal.redis..", "..internal.local..",
+					"..internal.invalidation..", "..internal.writebehind..", "..internal.events..",
+					"..internal.aspect..", "..tieredcache.metrics..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..internal.warmup..", "..tieredcache.warmup..")
+			.check(classes);
+		noClasses().that()
+			.resideInAPackage("..internal.warmup..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..tieredcache.autoconfigure..", "..tieredcache.actuate..", "..internal.aspect..")
+			.check(classes);
 	}
 
 	@Test
@@ -124,6 +155,8 @@ class ArchitectureTests {
 				publicTypes.add(type.getName().replace("io.github.tieredcache.", ""));
 			}
 		}
+		// warmup.CacheWarmer: the warming SPI applications implement (issue #13); the
+		// engine and the origin ramp are internal
 		assertThat(publicTypes).containsExactly("actuate.FleetWideClearCacheManager", "actuate.TieredCacheEndpoint",
 				"actuate.TieredCacheHealthIndicator", "annotation.CacheAside", "annotation.CacheInvalidate",
 				"annotation.WriteBehind", "annotation.WriteThrough", "autoconfigure.TieredCacheAutoConfiguration",
@@ -134,7 +167,7 @@ class ArchitectureTests {
 				"core.CacheSettings", "core.CacheStatistics", "core.JacksonValueCodec", "core.ReadThroughCache",
 				"core.TieredCache", "core.TieredCacheManager", "core.ValueCodec", "core.ValueCodecException",
 				"core.WriteOptions", "metrics.TieredCacheManagerMetrics", "metrics.TieredCacheMeterBinderProvider",
-				"writebehind.WriteBehindBatchWriter", "writebehind.WriteBehindException");
+				"warmup.CacheWarmer", "writebehind.WriteBehindBatchWriter", "writebehind.WriteBehindException");
 	}
 
 }
