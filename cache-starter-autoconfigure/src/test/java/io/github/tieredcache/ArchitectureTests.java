@@ -96,7 +96,8 @@ class ArchitectureTests {
 			.resideInAPackage("..internal.origin..")
 			.should()
 			.dependOnClassesThat()
-			.resideInAnyPackage("io.github.tieredcache.(*)..")
+			.resideInAnyPackage("..tieredcache.core..", "..tieredcache.autoconfigure..", "..tieredcache.warmup..",
+					"..internal.warmup..", "..internal.redis..", "..internal.local..", "..internal.invalidation..")
 			.check(classes);
 		// the warming SPI is what applications implement: it depends on nothing of
 		// the library
