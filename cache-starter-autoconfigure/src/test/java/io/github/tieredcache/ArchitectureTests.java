@@ -23,8 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ArchitectureTests {
 
 	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "http", "actuate", "autoconfigure",
-			"metrics", "internal.aspect", "internal.events", "internal.http", "internal.invalidation", "internal.local",
-			"internal.redis", "internal.writebehind" };
+			"metrics", "warmup", "internal.aspect", "internal.events", "internal.http", "internal.invalidation",
+			"internal.local", "internal.origin", "internal.redis", "internal.warmup", "internal.writebehind" };
 
 	private static final JavaClasses classes = new ClassFileImporter()
 		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -104,6 +104,38 @@ class ArchitectureTests {
 			.dependOnClassesThat()
 			.resideInAPackage("..tieredcache.autoconfigure..")
 			.check(classes);
+		// the origin limiter is the seam core's miss path consults: it knows nothing
+		// of the library
+		noClasses().that()
+			.resideInAPackage("..internal.origin..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..tieredcache.core..", "..tieredcache.autoconfigure..", "..tieredcache.warmup..",
+					"..internal.warmup..", "..internal.redis..", "..internal.local..", "..internal.invalidation..")
+			.check(classes);
+		// the warming SPI is what applications implement: it depends on nothing of
+		// the library
+		noClasses().that()
+			.resideInAPackage("..tieredcache.warmup..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..tieredcache.core..", "..tieredcache.internal..", "..tieredcache.autoconfigure..")
+			.check(classes);
+		// warming runs through the caches' API; nothing below it knows of it
+		noClasses().that()
+			.resideInAnyPackage("..tieredcache.core..", "..internal.redis..", "..internal.local..",
+					"..internal.invalidation..", "..internal.writebehind..", "..internal.events..",
+					"..internal.aspect..", "..tieredcache.metrics..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..internal.warmup..", "..tieredcache.warmup..")
+			.check(classes);
+		noClasses().that()
+			.resideInAPackage("..internal.warmup..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..tieredcache.autoconfigure..", "..tieredcache.actuate..", "..internal.aspect..")
+			.check(classes);
 	}
 
 	@Test
@@ -148,6 +180,8 @@ class ArchitectureTests {
 				publicTypes.add(type.getName().replace("io.github.tieredcache.", ""));
 			}
 		}
+		// warmup.CacheWarmer: the warming SPI applications implement (issue #13); the
+		// engine and the origin ramp are internal
 		assertThat(publicTypes).containsExactly("actuate.FleetWideClearCacheManager", "actuate.TieredCacheEndpoint",
 				"actuate.TieredCacheHealthIndicator", "annotation.CacheAside", "annotation.CacheInvalidate",
 				"annotation.WriteBehind", "annotation.WriteThrough", "autoconfigure.TieredCacheAutoConfiguration",
@@ -159,7 +193,7 @@ class ArchitectureTests {
 				"core.JacksonValueCodec", "core.ReadThroughCache", "core.TieredCache", "core.TieredCacheManager",
 				"core.ValueCodec", "core.ValueCodecException", "core.WriteOptions", "http.CachedETag",
 				"http.HttpCaching", "metrics.TieredCacheManagerMetrics", "metrics.TieredCacheMeterBinderProvider",
-				"writebehind.WriteBehindBatchWriter", "writebehind.WriteBehindException");
+				"warmup.CacheWarmer", "writebehind.WriteBehindBatchWriter", "writebehind.WriteBehindException");
 	}
 
 }

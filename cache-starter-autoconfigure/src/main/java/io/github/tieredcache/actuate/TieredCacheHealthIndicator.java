@@ -6,6 +6,7 @@ import java.util.Map;
 import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.internal.invalidation.InvalidationBus;
 import io.github.tieredcache.internal.redis.RedisTier;
+import io.github.tieredcache.internal.warmup.CacheWarming;
 import io.github.tieredcache.internal.writebehind.WriteBehindQueue;
 import io.github.tieredcache.internal.writebehind.WriteBehindService;
 import org.jspecify.annotations.Nullable;
@@ -24,9 +25,10 @@ import org.springframework.boot.health.contributor.Status;
  * invalidation bus is healthy (or starting) and write-behind has no dead letters;
  * {@link #DEGRADED} otherwise, with the reasons in the {@code reasons} detail. Details:
  * {@code redis} (round trip, breaker state, writes waiting to be applied there),
- * {@code invalidationBus} (state, last heartbeat age, live peers) and {@code writeBehind}
- * (backlog, dead letters). An application without Redis is {@link Status#UP} with no
- * Redis details.
+ * {@code invalidationBus} (state, last heartbeat age, live peers), {@code writeBehind}
+ * (backlog, dead letters) and, with start-up warming, {@code warming} (state, keys
+ * warmed, time, and each source's outcome). An application without Redis is
+ * {@link Status#UP} with no Redis details.
  * <p>
  * A check sends at most three commands to Redis, each bounded by the cache's command
  * timeout; the write-behind ones are skipped while Redis does not answer. Thread-safe.
@@ -44,21 +46,44 @@ public class TieredCacheHealthIndicator implements HealthIndicator {
 
 	private final @Nullable WriteBehindService writeBehind;
 
+	private final @Nullable CacheWarming warming;
+
 	/**
 	 * Create an indicator.
 	 * @param cacheManager the cache manager to check
 	 * @param writeBehind the write-behind service, or {@code null} without write-behind
 	 */
 	public TieredCacheHealthIndicator(TieredCacheManager cacheManager, @Nullable WriteBehindService writeBehind) {
+		this(cacheManager, writeBehind, null);
+	}
+
+	/**
+	 * Create an indicator that also reports the start-up warming (in the {@code warming}
+	 * detail; it never changes the status: readiness is what waits for warming).
+	 * @param cacheManager the cache manager to check
+	 * @param writeBehind the write-behind service, or {@code null} without write-behind
+	 * @param warming the start-up warming, or {@code null} without warming
+	 */
+	public TieredCacheHealthIndicator(TieredCacheManager cacheManager, @Nullable WriteBehindService writeBehind,
+			@Nullable CacheWarming warming) {
 		this.cacheManager = cacheManager;
 		this.writeBehind = writeBehind;
+		this.warming = warming;
 	}
 
 	@Override
 	public Health health() {
+		Health.Builder health = redisHealth();
+		if (this.warming != null && this.warming.hasWork()) {
+			health.withDetail("warming", this.warming.report().toDetails());
+		}
+		return health.build();
+	}
+
+	private Health.Builder redisHealth() {
 		RedisTier redis = this.cacheManager.getRedisTier();
 		if (redis == null) {
-			return Health.up().withDetail("redis", "not used").build();
+			return Health.up().withDetail("redis", "not used");
 		}
 		Map<String, Object> reasons = new LinkedHashMap<>();
 		Health.Builder health = Health.up();
@@ -123,7 +148,7 @@ public class TieredCacheHealthIndicator implements HealthIndicator {
 		if (!reasons.isEmpty()) {
 			health.status(DEGRADED).withDetail("reasons", reasons);
 		}
-		return health.build();
+		return health;
 	}
 
 }

@@ -104,6 +104,7 @@ import org.springframework.util.ClassUtils;
 @ConditionalOnClass({ Caffeine.class, CacheManager.class, JsonMapper.class })
 @ConditionalOnBooleanProperty(name = "tiered-cache.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(TieredCacheProperties.class)
+@Import(WarmupConfiguration.class)
 public final class TieredCacheAutoConfiguration {
 
 	private static final Log logger = LogFactory.getLog(TieredCacheAutoConfiguration.class);

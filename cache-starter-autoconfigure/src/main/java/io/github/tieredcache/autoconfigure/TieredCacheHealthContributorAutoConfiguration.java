@@ -2,6 +2,7 @@ package io.github.tieredcache.autoconfigure;
 
 import io.github.tieredcache.actuate.TieredCacheHealthIndicator;
 import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.internal.warmup.CacheWarming;
 import io.github.tieredcache.internal.writebehind.WriteBehindService;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -38,8 +39,8 @@ public final class TieredCacheHealthContributorAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(name = "tieredCacheHealthIndicator")
 	TieredCacheHealthIndicator tieredCacheHealthIndicator(TieredCacheManager cacheManager,
-			ObjectProvider<WriteBehindService> writeBehind) {
-		return new TieredCacheHealthIndicator(cacheManager, writeBehind.getIfUnique());
+			ObjectProvider<WriteBehindService> writeBehind, ObjectProvider<CacheWarming> warming) {
+		return new TieredCacheHealthIndicator(cacheManager, writeBehind.getIfUnique(), warming.getIfUnique());
 	}
 
 }

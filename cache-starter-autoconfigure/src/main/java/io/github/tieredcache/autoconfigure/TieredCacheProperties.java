@@ -59,6 +59,8 @@ public class TieredCacheProperties {
 
 	private final Http http = new Http();
 
+	private final Warm warm = new Warm();
+
 	/**
 	 * Settings of every cache unless overridden under 'tiered-cache.caches'.
 	 */
@@ -67,7 +69,8 @@ public class TieredCacheProperties {
 	/**
 	 * Caches created at start-up, by name; each takes the keys of 'tiered-cache.defaults'
 	 * (ttl, ttl-jitter, cache-null-values, null-ttl, local.*, redis.enabled, lease.*,
-	 * stale-if-error, early-refresh.beta), and each unset key inherits from there.
+	 * stale-if-error, early-refresh.beta, warm.*), and each unset key inherits from
+	 * there.
 	 */
 	private final Map<String, Spec> caches = new LinkedHashMap<>();
 
@@ -125,6 +128,14 @@ public class TieredCacheProperties {
 
 	public Http getHttp() {
 		return this.http;
+	}
+
+	/**
+	 * Return the cache warming settings.
+	 * @return the settings
+	 */
+	public Warm getWarm() {
+		return this.warm;
 	}
 
 	public Spec getDefaults() {
@@ -779,6 +790,8 @@ public class TieredCacheProperties {
 
 		private final EarlyRefresh earlyRefresh = new EarlyRefresh();
 
+		private final CacheWarm warm = new CacheWarm();
+
 		public @Nullable Duration getTtl() {
 			return this.ttl;
 		}
@@ -833,6 +846,211 @@ public class TieredCacheProperties {
 
 		public EarlyRefresh getEarlyRefresh() {
 			return this.earlyRefresh;
+		}
+
+		public CacheWarm getWarm() {
+			return this.warm;
+		}
+
+	}
+
+	/**
+	 * Cache warming at start-up, the readiness gate and the origin ramp; which caches are
+	 * warmed from where is set per cache ('tiered-cache.caches.<name>.warm.*', defaults
+	 * under 'tiered-cache.defaults.warm.*') and by CacheWarmer beans.
+	 */
+	public static class Warm {
+
+		/**
+		 * Whether caches are warmed at start-up, before the application reports ready.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Longest warming may hold readiness back; past it, what is left is interrupted
+		 * and the application reports ready regardless.
+		 */
+		private Duration timeBudget = Duration.ofSeconds(30);
+
+		/**
+		 * How many sources are warmed at once.
+		 */
+		private int parallelism = 2;
+
+		/**
+		 * Most keys per Redis MGET, and per call of a CacheWarmer's load.
+		 */
+		private int batchSize = 100;
+
+		/**
+		 * How long after warming the origin load limit of each cache takes to rise from
+		 * 'ramp-from' to 'ramp-to', after which nothing is limited. While warming, the
+		 * limit is 'ramp-from'. 0 turns the ramp off (no limit, ever).
+		 */
+		private Duration ramp = Duration.ZERO;
+
+		/**
+		 * Longest a load over the ramp's limit waits for a permit; then the caller gets
+		 * the stale value where stale-if-error allows, else loads anyway.
+		 */
+		private Duration rampWait = Duration.ofMillis(500);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getTimeBudget() {
+			return this.timeBudget;
+		}
+
+		public void setTimeBudget(Duration timeBudget) {
+			this.timeBudget = timeBudget;
+		}
+
+		public int getParallelism() {
+			return this.parallelism;
+		}
+
+		public void setParallelism(int parallelism) {
+			this.parallelism = parallelism;
+		}
+
+		public int getBatchSize() {
+			return this.batchSize;
+		}
+
+		public void setBatchSize(int batchSize) {
+			this.batchSize = batchSize;
+		}
+
+		public Duration getRamp() {
+			return this.ramp;
+		}
+
+		public void setRamp(Duration ramp) {
+			this.ramp = ramp;
+		}
+
+		public Duration getRampWait() {
+			return this.rampWait;
+		}
+
+		public void setRampWait(Duration rampWait) {
+			this.rampWait = rampWait;
+		}
+
+	}
+
+	/**
+	 * A built-in warming source of a cache.
+	 */
+	public enum WarmSource {
+
+		/**
+		 * The keys listed under 'warm.keys', filled from Redis.
+		 */
+		KEYS,
+
+		/**
+		 * The keys Redis holds for the cache (found with SCAN, at most 'warm.max-keys'),
+		 * filled from Redis.
+		 */
+		FROM_L2
+
+	}
+
+	/**
+	 * How one cache is warmed at start-up and ramped after.
+	 */
+	public static class CacheWarm {
+
+		/**
+		 * Built-in sources warming the cache: 'keys' (the list under 'keys') and
+		 * 'from-l2' (what Redis holds for it). Defaults to 'keys' when keys are listed,
+		 * else none.
+		 */
+		private @Nullable List<WarmSource> sources;
+
+		/**
+		 * Keys warmed by the 'keys' source, converted to 'key-type'.
+		 */
+		private @Nullable List<String> keys;
+
+		/**
+		 * Class the listed keys are converted to (with the application's
+		 * ConversionService): the type the cache's keys are written with, such as
+		 * 'java.lang.Long'. Defaults to java.lang.String.
+		 */
+		private @Nullable String keyType;
+
+		/**
+		 * Most keys the 'from-l2' source warms. Defaults to the in-process tier's maximum
+		 * size.
+		 */
+		private @Nullable Integer maxKeys;
+
+		/**
+		 * Concurrent origin loads allowed while warming and at the start of the ramp.
+		 * Defaults to 2.
+		 */
+		private @Nullable Integer rampFrom;
+
+		/**
+		 * Concurrent origin loads allowed at the end of the ramp (nothing is limited
+		 * after it). Defaults to 32.
+		 */
+		private @Nullable Integer rampTo;
+
+		public @Nullable List<WarmSource> getSources() {
+			return this.sources;
+		}
+
+		public void setSources(@Nullable List<WarmSource> sources) {
+			this.sources = sources;
+		}
+
+		public @Nullable List<String> getKeys() {
+			return this.keys;
+		}
+
+		public void setKeys(@Nullable List<String> keys) {
+			this.keys = keys;
+		}
+
+		public @Nullable String getKeyType() {
+			return this.keyType;
+		}
+
+		public void setKeyType(@Nullable String keyType) {
+			this.keyType = keyType;
+		}
+
+		public @Nullable Integer getMaxKeys() {
+			return this.maxKeys;
+		}
+
+		public void setMaxKeys(@Nullable Integer maxKeys) {
+			this.maxKeys = maxKeys;
+		}
+
+		public @Nullable Integer getRampFrom() {
+			return this.rampFrom;
+		}
+
+		public void setRampFrom(@Nullable Integer rampFrom) {
+			this.rampFrom = rampFrom;
+		}
+
+		public @Nullable Integer getRampTo() {
+			return this.rampTo;
+		}
+
+		public void setRampTo(@Nullable Integer rampTo) {
+			this.rampTo = rampTo;
 		}
 
 	}

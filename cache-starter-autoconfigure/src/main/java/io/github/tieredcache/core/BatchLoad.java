@@ -103,6 +103,48 @@ final class BatchLoad {
 		return result;
 	}
 
+	/**
+	 * Fill the in-process tier from Redis for keys it does not hold, with one
+	 * {@code MGET}; for cache warming, so nothing is counted as a hit or a miss. Only
+	 * fresh entries are installed, each through the fill guard.
+	 * @return the keys found in neither tier (a key with a write still to be applied in
+	 * Redis counts as found: it must not be loaded over)
+	 */
+	List<CacheKey> fillLocal(List<CacheKey> keys) {
+		List<CacheKey> absent = new ArrayList<>();
+		List<CacheKey> wanted = new ArrayList<>();
+		for (CacheKey key : keys) {
+			if (this.localView.get(key.local()) == null) {
+				wanted.add(key);
+			}
+		}
+		CacheNamespace.Version ns = (!wanted.isEmpty() && this.redis != null) ? this.store.namespace() : null;
+		if (ns == null) {
+			return wanted;
+		}
+		long stamp = this.localView.stamp();
+		List<byte[]> redisKeys = new ArrayList<>(wanted.size());
+		for (CacheKey key : wanted) {
+			redisKeys.add(ns.redisKey(key.encoded()));
+		}
+		List<byte @Nullable []> values = this.redis.getAll(redisKeys);
+		for (int i = 0; i < wanted.size(); i++) {
+			CacheKey key = wanted.get(i);
+			if (this.namespace.journal().isPending(key.encoded())) {
+				continue;
+			}
+			byte[] bytes = (i < values.size()) ? values.get(i) : null;
+			Object stored = this.expiry.fresh(this.entries.decode(redisKeys.get(i), bytes));
+			if (stored != null) {
+				this.localView.fill(key.local(), stored, WriteOptions.DEFAULT, stamp);
+			}
+			else {
+				absent.add(key);
+			}
+		}
+		return absent;
+	}
+
 	@SuppressWarnings("unchecked")
 	private <K, V> Map<Object, Object> loadAll(List<CacheKey> missing,
 			Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> batchLoader, WriteOptions options,

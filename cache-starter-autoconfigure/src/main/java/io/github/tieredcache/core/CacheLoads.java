@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
+import io.github.tieredcache.internal.origin.OriginLimiter;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.Cache.ValueRetrievalException;
@@ -87,16 +88,19 @@ final class CacheLoads {
 				candidate = (remote != null) ? remote : candidate;
 			}
 			if (stored == null) {
+				// over the origin limit (cold-start ramp), a stale value is served
+				// rather than loading anyway
+				boolean staleServable = candidate instanceof Timed timed && this.expiry.staleMillisLeft(timed) > 0;
 				try {
 					if (this.leasedLoad != null && this.settings.lease().enabled()) {
 						// counts a miss, or a Redis hit if the value appears while it
 						// waits
-						stored = this.leasedLoad.load(key, valueLoader, options, stamp);
+						stored = this.leasedLoad.load(key, valueLoader, options, stamp, staleServable);
 					}
 					else {
 						this.statistics.misses.increment();
-						stored = this.store.storeLoaded(key, this.store.callLoader(key.key(), valueLoader), options,
-								stamp);
+						stored = this.store.storeLoaded(key,
+								this.store.callLoader(key.key(), valueLoader, staleServable), options, stamp);
 					}
 				}
 				catch (ValueRetrievalException ex) {
@@ -159,7 +163,15 @@ final class CacheLoads {
 			WriteOptions options, long stamp) {
 		CompletableFuture<TwoTierStore.@Nullable Claim> claimed = this.store.leasesApply()
 				? this.store.supplyAsync(() -> this.store.claim(key), null) : CompletableFuture.completedFuture(null);
-		return claimed.thenCompose((claim) -> {
+		OriginLimiter limiter = this.store.originLimiter();
+		CompletableFuture<OriginLimiter.@Nullable Permit> permitted = (limiter != null) ? limiter.acquireAsync()
+				: CompletableFuture.completedFuture(null);
+		return claimed.thenCombine(permitted, Claimed::new).thenCompose((claimedAndPermit) -> {
+			TwoTierStore.Claim claim = claimedAndPermit.claim();
+			OriginLimiter.Permit permit = claimedAndPermit.permit();
+			if (permit == OriginLimiter.Permit.ENDED) {
+				this.store.limitOrigin(null);
+			}
 			this.statistics.loads.increment();
 			long started = System.nanoTime();
 			CompletableFuture<T> loaded;
@@ -169,8 +181,12 @@ final class CacheLoads {
 			catch (RuntimeException ex) {
 				loaded = CompletableFuture.failedFuture(ex);
 			}
-			loaded = loaded
-				.whenComplete((value, ex) -> this.statistics.recordLoad(ex == null, System.nanoTime() - started));
+			loaded = loaded.whenComplete((value, ex) -> {
+				if (permit != null) {
+					permit.release();
+				}
+				this.statistics.recordLoad(ex == null, System.nanoTime() - started);
+			});
 			// a failed load releases its lease before the caller hears of the failure
 			CompletableFuture<T> released = loaded.exceptionallyCompose((ex) -> {
 				if (claim == null || claim.lease() == null) {
@@ -191,6 +207,14 @@ final class CacheLoads {
 					// expires)
 					() -> this.expiry.timed(EntryExpiry.toStored(value), 0, options)));
 		});
+	}
+
+	/**
+	 * A claim (or none) and an origin permit (or none), taken concurrently before a
+	 * non-blocking load. A caller over the origin limit past its wait loads anyway: it
+	 * has no stale value to serve on this path.
+	 */
+	private record Claimed(TwoTierStore.@Nullable Claim claim, OriginLimiter.@Nullable Permit permit) {
 	}
 
 	private static Object join(CompletableFuture<Object> load) {

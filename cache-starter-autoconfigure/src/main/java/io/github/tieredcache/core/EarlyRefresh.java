@@ -115,7 +115,8 @@ final class EarlyRefresh {
 				return;
 			}
 			this.statistics.earlyRefreshes.increment();
-			Loaded loaded = this.store.callLoader(key.key(), valueLoader);
+			// over the origin limit, a refresh is skipped: the entry is still fresh
+			Loaded loaded = this.store.callLoader(key.key(), valueLoader, true);
 			if (redisKey == null) {
 				this.store.storeLoaded(key, loaded, options, stamp);
 				return;

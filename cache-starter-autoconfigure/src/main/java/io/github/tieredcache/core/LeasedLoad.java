@@ -64,13 +64,16 @@ final class LeasedLoad {
 	 * or eviction replaced the lease meanwhile (the loaded value then goes to the caller
 	 * only). Others find the lease, wait for the fill up to {@code lease.wait}, then load
 	 * themselves and store only if the key is still absent.
+	 * @param staleServable whether the caller can serve a stale value instead of loading
+	 * past the origin limit
 	 */
-	Object load(CacheKey key, Callable<?> valueLoader, WriteOptions options, long stamp) {
+	Object load(CacheKey key, Callable<?> valueLoader, WriteOptions options, long stamp, boolean staleServable) {
 		CacheNamespace.Version ns = this.store.namespaceFor(key.encoded());
 		RedisTier redis = this.redis;
 		if (ns == null) {
 			this.statistics.misses.increment();
-			return this.store.storeUnclaimed(key, this.store.callLoader(key.key(), valueLoader), options, stamp);
+			return this.store.storeUnclaimed(key, this.store.callLoader(key.key(), valueLoader, staleServable), options,
+					stamp);
 		}
 		byte[] redisKey = ns.redisKey(key.encoded());
 		LeaseStore leases = this.store.leases();
@@ -84,12 +87,13 @@ final class LeasedLoad {
 			if (result.outcome() == SetIfAbsentResult.Outcome.STORED) {
 				endWait(waited, CacheStatistics.LeaseWait.ACQUIRED, waitStarted);
 				this.statistics.misses.increment();
-				return loadAndFill(key, redisKey, lease, null, valueLoader, options, stamp);
+				return loadAndFill(key, redisKey, lease, null, valueLoader, options, stamp, staleServable);
 			}
 			if (result.outcome() == SetIfAbsentResult.Outcome.FAILED) {
 				endWait(waited, CacheStatistics.LeaseWait.GAVE_UP, waitStarted);
 				this.statistics.misses.increment();
-				return this.store.storeUnclaimed(key, this.store.callLoader(key.key(), valueLoader), options, stamp);
+				return this.store.storeUnclaimed(key, this.store.callLoader(key.key(), valueLoader, staleServable),
+						options, stamp);
 			}
 			byte[] present = result.previous();
 			if (present != null && !EntryFormat.isLease(present)) {
@@ -100,7 +104,7 @@ final class LeasedLoad {
 					if (leases.takeOver(redisKey, present, lease)) {
 						endWait(waited, CacheStatistics.LeaseWait.ACQUIRED, waitStarted);
 						this.statistics.misses.increment();
-						return loadAndFill(key, redisKey, lease, present, valueLoader, options, stamp);
+						return loadAndFill(key, redisKey, lease, present, valueLoader, options, stamp, staleServable);
 					}
 					continue;
 				}
@@ -126,7 +130,7 @@ final class LeasedLoad {
 		// the holder is slow or gone: load, and store only where nothing is stored yet
 		endWait(true, CacheStatistics.LeaseWait.GAVE_UP, waitStarted);
 		this.statistics.misses.increment();
-		Loaded loaded = this.store.callLoader(key.key(), valueLoader);
+		Loaded loaded = this.store.callLoader(key.key(), valueLoader, staleServable);
 		Object stored = this.expiry.timed(EntryExpiry.toStored(loaded.value()), loaded.millis(), options);
 		byte[] bytes = this.expiry.storable(stored, options) ? this.entries.encode(stored) : null;
 		if (bytes != null && !this.localView.invalidatedSince(key.local(), stamp)
@@ -145,10 +149,10 @@ final class LeasedLoad {
 	}
 
 	private Object loadAndFill(CacheKey key, byte[] redisKey, byte[] lease, byte @Nullable [] staleEntry,
-			Callable<?> valueLoader, WriteOptions options, long stamp) {
+			Callable<?> valueLoader, WriteOptions options, long stamp, boolean staleServable) {
 		Loaded loaded;
 		try {
-			loaded = this.store.callLoader(key.key(), valueLoader);
+			loaded = this.store.callLoader(key.key(), valueLoader, staleServable);
 		}
 		catch (RuntimeException | Error ex) {
 			Timed stale = (staleEntry != null) ? this.entries.decodeTimed(staleEntry) : null;

@@ -157,7 +157,7 @@ final class NamespaceMaintenance {
 		}, null);
 	}
 
-	private static String globEscape(String text) {
+	static String globEscape(String text) {
 		StringBuilder escaped = new StringBuilder(text.length() + 8);
 		for (char c : text.toCharArray()) {
 			if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {

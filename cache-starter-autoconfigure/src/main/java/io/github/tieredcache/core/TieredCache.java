@@ -2,7 +2,9 @@ package io.github.tieredcache.core;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +17,7 @@ import java.util.function.Supplier;
 import io.github.tieredcache.internal.invalidation.InvalidationBus;
 import io.github.tieredcache.internal.local.FillGuard;
 import io.github.tieredcache.internal.local.LocalTier;
+import io.github.tieredcache.internal.origin.OriginLimiter;
 import io.github.tieredcache.internal.redis.RedisTier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -424,6 +427,66 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			this.localView.clear();
 		}
 		this.events.remote(this, null);
+	}
+
+	/**
+	 * Fill the in-process tier from Redis for keys it does not hold yet, with one
+	 * {@code MGET}, as a new instance's warming does: nothing is loaded, written to Redis
+	 * or published, and nothing counts as a hit or a miss. Only fresh entries are
+	 * installed, and none over an invalidation that arrives meanwhile.
+	 * @param keys the keys, as the application writes them
+	 * @return the keys found in neither tier, in the order given
+	 */
+	public List<Object> fillLocalFromRedis(Collection<?> keys) {
+		List<CacheKey> cacheKeys = new ArrayList<>(keys.size());
+		for (Object key : new LinkedHashSet<>(keys)) {
+			cacheKeys.add(CacheKey.of(key));
+		}
+		return this.batchLoad.fillLocal(cacheKeys).stream().map(CacheKey::key).toList();
+	}
+
+	/**
+	 * Fill the in-process tier from Redis for keys known by their encoded form (as
+	 * {@link #scanEncodedKeys(int)} returns them), as
+	 * {@link #fillLocalFromRedis(Collection)} does.
+	 * @param encodedKeys the encoded keys
+	 * @return how many keys were found in either tier
+	 */
+	public int fillLocalFromRedisEncoded(List<String> encodedKeys) {
+		List<CacheKey> cacheKeys = encodedKeys.stream().map(CacheKey::ofEncoded).toList();
+		return cacheKeys.size() - this.batchLoad.fillLocal(cacheKeys).size();
+	}
+
+	/**
+	 * Return the encoded keys this cache holds in Redis under its current namespace
+	 * version, found with {@code SCAN} (never {@code KEYS}; on every master of a
+	 * cluster). For warming: meant for a background thread.
+	 * @param max the most keys to return
+	 * @return the encoded keys, in no particular order; empty without Redis, when the
+	 * namespace version cannot be read, or when a command fails (logged)
+	 */
+	public List<String> scanEncodedKeys(int max) {
+		CacheNamespace.Version ns = (this.redis != null) ? this.store.namespace() : null;
+		if (ns == null) {
+			return List.of();
+		}
+		String prefix = new String(ns.keyPrefix, StandardCharsets.UTF_8);
+		byte[] pattern = (NamespaceMaintenance.globEscape(prefix) + "*").getBytes(StandardCharsets.UTF_8);
+		List<String> encoded = new ArrayList<>();
+		for (byte[] key : this.redis.scanKeys(pattern, max)) {
+			encoded.add(new String(key, StandardCharsets.UTF_8).substring(prefix.length()));
+		}
+		return encoded;
+	}
+
+	/**
+	 * Limit the loads this cache runs against its origin at once (the cold-start ramp).
+	 * With none (the default) the miss path reads one volatile field; the hit path
+	 * nothing. A limiter that answers {@code ENDED} is dropped by the cache.
+	 * @param limiter the limiter, or {@code null} for none
+	 */
+	public void limitOrigin(@Nullable OriginLimiter limiter) {
+		this.store.limitOrigin(limiter);
 	}
 
 	LocalView localView() {

@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 import io.github.tieredcache.internal.invalidation.InvalidationBus;
+import io.github.tieredcache.internal.origin.OriginLimiter;
 import io.github.tieredcache.internal.redis.RedisTier;
 import io.github.tieredcache.internal.redis.RedisTier.SetIfAbsentResult;
 import org.jspecify.annotations.Nullable;
@@ -52,6 +53,8 @@ final class TwoTierStore {
 
 	private final @Nullable LeaseStore leases;
 
+	private volatile @Nullable OriginLimiter originLimiter;
+
 	TwoTierStore(String name, CacheSettings settings, @Nullable RedisTier redis, @Nullable InvalidationBus bus,
 			@Nullable CacheNamespace namespace, EntryExpiry expiry, RedisEntries entries, LocalView localView,
 			CacheStatistics statistics, Executor executor, Clock clock) {
@@ -78,10 +81,63 @@ final class TwoTierStore {
 	}
 
 	/**
-	 * Call a loader, counting the load and timing it.
-	 * @throws ValueRetrievalException if the loader throws
+	 * Limit the loads this cache runs against its origin (the cold-start ramp).
+	 * @param limiter the limiter, or {@code null} for none
 	 */
-	Loaded callLoader(Object key, Callable<?> valueLoader) {
+	void limitOrigin(@Nullable OriginLimiter limiter) {
+		this.originLimiter = limiter;
+	}
+
+	/**
+	 * Return the origin limiter, if one is set: one volatile read, on the miss path only.
+	 */
+	@Nullable OriginLimiter originLimiter() {
+		return this.originLimiter;
+	}
+
+	/**
+	 * Take a permit to load from the origin limiter, if one is set (one volatile read
+	 * otherwise); a limiter that has ended is dropped.
+	 * @return the permit, or {@code null} without a limiter
+	 */
+	OriginLimiter.@Nullable Permit originPermit() {
+		OriginLimiter limiter = this.originLimiter;
+		if (limiter == null) {
+			return null;
+		}
+		OriginLimiter.Permit permit = limiter.acquire();
+		if (permit == OriginLimiter.Permit.ENDED) {
+			this.originLimiter = null;
+			return null;
+		}
+		return permit;
+	}
+
+	/**
+	 * Call a loader, counting the load and timing it, under the origin limiter if one is
+	 * set. A caller over the limit past the limiter's wait bound loads anyway, unless a
+	 * stale value can be served instead.
+	 * @param staleServable whether the caller has a stale value that stale-if-error lets
+	 * it serve
+	 * @throws ValueRetrievalException if the loader throws, or (with a stale value to
+	 * serve) caused by an {@link OriginLimitException} if the limit was reached
+	 */
+	Loaded callLoader(Object key, Callable<?> valueLoader, boolean staleServable) {
+		OriginLimiter.Permit permit = originPermit();
+		if (permit == OriginLimiter.Permit.OVER_LIMIT && staleServable) {
+			throw new ValueRetrievalException(key, valueLoader, new OriginLimitException(this.name));
+		}
+		try {
+			return callLoaderNow(key, valueLoader);
+		}
+		finally {
+			if (permit != null) {
+				permit.release();
+			}
+		}
+	}
+
+	private Loaded callLoaderNow(Object key, Callable<?> valueLoader) {
 		this.statistics.loads.increment();
 		long started = this.clock.millis();
 		long startedNanos = System.nanoTime();

@@ -545,6 +545,48 @@ public final class RedisTier implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Return keys matching a glob pattern, with {@code SCAN} (never {@code KEYS}), on
+	 * every master of a cluster, at most {@code max} of them. Meant for a background
+	 * thread (cache warming); uses the connection's own timeout.
+	 * @param pattern the {@code MATCH} pattern
+	 * @param max the most keys to return
+	 * @return the keys found, empty if the breaker is open or a command failed (logged)
+	 */
+	public List<byte[]> scanKeys(byte[] pattern, int max) {
+		List<byte[]> keys = new ArrayList<>();
+		if (!this.breaker.isClosed() || max <= 0) {
+			return keys;
+		}
+		try (RedisConnection connection = this.connectionFactory.getConnection()) {
+			ScanOptions options = ScanOptions.scanOptions().match(pattern).count(500).build();
+			if (connection instanceof RedisClusterConnection cluster) {
+				for (RedisClusterNode master : cluster.clusterGetMasterReplicaMap().keySet()) {
+					try (Cursor<byte[]> cursor = cluster.scan(master, options)) {
+						collect(cursor, keys, max);
+					}
+				}
+			}
+			else {
+				try (Cursor<byte[]> cursor = connection.keyCommands().scan(options)) {
+					collect(cursor, keys, max);
+				}
+			}
+			return keys;
+		}
+		catch (RuntimeException ex) {
+			this.failures.increment();
+			warn("SCAN", ex);
+			return keys;
+		}
+	}
+
+	private static void collect(Cursor<byte[]> cursor, List<byte[]> keys, int max) {
+		while (keys.size() < max && cursor.hasNext()) {
+			keys.add(cursor.next());
+		}
+	}
+
 	private static long unlinkAll(RedisConnection connection, Cursor<byte[]> cursor) {
 		long count = 0;
 		List<byte[]> batch = new ArrayList<>(500);
