@@ -20,15 +20,9 @@ final class CacheSettingsResolver {
 	}
 
 	/**
-	 * Resolve the settings of a cache.
-	 * @param properties the bound properties
-	 * @param cacheName the cache name
-	 * @return a builder holding the resolved settings, for customizers to adjust
-	 * @throws InvalidConfigurationPropertyValueException naming the offending key
-	 */
-	/**
 	 * Resolve the settings of a cache: its own keys over the defaults over the built-in
 	 * defaults, validated.
+	 * @param properties the bound properties
 	 * @param cacheName the cache name
 	 * @return a builder holding the resolved settings, for customizers to adjust
 	 * @throws InvalidConfigurationPropertyValueException naming the offending key

@@ -80,7 +80,8 @@ class WarmupConfiguration {
 	@Bean
 	@Order(Ordered.LOWEST_PRECEDENCE)
 	ApplicationRunner tieredCacheReadinessGate(CacheWarming warming) {
-		// the application's own runners first: they may seed what warming reads
+		// last among the runners: warming started with the context (a SmartLifecycle) and
+		// runs beside the application's own runners; readiness waits for this one
 		return (arguments) -> warming.awaitCompletion();
 	}
 

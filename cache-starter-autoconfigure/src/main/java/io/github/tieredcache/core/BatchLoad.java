@@ -80,7 +80,9 @@ final class BatchLoad {
 			}
 			List<byte @Nullable []> values = this.redis.getAll(redisKeys);
 			for (int i = 0; i < missing.size(); i++) {
-				Object stored = pending.get(i) ? null : this.entries.decode(redisKeys.get(i), values.get(i));
+				// a stale entry (kept for stale-if-error) is no hit: the key is loaded
+				Object stored = pending.get(i) ? null
+						: this.expiry.fresh(this.entries.decode(redisKeys.get(i), values.get(i)));
 				if (stored != null) {
 					this.statistics.redisHits.increment();
 					this.localView.fill(missing.get(i).local(), stored, WriteOptions.DEFAULT, stamp);

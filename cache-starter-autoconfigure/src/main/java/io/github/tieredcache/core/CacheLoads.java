@@ -166,7 +166,18 @@ final class CacheLoads {
 		OriginLimiter limiter = this.store.originLimiter();
 		CompletableFuture<OriginLimiter.@Nullable Permit> permitted = (limiter != null) ? limiter.acquireAsync()
 				: CompletableFuture.completedFuture(null);
-		return claimed.thenCombine(permitted, Claimed::new).thenCompose((claimedAndPermit) -> {
+		CompletableFuture<Claimed> both = claimed.thenCombine(permitted, Claimed::new);
+		// a claim that failed never reaches the load: its permit is given back here
+		both.whenComplete((ignored, ex) -> {
+			if (ex != null) {
+				permitted.thenAccept((permit) -> {
+					if (permit != null) {
+						permit.release();
+					}
+				});
+			}
+		});
+		return both.thenCompose((claimedAndPermit) -> {
 			TwoTierStore.Claim claim = claimedAndPermit.claim();
 			OriginLimiter.Permit permit = claimedAndPermit.permit();
 			if (permit == OriginLimiter.Permit.ENDED) {
@@ -177,8 +188,12 @@ final class CacheLoads {
 			CompletableFuture<T> loaded;
 			try {
 				loaded = valueLoader.get();
+				if (loaded == null) {
+					loaded = CompletableFuture.failedFuture(new IllegalStateException(
+							"The value loader of cache key '" + key.key() + "' returned no future"));
+				}
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
 				loaded = CompletableFuture.failedFuture(ex);
 			}
 			loaded = loaded.whenComplete((value, ex) -> {

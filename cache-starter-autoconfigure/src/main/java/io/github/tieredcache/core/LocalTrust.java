@@ -130,7 +130,12 @@ final class LocalTrust implements BusListener {
 			long bumped = redis.increment(this.epochKey, EPOCH_TTL);
 			if (bumped >= 0) {
 				this.epochBumpPending.set(false);
+				long seen = this.seenEpoch;
 				this.seenEpoch = bumped;
+				if (seen >= 0 && bumped != seen + 1) {
+					// another instance bumped it too since this one last looked
+					apply(Change.FLUSH);
+				}
 				return;
 			}
 		}

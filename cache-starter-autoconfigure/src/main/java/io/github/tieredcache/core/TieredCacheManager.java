@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -22,6 +23,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
@@ -98,6 +100,8 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 	private final @Nullable ScheduledExecutorService ownedScheduler;
 
 	private volatile @Nullable ScheduledFuture<?> maintenance;
+
+	private final AtomicBoolean maintaining = new AtomicBoolean();
 
 	private final Duration maintenancePeriod;
 
@@ -330,7 +334,7 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 	 */
 	private void redisRecovered() {
 		this.localTrust.redisRecovered();
-		maintainNamespaces();
+		maintainNamespacesOffScheduler();
 	}
 
 	/**
@@ -338,13 +342,42 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 	 * writes that missed Redis.
 	 */
 	private ScheduledFuture<?> startMaintenance(Duration period) {
-		return this.scheduler.scheduleWithFixedDelay(this::maintainNamespaces, period.toNanos(), period.toNanos(),
-				TimeUnit.NANOSECONDS);
+		return this.scheduler.scheduleWithFixedDelay(this::maintainNamespacesOffScheduler, period.toNanos(),
+				period.toNanos(), TimeUnit.NANOSECONDS);
+	}
+
+	/**
+	 * Run a maintenance round on the executor, not on the scheduler, whose threads must
+	 * stay free for the bus's watchdog while a round waits on a slow Redis; one round at
+	 * a time, and none while the executor is saturated (the next period tries again).
+	 */
+	private void maintainNamespacesOffScheduler() {
+		if (!this.maintaining.compareAndSet(false, true)) {
+			return;
+		}
+		try {
+			this.executor.execute(() -> {
+				try {
+					maintainNamespaces();
+				}
+				finally {
+					this.maintaining.set(false);
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			this.maintaining.set(false);
+		}
 	}
 
 	private void maintainNamespaces() {
 		if (this.bus != null && this.redis != null) {
-			this.localTrust.checkEpoch(this.redis);
+			try {
+				this.localTrust.checkEpoch(this.redis);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("tiered-cache: checking the in-process epoch failed", ex);
+			}
 		}
 		for (TieredCache cache : this.caches.values()) {
 			try {
@@ -398,6 +431,10 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 			this.redis.connectInBackground();
 		}
 		if (this.bus != null) {
+			if (this.bus.isClosed()) {
+				logger.warn("tiered-cache: the invalidation bus does not start again once stopped; the in-process"
+						+ " tiers stay bypassed (caches read Redis) until the application restarts");
+			}
 			this.bus.start();
 		}
 		if (this.redis != null) {

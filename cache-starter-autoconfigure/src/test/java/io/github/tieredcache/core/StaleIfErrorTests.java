@@ -69,6 +69,18 @@ class StaleIfErrorTests {
 	}
 
 	@Test
+	void aBatchReadLoadsWhatRedisHoldsOnlyAsAStaleCopy() {
+		TieredCache a = instance(Duration.ofMinutes(1));
+		TieredCache b = instance(Duration.ofMinutes(1));
+		a.get("k", () -> "v1");
+		this.clock.advance(Duration.ofSeconds(11));
+		assertThat(b.getAll(List.of("k"), (keys) -> java.util.Map.of("k", "v2"), WriteOptions.DEFAULT))
+			.as("past its TTL the copy in Redis is no hit")
+			.containsEntry("k", "v2");
+		assertThat(b.getStatistics().redisHits()).isZero();
+	}
+
+	@Test
 	void anotherInstanceServesTheStaleCopyFromRedis() {
 		TieredCache a = instance(Duration.ofMinutes(1));
 		TieredCache b = instance(Duration.ofMinutes(1));

@@ -145,7 +145,11 @@ public final class RedisStreamEvents implements SmartLifecycle {
 				Thread.currentThread().interrupt();
 			}
 			this.thread = null;
-			leaveGroup();
+			if (!thread.isAlive()) {
+				// a reader still inside a read could yet receive entries: it stays a
+				// consumer, so that another instance claims them
+				leaveGroup();
+			}
 		}
 	}
 

@@ -179,6 +179,14 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	/**
+	 * Return whether the bus was closed (it does not start again).
+	 * @return whether it was closed
+	 */
+	public boolean isClosed() {
+		return !this.running;
+	}
+
+	/**
 	 * Return whether the bus was started and not closed.
 	 * @return whether it runs
 	 */
@@ -350,7 +358,7 @@ public final class InvalidationBus implements AutoCloseable {
 			// a receiver notices lost messages only by a gap before a later one, which a
 			// sender
 			// that cannot publish at all never sends
-			this.listeners.forEach(BusListener::undelivered);
+			tell(BusListener::undelivered);
 		}
 		synchronized (this.healthLock) {
 			if (receivers != RedisTier.UNREACHABLE && this.redis.isAvailable()) {
@@ -448,7 +456,7 @@ public final class InvalidationBus implements AutoCloseable {
 
 	private void messagesLost() {
 		synchronized (this.healthLock) {
-			this.listeners.forEach(BusListener::messagesLost);
+			tell(BusListener::messagesLost);
 		}
 	}
 
@@ -459,8 +467,21 @@ public final class InvalidationBus implements AutoCloseable {
 	private void changeState(State next) {
 		State previous = this.state;
 		this.state = next;
+		tell((listener) -> listener.stateChanged(previous, next));
+	}
+
+	/**
+	 * Tell every listener of an event; a listener that throws is logged, so that it can
+	 * neither stop the watchdog's schedule nor keep the others from hearing.
+	 */
+	private void tell(java.util.function.Consumer<BusListener> event) {
 		for (BusListener listener : this.listeners) {
-			listener.stateChanged(previous, next);
+			try {
+				event.accept(listener);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("tiered-cache: an invalidation bus listener failed", ex);
+			}
 		}
 	}
 
@@ -521,7 +542,7 @@ public final class InvalidationBus implements AutoCloseable {
 	 * @return the age of the last heartbeat
 	 */
 	public Duration getLastHeartbeatAge() {
-		return Duration.ofNanos(Math.max(0, System.nanoTime() - this.lastOwnReceivedNanos));
+		return Duration.ofNanos(Math.max(0, this.ticker.read() - this.lastOwnReceivedNanos));
 	}
 
 	/**
@@ -537,6 +558,13 @@ public final class InvalidationBus implements AutoCloseable {
 		this.running = false;
 		this.publisher.interrupt();
 		this.scheduled.forEach((task) -> task.cancel(false));
+		synchronized (this.healthLock) {
+			// nothing watches the subscription any more: in-process tiers are bypassed
+			// (a closed bus does not start again)
+			if (this.state != State.SILENT) {
+				changeState(State.SILENT);
+			}
+		}
 		try {
 			this.container.destroy();
 		}

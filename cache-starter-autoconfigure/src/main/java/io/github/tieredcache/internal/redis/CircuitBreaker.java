@@ -136,7 +136,12 @@ final class CircuitBreaker implements AutoCloseable {
 			this.consecutiveFailures.set(0);
 			transition(BreakerState.HALF_OPEN, BreakerState.CLOSED);
 			// after closing, so that what the recovery does reaches Redis
-			this.recovered.run();
+			try {
+				this.recovered.run();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("tiered-cache: recovering after the Redis outage failed", ex);
+			}
 			return;
 		}
 		transition(BreakerState.HALF_OPEN, BreakerState.OPEN);

@@ -138,6 +138,35 @@ class InvalidationFaultTests {
 	}
 
 	@Test
+	void aListenerThatThrowsKeepsNoOtherFromHearing() {
+		InvalidationBus bus = this.managerB.getInvalidationBus();
+		bus.addListener(new BusListener() {
+
+			@Override
+			public void stateChanged(InvalidationBus.State previous, InvalidationBus.State current) {
+				throw new IllegalStateException("a broken listener");
+			}
+
+		});
+		List<InvalidationBus.State> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+		bus.addListener(new BusListener() {
+
+			@Override
+			public void stateChanged(InvalidationBus.State previous, InvalidationBus.State current) {
+				heard.add(current);
+			}
+
+		});
+		long pauseMillis = InvalidationBusTests.HEARTBEAT.multipliedBy(4).toMillis();
+		assertThat(this.redis.command("CLIENT", "PAUSE", String.valueOf(pauseMillis), "WRITE")).isEqualTo("+OK");
+		await().atMost(BOUND).until(() -> !bus.isHealthy());
+		await().atMost(Duration.ofMillis(pauseMillis).plus(BOUND)).until(bus::isHealthy);
+		await().atMost(BOUND).until(() -> heard.contains(InvalidationBus.State.HEALTHY));
+		assertThat(heard).as("the listener after the broken one heard both changes")
+			.containsSubsequence(InvalidationBus.State.SILENT, InvalidationBus.State.HEALTHY);
+	}
+
+	@Test
 	void redisRestartIsRecoveredFrom() {
 		cacheV1InBothInstances();
 		this.redis.kill();
