@@ -23,8 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ArchitectureTests {
 
 	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "http", "actuate", "autoconfigure",
-			"metrics", "warmup", "internal.aspect", "internal.events", "internal.http", "internal.invalidation",
-			"internal.local", "internal.origin", "internal.redis", "internal.warmup", "internal.writebehind" };
+			"metrics", "warmup", "internal", "internal.aspect", "internal.events", "internal.http",
+			"internal.invalidation", "internal.local", "internal.origin", "internal.redis", "internal.warmup",
+			"internal.writebehind" };
 
 	private static final JavaClasses classes = new ClassFileImporter()
 		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

@@ -24,12 +24,12 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.tieredcache.internal.DaemonThreads;
 import io.github.tieredcache.internal.invalidation.InvalidationBus;
 import io.github.tieredcache.internal.invalidation.InvalidationHandler;
 import io.github.tieredcache.internal.local.CoarseTicker;
@@ -488,25 +488,15 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 	 * waiting on a slow Redis does not hold up the watchdog.
 	 */
 	private static ScheduledExecutorService defaultScheduler() {
-		AtomicInteger count = new AtomicInteger();
-		ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2, (runnable) -> {
-			Thread thread = new Thread(runnable, "tiered-cache-scheduler-" + count.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		});
+		ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2,
+				DaemonThreads.numbered("tiered-cache-scheduler"));
 		scheduler.setRemoveOnCancelPolicy(true);
 		return scheduler;
 	}
 
 	private static ExecutorService defaultExecutor() {
-		AtomicInteger count = new AtomicInteger();
-		ThreadPoolExecutor executor = new ThreadPoolExecutor(0, 16, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-				(runnable) -> {
-					Thread thread = new Thread(runnable, "tiered-cache-" + count.incrementAndGet());
-					thread.setDaemon(true);
-					return thread;
-				}, new ThreadPoolExecutor.AbortPolicy());
-		return executor;
+		return new ThreadPoolExecutor(0, 16, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+				DaemonThreads.numbered("tiered-cache"), new ThreadPoolExecutor.AbortPolicy());
 	}
 
 	/**

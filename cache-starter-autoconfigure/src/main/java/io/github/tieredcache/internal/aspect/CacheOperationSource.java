@@ -3,21 +3,19 @@ package io.github.tieredcache.internal.aspect;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.github.tieredcache.annotation.CacheAside;
 import io.github.tieredcache.annotation.CacheInvalidate;
 import io.github.tieredcache.annotation.WriteBehind;
 import io.github.tieredcache.annotation.WriteThrough;
 import io.github.tieredcache.core.WriteOptions;
+import io.github.tieredcache.internal.DurationText;
 import io.github.tieredcache.internal.aspect.CacheOperations.Invalidate;
 import io.github.tieredcache.internal.aspect.CacheOperations.ReturnKind;
 import org.jspecify.annotations.Nullable;
@@ -40,8 +38,6 @@ import org.springframework.util.StringValueResolver;
  * nothing.
  */
 final class CacheOperationSource {
-
-	private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ns|us|ms|s|m|h|d)?");
 
 	private static final @Nullable Class<?> MONO = ClassUtils.isPresent("reactor.core.publisher.Mono",
 			CacheOperationSource.class.getClassLoader())
@@ -203,38 +199,12 @@ final class CacheOperationSource {
 		if (text == null || text.isBlank()) {
 			return null;
 		}
-		Duration duration = parseDuration(text.trim());
+		Duration duration = DurationText.parse(text.trim());
 		if (duration == null || duration.isNegative() || duration.isZero()) {
 			throw invalid(method, "@" + annotation.getType().getSimpleName() + "." + attribute + " '" + text
 					+ "' is not a positive duration such as \"30s\", \"10m\" or \"PT1H\"");
 		}
 		return duration;
-	}
-
-	static @Nullable Duration parseDuration(String text) {
-		if (text.startsWith("P") || text.startsWith("p") || text.startsWith("-P")) {
-			try {
-				return Duration.parse(text);
-			}
-			catch (DateTimeParseException ex) {
-				return null;
-			}
-		}
-		Matcher matcher = DURATION.matcher(text.toLowerCase(java.util.Locale.ROOT));
-		if (!matcher.matches()) {
-			return null;
-		}
-		long amount = Long.parseLong(matcher.group(1));
-		String unit = (matcher.group(2) != null) ? matcher.group(2) : "ms";
-		return switch (unit) {
-			case "ns" -> Duration.ofNanos(amount);
-			case "us" -> Duration.ofNanos(amount * 1000);
-			case "ms" -> Duration.ofMillis(amount);
-			case "s" -> Duration.ofSeconds(amount);
-			case "m" -> Duration.ofMinutes(amount);
-			case "h" -> Duration.ofHours(amount);
-			default -> Duration.ofDays(amount);
-		};
 	}
 
 	private static IllegalStateException invalid(Method method, String message) {

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import io.github.tieredcache.core.CacheInvalidatedEvent;
 import io.github.tieredcache.core.CacheInvalidatedEvent.Origin;
 import io.github.tieredcache.core.CacheKeyEncoder;
+import io.github.tieredcache.internal.DaemonThreads;
 import io.github.tieredcache.internal.redis.RedisTier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -81,11 +82,7 @@ public final class OutboundInvalidations implements ApplicationListener<CacheInv
 		this.nextLog = new AtomicLong(nanoTime.getAsLong());
 		// threads start with the first invalidation
 		this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(MAX_QUEUED),
-				(runnable) -> {
-					Thread thread = new Thread(runnable, "tiered-cache-outbound-events");
-					thread.setDaemon(true);
-					return thread;
-				}, new ThreadPoolExecutor.AbortPolicy());
+				DaemonThreads.single("tiered-cache-outbound-events"), new ThreadPoolExecutor.AbortPolicy());
 	}
 
 	/**

@@ -16,6 +16,7 @@ import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 
 import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.internal.DaemonThreads;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -130,8 +131,7 @@ public final class PostgresEvents implements SmartLifecycle {
 		}
 		this.running = true;
 		if (!this.byChannel.isEmpty()) {
-			Thread thread = new Thread(this::listen, "tiered-cache-postgres-events");
-			thread.setDaemon(true);
+			Thread thread = DaemonThreads.create("tiered-cache-postgres-events", this::listen);
 			thread.start();
 			this.thread = thread;
 		}

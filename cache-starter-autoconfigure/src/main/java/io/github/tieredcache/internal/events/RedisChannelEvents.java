@@ -8,6 +8,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.internal.DaemonThreads;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -65,11 +66,8 @@ public final class RedisChannelEvents implements SmartLifecycle {
 		List<EventDeclaration> declarations = this.invalidations.declarations(EventDeclaration.Source.REDIS_CHANNEL);
 		if (!declarations.isEmpty()) {
 			ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-					new ArrayBlockingQueue<>(MAX_QUEUED), (runnable) -> {
-						Thread thread = new Thread(runnable, "tiered-cache-inbound-events");
-						thread.setDaemon(true);
-						return thread;
-					}, new ThreadPoolExecutor.AbortPolicy());
+					new ArrayBlockingQueue<>(MAX_QUEUED), DaemonThreads.single("tiered-cache-inbound-events"),
+					new ThreadPoolExecutor.AbortPolicy());
 			RedisMessageListenerContainer container = new RedisMessageListenerContainer();
 			container.setConnectionFactory(this.connectionFactory);
 			// hand-off happens below, where a full queue can be counted per event

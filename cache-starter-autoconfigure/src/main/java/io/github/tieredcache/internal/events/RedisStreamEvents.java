@@ -14,6 +14,7 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.internal.DaemonThreads;
 import io.github.tieredcache.internal.redis.RedisTier;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
@@ -123,8 +124,7 @@ public final class RedisStreamEvents implements SmartLifecycle {
 		}
 		this.running = true;
 		if (!this.byStream.isEmpty()) {
-			Thread thread = new Thread(this::read, "tiered-cache-stream-events");
-			thread.setDaemon(true);
+			Thread thread = DaemonThreads.create("tiered-cache-stream-events", this::read);
 			thread.start();
 			this.thread = thread;
 		}

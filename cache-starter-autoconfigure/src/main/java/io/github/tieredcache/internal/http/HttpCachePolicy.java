@@ -2,12 +2,10 @@ package io.github.tieredcache.internal.http;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.github.tieredcache.http.HttpCaching;
 import io.github.tieredcache.http.HttpCaching.Scope;
+import io.github.tieredcache.internal.DurationText;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 
@@ -36,8 +34,6 @@ public record HttpCachePolicy(@Nullable Duration maxAge, @Nullable Duration sMax
 		boolean mustRevalidate, boolean immutable, @Nullable Duration cdnMaxAge, List<String> surrogateKeys,
 		List<String> vary) {
 
-	private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
-
 	public HttpCachePolicy {
 		surrogateKeys = List.copyOf(surrogateKeys);
 		vary = List.copyOf(vary);
@@ -65,36 +61,12 @@ public record HttpCachePolicy(@Nullable Duration maxAge, @Nullable Duration sMax
 		if (!StringUtils.hasText(text)) {
 			return null;
 		}
-		Duration duration = parseDuration(text.trim());
+		Duration duration = DurationText.parse(text.trim());
 		if (duration == null || duration.isNegative()) {
 			throw new IllegalStateException("@HttpCaching(" + attribute + " = \"" + text + "\") on " + where
 					+ " is not a duration such as \"60s\", \"10m\" or \"PT1H\"");
 		}
 		return duration;
-	}
-
-	private static @Nullable Duration parseDuration(String text) {
-		if (text.startsWith("P") || text.startsWith("p")) {
-			try {
-				return Duration.parse(text);
-			}
-			catch (RuntimeException ex) {
-				return null;
-			}
-		}
-		Matcher matcher = DURATION.matcher(text.toLowerCase(Locale.ROOT));
-		if (!matcher.matches()) {
-			return null;
-		}
-		long amount = Long.parseLong(matcher.group(1));
-		String unit = (matcher.group(2) != null) ? matcher.group(2) : "ms";
-		return switch (unit) {
-			case "ms" -> Duration.ofMillis(amount);
-			case "s" -> Duration.ofSeconds(amount);
-			case "m" -> Duration.ofMinutes(amount);
-			case "h" -> Duration.ofHours(amount);
-			default -> Duration.ofDays(amount);
-		};
 	}
 
 	/**

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.tieredcache.internal.DaemonThreads;
 import io.github.tieredcache.internal.redis.RedisTier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -158,8 +159,7 @@ public final class InvalidationBus implements AutoCloseable {
 		this.container.setRecoveryInterval(Math.max(100, heartbeatInterval.toMillis() / 2));
 		this.container.addMessageListener((message, pattern) -> receive(message.getBody()), new ChannelTopic(channel));
 		this.container.afterPropertiesSet();
-		this.publisher = new Thread(this::publishLoop, "tiered-cache-invalidation-publisher");
-		this.publisher.setDaemon(true);
+		this.publisher = DaemonThreads.create("tiered-cache-invalidation-publisher", this::publishLoop);
 		this.scheduler = scheduler;
 	}
 

@@ -19,6 +19,7 @@ import java.util.function.Function;
 import java.util.function.IntFunction;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.tieredcache.internal.DaemonThreads;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
@@ -170,11 +171,8 @@ public final class RedisTier implements AutoCloseable {
 		this.connectionFactory = connectionFactory;
 		this.ticker = ticker;
 		this.timeoutNanos = commandTimeout.toNanos();
-		this.ownedScheduler = (scheduler != null) ? null : Executors.newSingleThreadScheduledExecutor((runnable) -> {
-			Thread thread = new Thread(runnable, "tiered-cache-redis-probe");
-			thread.setDaemon(true);
-			return thread;
-		});
+		this.ownedScheduler = (scheduler != null) ? null
+				: Executors.newSingleThreadScheduledExecutor(DaemonThreads.single("tiered-cache-redis-probe"));
 		this.breaker = new CircuitBreaker(failureThreshold, probeInterval, this::probe, this::recovered,
 				(scheduler != null) ? scheduler : this.ownedScheduler);
 		this.sharedNativeConnection = lettucePresent && LettuceShared.isShared(connectionFactory);
@@ -854,9 +852,7 @@ public final class RedisTier implements AutoCloseable {
 		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> next = new CompletableFuture<>();
 		if (this.connection.compareAndSet(failed, next)) {
 			this.connectingSince = this.ticker.read();
-			Thread connector = new Thread(() -> connect(next), "tiered-cache-redis-connect");
-			connector.setDaemon(true);
-			connector.start();
+			DaemonThreads.create("tiered-cache-redis-connect", () -> connect(next)).start();
 			return next;
 		}
 		CompletableFuture<RedisClusterAsyncCommands<byte[], byte[]>> current = this.connection.get();

@@ -11,11 +11,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.tieredcache.core.TieredCache;
 import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.internal.DaemonThreads;
 import io.github.tieredcache.internal.origin.OriginRamp;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -96,21 +96,14 @@ public final class CacheWarming {
 			finish(State.COMPLETED);
 			return;
 		}
-		AtomicInteger threads = new AtomicInteger();
 		ExecutorService workers = Executors.newFixedThreadPool(Math.min(this.parallelism, this.tasks.size()),
-				(runnable) -> {
-					Thread thread = new Thread(runnable, "tiered-cache-warming-" + threads.incrementAndGet());
-					thread.setDaemon(true);
-					return thread;
-				});
+				DaemonThreads.numbered("tiered-cache-warming"));
 		this.workers = workers;
 		List<Future<?>> futures = new ArrayList<>();
 		for (TaskProgress task : this.progress) {
 			futures.add(workers.submit(() -> run(task)));
 		}
-		Thread coordinator = new Thread(() -> awaitTasks(workers, futures), "tiered-cache-warming");
-		coordinator.setDaemon(true);
-		coordinator.start();
+		DaemonThreads.create("tiered-cache-warming", () -> awaitTasks(workers, futures)).start();
 	}
 
 	/**

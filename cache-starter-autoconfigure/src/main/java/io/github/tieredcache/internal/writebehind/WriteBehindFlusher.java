@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
+import io.github.tieredcache.internal.DaemonThreads;
 import io.lettuce.core.models.stream.PendingMessage;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -128,11 +129,9 @@ public final class WriteBehindFlusher implements AutoCloseable {
 			return;
 		}
 		this.running = true;
-		Thread flusher = new Thread(this::loop, "tiered-cache-write-behind");
-		flusher.setDaemon(true);
+		Thread flusher = DaemonThreads.create("tiered-cache-write-behind", this::loop);
 		this.thread = flusher;
-		Thread lease = new Thread(() -> renewWhile(flusher), "tiered-cache-write-behind-lease");
-		lease.setDaemon(true);
+		Thread lease = DaemonThreads.create("tiered-cache-write-behind-lease", () -> renewWhile(flusher));
 		this.heartbeat = lease;
 		flusher.start();
 		lease.start();
