@@ -24,8 +24,8 @@ class ArchitectureTests {
 
 	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "http", "actuate", "autoconfigure",
 			"metrics", "warmup", "internal", "internal.aspect", "internal.events", "internal.http",
-			"internal.invalidation", "internal.local", "internal.origin", "internal.redis", "internal.warmup",
-			"internal.writebehind" };
+			"internal.invalidation", "internal.local", "internal.observation", "internal.origin", "internal.redis",
+			"internal.warmup", "internal.writebehind" };
 
 	private static final JavaClasses classes = new ClassFileImporter()
 		.withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -114,6 +114,16 @@ class ArchitectureTests {
 			.resideInAnyPackage("..tieredcache.core..", "..tieredcache.autoconfigure..", "..tieredcache.warmup..",
 					"..internal.warmup..", "..internal.redis..", "..internal.local..", "..internal.invalidation..")
 			.check(classes);
+		// observation is a seam the caches and the flusher report to: it knows nothing
+		// of the library
+		noClasses().that()
+			.resideInAPackage("..internal.observation..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..tieredcache.core..", "..tieredcache.autoconfigure..", "..tieredcache.metrics..",
+					"..tieredcache.actuate..", "..internal.redis..", "..internal.local..", "..internal.invalidation..",
+					"..internal.writebehind..", "..internal.aspect..", "..internal.events..", "..internal.warmup..")
+			.check(classes);
 		// the warming SPI is what applications implement: it depends on nothing of
 		// the library
 		noClasses().that()
@@ -189,7 +199,8 @@ class ArchitectureTests {
 				"autoconfigure.TieredCacheCustomizer", "autoconfigure.TieredCacheEndpointAutoConfiguration",
 				"autoconfigure.TieredCacheHealthContributorAutoConfiguration",
 				"autoconfigure.TieredCacheHttpAutoConfiguration", "autoconfigure.TieredCacheManagerCustomizer",
-				"autoconfigure.TieredCacheMetricsAutoConfiguration", "autoconfigure.TieredCacheProperties",
+				"autoconfigure.TieredCacheMetricsAutoConfiguration",
+				"autoconfigure.TieredCacheObservationAutoConfiguration", "autoconfigure.TieredCacheProperties",
 				"core.CacheInvalidatedEvent", "core.CacheKeyEncoder", "core.CacheSettings", "core.CacheStatistics",
 				"core.JacksonValueCodec", "core.ReadThroughCache", "core.TieredCache", "core.TieredCacheManager",
 				"core.ValueCodec", "core.ValueCodecException", "core.WriteOptions", "http.CachedETag",

@@ -10,6 +10,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
+import io.github.tieredcache.internal.observation.CacheObservations;
+import io.github.tieredcache.internal.observation.CacheObservations.Observed;
+import io.github.tieredcache.internal.observation.CacheObservations.Operation;
+import io.github.tieredcache.internal.observation.CacheObservations.Outcome;
 import io.github.tieredcache.internal.redis.RedisTier;
 import io.github.tieredcache.internal.redis.RedisTier.SetIfAbsentResult;
 import org.jspecify.annotations.Nullable;
@@ -25,6 +29,8 @@ import org.springframework.cache.support.NullValue;
  * single-key load. Thread-safe.
  */
 final class BatchLoad {
+
+	private final String name;
 
 	private final CacheSettings settings;
 
@@ -42,8 +48,12 @@ final class BatchLoad {
 
 	private final CacheStatistics statistics;
 
-	BatchLoad(CacheSettings settings, TwoTierStore store, @Nullable RedisTier redis, @Nullable CacheNamespace namespace,
-			RedisEntries entries, EntryExpiry expiry, LocalView localView, CacheStatistics statistics) {
+	private final CacheObservations observations;
+
+	BatchLoad(String name, CacheSettings settings, TwoTierStore store, @Nullable RedisTier redis,
+			@Nullable CacheNamespace namespace, RedisEntries entries, EntryExpiry expiry, LocalView localView,
+			CacheStatistics statistics, CacheObservations observations) {
+		this.name = name;
 		this.settings = settings;
 		this.store = store;
 		this.redis = redis;
@@ -52,6 +62,7 @@ final class BatchLoad {
 		this.expiry = expiry;
 		this.localView = localView;
 		this.statistics = statistics;
+		this.observations = observations;
 	}
 
 	@SuppressWarnings("unchecked")
@@ -78,7 +89,17 @@ final class BatchLoad {
 				redisKeys.add(ns.redisKey(key.encoded()));
 				pending.add(this.namespace.journal().isPending(key.encoded()));
 			}
-			List<byte @Nullable []> values = this.redis.getAll(redisKeys);
+			Observed observed = this.observations.start(Operation.REDIS_READ, this.name);
+			List<byte @Nullable []> values;
+			try {
+				values = this.redis.getAll(redisKeys);
+			}
+			catch (RuntimeException | Error ex) {
+				if (observed != null) {
+					observed.stop(Outcome.ERROR, ex);
+				}
+				throw ex;
+			}
 			for (int i = 0; i < missing.size(); i++) {
 				// a stale entry (kept for stale-if-error) is no hit: the key is loaded
 				Object stored = pending.get(i) ? null
@@ -90,6 +111,9 @@ final class BatchLoad {
 				}
 			}
 			missing.removeIf((key) -> found.containsKey(key.key()));
+			if (observed != null) {
+				observed.stop(this.store.readOutcome(missing.isEmpty()));
+			}
 		}
 		if (!missing.isEmpty()) {
 			this.statistics.misses.add(missing.size());
@@ -168,12 +192,21 @@ final class BatchLoad {
 		missing.forEach((key) -> request.add((K) key.key()));
 		Map<? extends K, ? extends V> loaded;
 		long started = System.nanoTime();
+		Observed observed = this.observations.start(Operation.LOAD, this.name);
 		try {
-			loaded = batchLoader.apply(request);
+			try (CacheObservations.Scope scope = (observed != null) ? observed.openScope() : null) {
+				loaded = batchLoader.apply(request);
+			}
 			this.statistics.recordLoad(true, System.nanoTime() - started);
+			if (observed != null) {
+				observed.stop(Outcome.SUCCESS);
+			}
 		}
 		catch (RuntimeException ex) {
 			this.statistics.recordLoad(false, System.nanoTime() - started);
+			if (observed != null) {
+				observed.stop(Outcome.FAILURE, ex);
+			}
 			if (claims != null) {
 				for (int i = 0; i < claims.size(); i++) {
 					if (claims.get(i).outcome() == SetIfAbsentResult.Outcome.STORED) {

@@ -9,6 +9,10 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
+import io.github.tieredcache.internal.observation.CacheObservations;
+import io.github.tieredcache.internal.observation.CacheObservations.Observed;
+import io.github.tieredcache.internal.observation.CacheObservations.Operation;
+import io.github.tieredcache.internal.observation.CacheObservations.Outcome;
 import io.github.tieredcache.internal.origin.OriginLimiter;
 import org.jspecify.annotations.Nullable;
 
@@ -45,9 +49,11 @@ final class CacheLoads {
 
 	private final Clock clock;
 
+	private final CacheObservations observations;
+
 	CacheLoads(CacheSettings settings, boolean remote, TwoTierStore store, LocalView localView, EntryExpiry expiry,
 			@Nullable LeasedLoad leasedLoad, StaleIfError staleIfError, EarlyRefresh earlyRefresh,
-			CacheStatistics statistics, Clock clock) {
+			CacheStatistics statistics, Clock clock, CacheObservations observations) {
 		this.settings = settings;
 		this.remote = remote;
 		this.store = store;
@@ -58,6 +64,7 @@ final class CacheLoads {
 		this.earlyRefresh = earlyRefresh;
 		this.statistics = statistics;
 		this.clock = clock;
+		this.observations = observations;
 	}
 
 	/**
@@ -185,8 +192,9 @@ final class CacheLoads {
 			}
 			this.statistics.loads.increment();
 			long started = System.nanoTime();
+			Observed observed = this.observations.start(Operation.LOAD, this.store.name());
 			CompletableFuture<T> loaded;
-			try {
+			try (CacheObservations.Scope scope = (observed != null) ? observed.openScope() : null) {
 				loaded = valueLoader.get();
 				if (loaded == null) {
 					loaded = CompletableFuture.failedFuture(new IllegalStateException(
@@ -201,6 +209,15 @@ final class CacheLoads {
 					permit.release();
 				}
 				this.statistics.recordLoad(ex == null, System.nanoTime() - started);
+				if (observed != null) {
+					if (ex == null) {
+						observed.stop(Outcome.SUCCESS);
+					}
+					else {
+						observed.stop(Outcome.FAILURE,
+								(ex instanceof CompletionException && ex.getCause() != null) ? ex.getCause() : ex);
+					}
+				}
 			});
 			// a failed load releases its lease before the caller hears of the failure
 			CompletableFuture<T> released = loaded.exceptionallyCompose((ex) -> {

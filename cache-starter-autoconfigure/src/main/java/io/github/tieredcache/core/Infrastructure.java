@@ -6,6 +6,7 @@ import java.util.function.DoubleSupplier;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.tieredcache.internal.invalidation.InvalidationBus;
+import io.github.tieredcache.internal.observation.CacheObservations;
 import io.github.tieredcache.internal.redis.RedisTier;
 import org.jspecify.annotations.Nullable;
 
@@ -22,8 +23,9 @@ import org.jspecify.annotations.Nullable;
  * @param clock the wall clock of entry expiry (stale-if-error, early refresh)
  * @param random the random source of early refresh, in [0, 1)
  * @param events publishes the invalidations as application events
+ * @param observations observes the work that leaves the JVM
  */
 record Infrastructure(@Nullable RedisTier redis, @Nullable InvalidationBus bus, ValueCodec codec, String keyPrefix,
 		Executor executor, Ticker ticker, Executor localExecutor, Clock clock, DoubleSupplier random,
-		InvalidationEvents events) {
+		InvalidationEvents events, CacheObservations observations) {
 }

@@ -98,7 +98,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 				LocalTrust.serving(bus));
 		Executor executor = infrastructure.executor();
 		this.store = new TwoTierStore(name, settings, this.redis, bus, namespace, this.expiry, entries, this.localView,
-				this.statistics, executor, this.clock);
+				this.statistics, executor, this.clock, infrastructure.observations());
 		LeasedLoad leasedLoad = (this.redis != null) ? new LeasedLoad(this.store, settings, this.redis, entries,
 				this.expiry, this.localView, this.statistics, this.clock, infrastructure.ticker()) : null;
 		StaleIfError staleIfError = new StaleIfError(name, settings, this.expiry, this.localView, this.statistics,
@@ -106,9 +106,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		this.earlyRefresh = new EarlyRefresh(name, settings, this.store, this.redis, this.localView, this.statistics,
 				infrastructure.random(), executor);
 		this.loads = new CacheLoads(settings, this.redis != null, this.store, this.localView, this.expiry, leasedLoad,
-				staleIfError, this.earlyRefresh, this.statistics, this.clock);
-		this.batchLoad = new BatchLoad(settings, this.store, this.redis, namespace, entries, this.expiry,
-				this.localView, this.statistics);
+				staleIfError, this.earlyRefresh, this.statistics, this.clock, infrastructure.observations());
+		this.batchLoad = new BatchLoad(name, settings, this.store, this.redis, namespace, entries, this.expiry,
+				this.localView, this.statistics, infrastructure.observations());
 		this.maintenance = (namespace != null) ? new NamespaceMaintenance(name, namespace, this.redis, bus, this.store,
 				this.localView, this.statistics, infrastructure.ticker()) : null;
 	}

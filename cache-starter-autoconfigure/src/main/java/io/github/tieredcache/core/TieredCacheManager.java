@@ -33,7 +33,10 @@ import io.github.tieredcache.internal.DaemonThreads;
 import io.github.tieredcache.internal.invalidation.InvalidationBus;
 import io.github.tieredcache.internal.invalidation.InvalidationHandler;
 import io.github.tieredcache.internal.local.CoarseTicker;
+import io.github.tieredcache.internal.observation.CacheObservations;
+import io.github.tieredcache.internal.observation.ObservationRegistryObservations;
 import io.github.tieredcache.internal.redis.RedisTier;
+import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -144,10 +147,11 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 				: null;
 		this.localTrust = new LocalTrust(this.caches.values(), this.bus, this.keyPrefix);
 		this.maintenancePeriod = builder.heartbeatInterval;
-		this.infrastructure = new Infrastructure(this.redis, this.bus, this.codec, this.keyPrefix, this.executor,
-				this.ticker, this.localMaintenanceExecutor, builder.clock, builder.random,
-				(builder.eventPublisher != null) ? new InvalidationEvents(builder.eventPublisher)
-						: InvalidationEvents.NONE);
+		this.infrastructure = new Infrastructure(
+				this.redis, this.bus, this.codec, this.keyPrefix, this.executor, this.ticker,
+				this.localMaintenanceExecutor, builder.clock, builder.random, (builder.eventPublisher != null)
+						? new InvalidationEvents(builder.eventPublisher) : InvalidationEvents.NONE,
+				builder.observations);
 		Set<String> initial = new LinkedHashSet<>(builder.caches.keySet());
 		initial.addAll(builder.cacheNames);
 		initial.forEach(this::createCache);
@@ -567,7 +571,23 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 
 		private @Nullable ApplicationEventPublisher eventPublisher;
 
+		private CacheObservations observations = CacheObservations.NONE;
+
 		private Builder() {
+		}
+
+		/**
+		 * Observe, through this registry, the work the caches send out of the JVM: Redis
+		 * reads ({@code tiered.cache.redis.read}), loads from the origin
+		 * ({@code tiered.cache.load}); never an in-process hit (off unless called; the
+		 * auto-configuration passes the application's registry). See
+		 * {@code docs/metrics.md}.
+		 * @param registry the registry; {@code ObservationRegistry.NOOP} observes nothing
+		 * @return this builder
+		 */
+		public Builder observationRegistry(ObservationRegistry registry) {
+			this.observations = ObservationRegistryObservations.of(registry);
+			return this;
 		}
 
 		/**

@@ -8,6 +8,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 import io.github.tieredcache.internal.invalidation.InvalidationBus;
+import io.github.tieredcache.internal.observation.CacheObservations;
+import io.github.tieredcache.internal.observation.CacheObservations.Observed;
+import io.github.tieredcache.internal.observation.CacheObservations.Operation;
+import io.github.tieredcache.internal.observation.CacheObservations.Outcome;
 import io.github.tieredcache.internal.origin.OriginLimiter;
 import io.github.tieredcache.internal.redis.RedisTier;
 import io.github.tieredcache.internal.redis.RedisTier.SetIfAbsentResult;
@@ -53,11 +57,13 @@ final class TwoTierStore {
 
 	private final @Nullable LeaseStore leases;
 
+	private final CacheObservations observations;
+
 	private volatile @Nullable OriginLimiter originLimiter;
 
 	TwoTierStore(String name, CacheSettings settings, @Nullable RedisTier redis, @Nullable InvalidationBus bus,
 			@Nullable CacheNamespace namespace, EntryExpiry expiry, RedisEntries entries, LocalView localView,
-			CacheStatistics statistics, Executor executor, Clock clock) {
+			CacheStatistics statistics, Executor executor, Clock clock, CacheObservations observations) {
 		this.name = name;
 		this.settings = settings;
 		this.redis = redis;
@@ -70,6 +76,21 @@ final class TwoTierStore {
 		this.executor = executor;
 		this.clock = clock;
 		this.leases = (redis != null) ? new LeaseStore(redis, settings.lease().ttl()) : null;
+		this.observations = observations;
+	}
+
+	/**
+	 * Return the cache's name.
+	 */
+	String name() {
+		return this.name;
+	}
+
+	/**
+	 * Return what observes the cache's Redis reads and loads.
+	 */
+	CacheObservations observations() {
+		return this.observations;
 	}
 
 	/**
@@ -141,17 +162,30 @@ final class TwoTierStore {
 		this.statistics.loads.increment();
 		long started = this.clock.millis();
 		long startedNanos = System.nanoTime();
+		Observed observed = this.observations.start(Operation.LOAD, this.name);
 		try {
-			Object value = valueLoader.call();
+			Object value;
+			try (CacheObservations.Scope scope = (observed != null) ? observed.openScope() : null) {
+				value = valueLoader.call();
+			}
 			this.statistics.recordLoad(true, System.nanoTime() - startedNanos);
+			if (observed != null) {
+				observed.stop(Outcome.SUCCESS);
+			}
 			return new Loaded(value, (int) Math.min(Integer.MAX_VALUE, Math.max(0, this.clock.millis() - started)));
 		}
 		catch (Exception ex) {
 			this.statistics.recordLoad(false, System.nanoTime() - startedNanos);
+			if (observed != null) {
+				observed.stop(Outcome.FAILURE, ex);
+			}
 			throw new ValueRetrievalException(key, valueLoader, ex);
 		}
 		catch (Error ex) {
 			this.statistics.recordLoad(false, System.nanoTime() - startedNanos);
+			if (observed != null) {
+				observed.stop(Outcome.FAILURE, ex);
+			}
 			throw ex;
 		}
 	}
@@ -212,7 +246,19 @@ final class TwoTierStore {
 			CacheNamespace.Version ns = namespaceFor(key.encoded());
 			if (ns != null) {
 				byte[] redisKey = ns.redisKey(key.encoded());
-				stored = this.entries.decode(redisKey, this.redis.get(redisKey));
+				Observed observed = this.observations.start(Operation.REDIS_READ, this.name);
+				try {
+					stored = this.entries.decode(redisKey, this.redis.get(redisKey));
+				}
+				catch (RuntimeException | Error ex) {
+					if (observed != null) {
+						observed.stop(Outcome.ERROR, ex);
+					}
+					throw ex;
+				}
+				if (observed != null) {
+					observed.stop(readOutcome(stored != null && this.expiry.fresh(stored) != null));
+				}
 			}
 		}
 		// a stale entry (kept for stale-if-error) is no hit: the caller loads
@@ -229,6 +275,18 @@ final class TwoTierStore {
 		}
 		this.localView.fill(key.local(), stored, WriteOptions.DEFAULT, stamp);
 		return stored;
+	}
+
+	/**
+	 * Return the outcome of an observed Redis read: a command that failed returns no
+	 * value, told from a miss by the circuit breaker (a failure it has not yet counted
+	 * against Redis shows as a miss).
+	 */
+	Outcome readOutcome(boolean hit) {
+		if (hit) {
+			return Outcome.HIT;
+		}
+		return (this.redis != null && !this.redis.isAvailable()) ? Outcome.ERROR : Outcome.MISS;
 	}
 
 	/**

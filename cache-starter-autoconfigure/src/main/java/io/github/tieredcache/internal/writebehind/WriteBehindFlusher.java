@@ -16,6 +16,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 import io.github.tieredcache.internal.DaemonThreads;
+import io.github.tieredcache.internal.observation.CacheObservations;
+import io.github.tieredcache.internal.observation.CacheObservations.Observed;
+import io.github.tieredcache.internal.observation.CacheObservations.Operation;
 import io.lettuce.core.models.stream.PendingMessage;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -104,6 +107,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 
 	private volatile @Nullable Thread heartbeat;
 
+	private volatile CacheObservations observations = CacheObservations.NONE;
+
 	/**
 	 * Create a flusher; {@link #start()} starts it.
 	 * @param queue the queue
@@ -114,6 +119,15 @@ public final class WriteBehindFlusher implements AutoCloseable {
 		this.queue = queue;
 		this.target = target;
 		this.settings = settings;
+	}
+
+	/**
+	 * Observe each flush round ({@code tiered.cache.write.behind.flush}) from the next
+	 * one on.
+	 * @param observations the observations, {@link CacheObservations#NONE} for none
+	 */
+	public void setObservations(CacheObservations observations) {
+		this.observations = observations;
 	}
 
 	/**
@@ -418,6 +432,22 @@ public final class WriteBehindFlusher implements AutoCloseable {
 			return;
 		}
 		Outcome outcome = new Outcome();
+		Observed observed = this.observations.start(Operation.WRITE_BEHIND_FLUSH, null);
+		try (CacheObservations.Scope scope = (observed != null) ? observed.openScope() : null) {
+			flush(keys, verdicts, outcome);
+		}
+		catch (RuntimeException | Error ex) {
+			if (observed != null) {
+				observed.stop(CacheObservations.Outcome.FAILURE, ex);
+			}
+			throw ex;
+		}
+		if (observed != null) {
+			observed.stop(outcome.failed ? CacheObservations.Outcome.FAILURE : CacheObservations.Outcome.SUCCESS);
+		}
+	}
+
+	private void flush(List<Key> keys, List<WriteBehindQueue.Verdict> verdicts, Outcome outcome) {
 		try {
 			Map<String, List<Key>> byWriter = new LinkedHashMap<>();
 			for (int i = 0; i < keys.size(); i++) {
@@ -532,6 +562,7 @@ public final class WriteBehindFlusher implements AutoCloseable {
 
 	private void failed(Key key, Exception ex, Outcome outcome) {
 		this.failed.increment();
+		outcome.failed = true;
 		outcome.released.add(key.newest());
 		this.lastErrors.put(key.name(), ex.getClass().getName() + ": " + ex.getMessage());
 		if (logger.isDebugEnabled()) {
@@ -566,6 +597,8 @@ public final class WriteBehindFlusher implements AutoCloseable {
 		final List<QueuedWrite> released = new ArrayList<>();
 
 		final List<QueuedWrite> acknowledge = new ArrayList<>();
+
+		boolean failed;
 
 	}
 

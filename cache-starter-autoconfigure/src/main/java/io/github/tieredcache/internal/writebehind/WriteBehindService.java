@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 
 import io.github.tieredcache.annotation.WriteBehind;
 import io.github.tieredcache.core.ValueCodec;
+import io.github.tieredcache.internal.observation.CacheObservations;
 import io.github.tieredcache.writebehind.WriteBehindBatchWriter;
 import io.github.tieredcache.writebehind.WriteBehindException;
 import org.apache.commons.logging.Log;
@@ -100,6 +101,15 @@ public final class WriteBehindService implements AutoCloseable {
 
 	public WriteBehindFlusher getFlusher() {
 		return this.flusher;
+	}
+
+	/**
+	 * Observe the flusher's rounds ({@code tiered.cache.write.behind.flush}) from the
+	 * next one on.
+	 * @param observations the observations, {@link CacheObservations#NONE} for none
+	 */
+	public void setObservations(CacheObservations observations) {
+		this.flusher.setObservations(observations);
 	}
 
 	/**
