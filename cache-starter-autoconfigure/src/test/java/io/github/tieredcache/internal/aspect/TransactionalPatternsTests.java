@@ -1,5 +1,7 @@
 package io.github.tieredcache.internal.aspect;
 
+import io.github.tieredcache.core.TieredCacheManager;
+import java.time.Duration;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -26,6 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Cache writes and invalidations inside Spring transactions on a real H2 database: they
@@ -45,7 +48,7 @@ class TransactionalPatternsTests {
 	@Test
 	void writeThroughHappensAfterCommit() {
 		this.runner.run((context) -> {
-			Accounts accounts = context.getBean(Accounts.class);
+			Accounts accounts = ready(context);
 			TransactionTemplate transaction = context.getBean(TransactionTemplate.class);
 			assertThat(accounts.balance(1)).isEqualTo(100);
 			transaction.executeWithoutResult((status) -> {
@@ -61,7 +64,7 @@ class TransactionalPatternsTests {
 	@Test
 	void rolledBackWriteThroughLeavesTheCacheUntouched() {
 		this.runner.run((context) -> {
-			Accounts accounts = context.getBean(Accounts.class);
+			Accounts accounts = ready(context);
 			TransactionTemplate transaction = context.getBean(TransactionTemplate.class);
 			assertThat(accounts.balance(2)).isEqualTo(200);
 			transaction.executeWithoutResult((status) -> {
@@ -77,7 +80,7 @@ class TransactionalPatternsTests {
 	@Test
 	void transactionalMethodThatThrowsRollsBackAndWritesNothing() {
 		this.runner.run((context) -> {
-			Accounts accounts = context.getBean(Accounts.class);
+			Accounts accounts = ready(context);
 			assertThat(accounts.balance(3)).isEqualTo(300);
 			assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> accounts.setBalanceAndFail(3, 1));
 			assertThat(accounts.balanceFromDatabase(3)).isEqualTo(300);
@@ -88,7 +91,7 @@ class TransactionalPatternsTests {
 	@Test
 	void invalidationHappensAfterCommitAndNotOnRollback() {
 		this.runner.run((context) -> {
-			Accounts accounts = context.getBean(Accounts.class);
+			Accounts accounts = ready(context);
 			TransactionTemplate transaction = context.getBean(TransactionTemplate.class);
 			assertThat(accounts.balance(4)).isEqualTo(400);
 			transaction.executeWithoutResult((status) -> {
@@ -103,6 +106,16 @@ class TransactionalPatternsTests {
 			assertThat(accounts.cachedBalance(4)).isNull();
 			assertThat(accounts.balance(4)).isNull();
 		});
+	}
+
+	/**
+	 * The accounts, once the bus is healthy: it empties the in-process tiers when it
+	 * becomes so, which would otherwise race the first reads of a test.
+	 */
+	private static Accounts ready(org.springframework.context.ApplicationContext context) {
+		TieredCacheManager manager = context.getBean(TieredCacheManager.class);
+		await().atMost(Duration.ofSeconds(10)).until(() -> manager.getInvalidationBus().isHealthy());
+		return context.getBean(Accounts.class);
 	}
 
 	@Configuration(proxyBeanMethods = false)
