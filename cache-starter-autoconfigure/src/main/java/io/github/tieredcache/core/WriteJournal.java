@@ -70,7 +70,14 @@ final class WriteJournal {
 	 * @param keys what {@link #takeRecent()} returned
 	 */
 	void keepRecent(Set<String> keys) {
-		this.recent.get().addAll(keys);
+		Set<String> recent = this.recent.get();
+		for (String key : keys) {
+			if (recent.size() >= MAX_REMEMBERED) {
+				this.recentOverflow = true;
+				return;
+			}
+			recent.add(key);
+		}
 	}
 
 	/**

@@ -112,7 +112,13 @@ public final class CacheWarming {
 	public synchronized void stop() {
 		ExecutorService workers = this.workers;
 		if (workers != null) {
-			workers.shutdownNow();
+			// tasks that never started are cancelled, so that the coordinator does not
+			// wait out the budget for them
+			for (Runnable task : workers.shutdownNow()) {
+				if (task instanceof Future<?> future) {
+					future.cancel(false);
+				}
+			}
 		}
 		if (this.state == State.NOT_STARTED) {
 			finish(State.COMPLETED);
