@@ -15,15 +15,12 @@ import java.util.function.LongSupplier;
 
 import javax.sql.DataSource;
 
-import io.github.tieredcache.core.TieredCacheManager;
-import io.github.tieredcache.internal.DaemonThreads;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
-import org.springframework.context.SmartLifecycle;
 import org.springframework.util.Assert;
 
 /**
@@ -47,7 +44,7 @@ import org.springframework.util.Assert;
  * <p>
  * Thread-safe.
  */
-public final class PostgresEvents implements SmartLifecycle {
+public final class PostgresEvents extends EventReader {
 
 	/**
 	 * The {@code application_name} of the listening connection, as
@@ -73,13 +70,7 @@ public final class PostgresEvents implements SmartLifecycle {
 
 	private final Map<String, List<EventDeclaration>> byChannel = new LinkedHashMap<>();
 
-	private final Object sleep = new Object();
-
 	private final AtomicLong connections = new AtomicLong();
-
-	private @Nullable Thread thread;
-
-	private volatile boolean running;
 
 	private volatile boolean listening;
 
@@ -95,6 +86,7 @@ public final class PostgresEvents implements SmartLifecycle {
 	 */
 	public PostgresEvents(@Nullable DataSource dataSource, InboundInvalidations invalidations, Duration minBackoff,
 			Duration maxBackoff, Duration idleCheck, LongSupplier nanoTime) {
+		super("tiered-cache-postgres-events");
 		this.invalidations = invalidations;
 		this.nanoTime = nanoTime;
 		this.minBackoff = minBackoff;
@@ -124,50 +116,13 @@ public final class PostgresEvents implements SmartLifecycle {
 		}
 	}
 
-	@Override
-	public synchronized void start() {
-		if (this.running) {
-			return;
-		}
-		this.running = true;
-		if (!this.byChannel.isEmpty()) {
-			Thread thread = DaemonThreads.create("tiered-cache-postgres-events", this::listen);
-			thread.start();
-			this.thread = thread;
-		}
-	}
-
-	@Override
-	public synchronized void stop() {
-		this.running = false;
-		synchronized (this.sleep) {
-			this.sleep.notifyAll();
-		}
-		Thread thread = this.thread;
-		if (thread != null) {
-			try {
-				// the poll returns within POLL_MILLIS
-				thread.join(POLL_MILLIS * 4L);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-			this.thread = null;
-		}
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running;
-	}
-
 	/**
 	 * Return whether a connection listens to every channel now (or there is nothing to
 	 * listen to).
 	 * @return whether notifications sent now are received
 	 */
 	public boolean isListening() {
-		return this.running && (this.byChannel.isEmpty() || this.listening);
+		return isRunning() && (this.byChannel.isEmpty() || this.listening);
 	}
 
 	/**
@@ -180,14 +135,20 @@ public final class PostgresEvents implements SmartLifecycle {
 	}
 
 	@Override
-	public int getPhase() {
-		// after the manager's bus, and stopped before it
-		return TieredCacheManager.PHASE + 1;
+	boolean hasWork() {
+		return !this.byChannel.isEmpty();
 	}
 
-	private void listen() {
+	@Override
+	long stopMillis() {
+		// the poll returns within POLL_MILLIS
+		return POLL_MILLIS * 4L;
+	}
+
+	@Override
+	void read() {
 		long backoff = this.minBackoff.toMillis();
-		while (this.running && !Thread.currentThread().isInterrupted()) {
+		while (isRunning() && !Thread.currentThread().isInterrupted()) {
 			try (Connection connection = dataSource().getConnection()) {
 				PGConnection postgres = connection.unwrap(PGConnection.class);
 				connection.setAutoCommit(true);
@@ -207,7 +168,7 @@ public final class PostgresEvents implements SmartLifecycle {
 			catch (SQLException | RuntimeException ex) {
 				boolean wasListening = this.listening;
 				this.listening = false;
-				if (!this.running) {
+				if (!isRunning()) {
 					break;
 				}
 				if (wasListening) {
@@ -226,7 +187,7 @@ public final class PostgresEvents implements SmartLifecycle {
 
 	private void poll(PGConnection postgres, Statement statement) throws SQLException {
 		long lastHeard = this.nanoTime.getAsLong();
-		while (this.running) {
+		while (isRunning()) {
 			PGNotification[] notifications = postgres.getNotifications(POLL_MILLIS);
 			if (notifications != null && notifications.length > 0) {
 				for (PGNotification notification : notifications) {
@@ -264,23 +225,6 @@ public final class PostgresEvents implements SmartLifecycle {
 		}
 		catch (SQLClientInfoException ex) {
 			logger.debug("tiered-cache: could not name the PostgreSQL listening connection", ex);
-		}
-	}
-
-	private void pause(long millis) {
-		synchronized (this.sleep) {
-			long deadline = System.nanoTime() + millis * 1_000_000;
-			long left = millis;
-			while (this.running && left > 0) {
-				try {
-					this.sleep.wait(left);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					return;
-				}
-				left = (deadline - System.nanoTime()) / 1_000_000;
-			}
 		}
 	}
 

@@ -13,8 +13,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
-import io.github.tieredcache.core.TieredCacheManager;
-import io.github.tieredcache.internal.DaemonThreads;
 import io.github.tieredcache.internal.redis.RedisTier;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
@@ -29,7 +27,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.context.SmartLifecycle;
 import org.springframework.util.Assert;
 
 /**
@@ -54,7 +51,7 @@ import org.springframework.util.Assert;
  * <p>
  * Thread-safe.
  */
-public final class RedisStreamEvents implements SmartLifecycle {
+public final class RedisStreamEvents extends EventReader {
 
 	private static final Log logger = LogFactory.getLog(RedisStreamEvents.class);
 
@@ -78,13 +75,7 @@ public final class RedisStreamEvents implements SmartLifecycle {
 
 	private final Map<String, List<EventDeclaration>> byStream = new LinkedHashMap<>();
 
-	private final Object sleep = new Object();
-
 	private final AtomicLong rounds = new AtomicLong();
-
-	private @Nullable Thread thread;
-
-	private volatile boolean running;
 
 	private long nextWarning;
 
@@ -103,6 +94,7 @@ public final class RedisStreamEvents implements SmartLifecycle {
 	 */
 	public RedisStreamEvents(@Nullable RedisTier redis, InboundInvalidations invalidations, String group,
 			Duration pollInterval, Duration claimIdleTime, LongSupplier nanoTime) {
+		super("tiered-cache-stream-events");
 		this.invalidations = invalidations;
 		this.group = bytes(group);
 		this.pollInterval = pollInterval;
@@ -117,47 +109,6 @@ public final class RedisStreamEvents implements SmartLifecycle {
 		this.redis = redis;
 	}
 
-	@Override
-	public synchronized void start() {
-		if (this.running) {
-			return;
-		}
-		this.running = true;
-		if (!this.byStream.isEmpty()) {
-			Thread thread = DaemonThreads.create("tiered-cache-stream-events", this::read);
-			thread.start();
-			this.thread = thread;
-		}
-	}
-
-	@Override
-	public synchronized void stop() {
-		this.running = false;
-		synchronized (this.sleep) {
-			this.sleep.notifyAll();
-		}
-		Thread thread = this.thread;
-		if (thread != null) {
-			try {
-				thread.join(this.pollInterval.toMillis() + TimeUnit.SECONDS.toMillis(5));
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-			this.thread = null;
-			if (!thread.isAlive()) {
-				// a reader still inside a read could yet receive entries: it stays a
-				// consumer, so that another instance claims them
-				leaveGroup();
-			}
-		}
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running;
-	}
-
 	/**
 	 * Return how many polling rounds have completed without a failure, for tests and
 	 * health: more than zero once every group exists.
@@ -168,14 +119,28 @@ public final class RedisStreamEvents implements SmartLifecycle {
 	}
 
 	@Override
-	public int getPhase() {
-		// after the manager's bus, and stopped before it
-		return TieredCacheManager.PHASE + 1;
+	boolean hasWork() {
+		return !this.byStream.isEmpty();
 	}
 
-	private void read() {
+	@Override
+	long stopMillis() {
+		return this.pollInterval.toMillis() + TimeUnit.SECONDS.toMillis(5);
+	}
+
+	@Override
+	void stopped(boolean ended) {
+		if (ended) {
+			// a reader still inside a read could yet receive entries: it stays a
+			// consumer, so that another instance claims them
+			leaveGroup();
+		}
+	}
+
+	@Override
+	void read() {
 		boolean groupsExist = false;
-		while (this.running && !Thread.currentThread().isInterrupted()) {
+		while (isRunning() && !Thread.currentThread().isInterrupted()) {
 			boolean more = false;
 			try {
 				if (!groupsExist) {
@@ -291,23 +256,6 @@ public final class RedisStreamEvents implements SmartLifecycle {
 		}
 		else if (logger.isDebugEnabled()) {
 			logger.debug("tiered-cache: inbound events: " + message);
-		}
-	}
-
-	private void pause(long millis) {
-		synchronized (this.sleep) {
-			long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-			long left = millis;
-			while (this.running && left > 0) {
-				try {
-					this.sleep.wait(left);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					return;
-				}
-				left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-			}
 		}
 	}
 
