@@ -12,10 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import io.github.tieredcache.autoconfigure.EventTestSupport.ProductChanged;
+import io.github.tieredcache.autoconfigure.EventTestSupport.RecorderConfiguration;
 import io.github.tieredcache.core.CacheInvalidatedEvent;
 import io.github.tieredcache.core.CacheInvalidatedEvent.Origin;
 import io.github.tieredcache.core.TieredCache;
@@ -30,10 +31,9 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.ApplicationListener;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
+import static io.github.tieredcache.autoconfigure.EventTestSupport.products;
+import static io.github.tieredcache.autoconfigure.EventTestSupport.recorded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
@@ -132,38 +132,6 @@ class OutboundInvalidationsTests {
 	private static void awaitReady(AssertableApplicationContext context) {
 		assertThat(context).hasNotFailed();
 		await().atMost(WAIT).until(() -> context.getBean(TieredCacheManager.class).getInvalidationBus().isHealthy());
-	}
-
-	private static TieredCache products(AssertableApplicationContext context) {
-		return context.getBean(TieredCacheManager.class).getCache("products");
-	}
-
-	private static List<CacheInvalidatedEvent> recorded(AssertableApplicationContext context) {
-		return context.getBean(Recorder.class).events;
-	}
-
-	record ProductChanged(long productId) {
-	}
-
-	static class Recorder implements ApplicationListener<CacheInvalidatedEvent> {
-
-		final List<CacheInvalidatedEvent> events = new CopyOnWriteArrayList<>();
-
-		@Override
-		public void onApplicationEvent(CacheInvalidatedEvent event) {
-			this.events.add(event);
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class RecorderConfiguration {
-
-		@Bean
-		Recorder recorder() {
-			return new Recorder();
-		}
-
 	}
 
 	/**

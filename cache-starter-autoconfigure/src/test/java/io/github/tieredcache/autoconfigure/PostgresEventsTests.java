@@ -9,10 +9,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import javax.sql.DataSource;
 
+import io.github.tieredcache.autoconfigure.EventTestSupport.RecorderConfiguration;
 import io.github.tieredcache.core.CacheInvalidatedEvent;
 import io.github.tieredcache.core.CacheInvalidatedEvent.Origin;
 import io.github.tieredcache.core.TieredCache;
@@ -31,11 +31,14 @@ import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfigurat
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
+import static io.github.tieredcache.autoconfigure.EventTestSupport.inLocalTier;
+import static io.github.tieredcache.autoconfigure.EventTestSupport.products;
+import static io.github.tieredcache.autoconfigure.EventTestSupport.recorded;
+import static io.github.tieredcache.autoconfigure.EventTestSupport.statistics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -229,51 +232,12 @@ class PostgresEventsTests {
 		return DriverManager.getConnection(SERVER + database, "postgres", "");
 	}
 
-	private static TieredCache products(AssertableApplicationContext context) {
-		return context.getBean(TieredCacheManager.class).getCache("products");
-	}
-
-	@SuppressWarnings("unchecked")
-	private static boolean inLocalTier(AssertableApplicationContext context, Object key) {
-		return ((com.github.benmanes.caffeine.cache.Cache<Object, Object>) products(context).getNativeCache())
-			.getIfPresent(key) != null;
-	}
-
-	private static InboundInvalidations.Statistics statistics(AssertableApplicationContext context) {
-		return context.getBean(InboundInvalidations.class).statistics("product-updated");
-	}
-
-	private static List<CacheInvalidatedEvent> recorded(AssertableApplicationContext context) {
-		return context.getBean(Recorder.class).events;
-	}
-
-	static class Recorder implements ApplicationListener<CacheInvalidatedEvent> {
-
-		final List<CacheInvalidatedEvent> events = new CopyOnWriteArrayList<>();
-
-		@Override
-		public void onApplicationEvent(CacheInvalidatedEvent event) {
-			this.events.add(event);
-		}
-
-	}
-
 	@Configuration(proxyBeanMethods = false)
 	static class PostgresConfiguration {
 
 		@Bean
 		DataSource dataSource() {
 			return new DriverManagerDataSource(SERVER + DATABASE, "postgres", "");
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class RecorderConfiguration {
-
-		@Bean
-		Recorder recorder() {
-			return new Recorder();
 		}
 
 	}

@@ -6,7 +6,6 @@ import java.util.UUID;
 
 import io.github.tieredcache.core.TieredCache;
 import io.github.tieredcache.core.TieredCacheManager;
-import io.github.tieredcache.internal.events.InboundInvalidations;
 import io.github.tieredcache.internal.events.RedisStreamEvents;
 import io.github.tieredcache.testsupport.RedisServer;
 import org.junit.jupiter.api.Test;
@@ -16,6 +15,9 @@ import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfigurat
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
+import static io.github.tieredcache.autoconfigure.EventTestSupport.inLocalTier;
+import static io.github.tieredcache.autoconfigure.EventTestSupport.products;
+import static io.github.tieredcache.autoconfigure.EventTestSupport.statistics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -120,20 +122,6 @@ class RedisStreamEventsTests {
 
 	private static RedisStreamEvents events(AssertableApplicationContext context) {
 		return context.getBean(RedisStreamEvents.class);
-	}
-
-	private static TieredCache products(AssertableApplicationContext context) {
-		return context.getBean(TieredCacheManager.class).getCache("products");
-	}
-
-	@SuppressWarnings("unchecked")
-	private static boolean inLocalTier(AssertableApplicationContext context, Object key) {
-		return ((com.github.benmanes.caffeine.cache.Cache<Object, Object>) products(context).getNativeCache())
-			.getIfPresent(key) != null;
-	}
-
-	private static InboundInvalidations.Statistics statistics(AssertableApplicationContext context) {
-		return context.getBean(InboundInvalidations.class).statistics("product-updated");
 	}
 
 }
