@@ -61,9 +61,8 @@ abstract class AbstractTieredCacheConformanceTests {
 			.redis(this.connectionFactory)
 			.keyPrefix(prefix)
 			.valueCodec(new JacksonValueCodec(List.of("io.github.tieredcache.**")))
-			// the contract, not timeouts, is under test: a cold connection's first
-			// commands
-			// on a loaded machine must not turn into the fail-open path
+			// the contract is under test, not timeouts: a cold connection's first
+			// commands on a loaded machine must not take the fail-open path
 			.redisCommandTimeout(Duration.ofSeconds(2))
 			.cache("values", settings().build())
 			.cache("nulls", settings().cacheNullValues(true).build())
