@@ -10,6 +10,7 @@ import io.github.tieredcache.internal.http.HttpCachingFilter;
 import io.github.tieredcache.internal.http.HttpCachingInterceptor;
 import io.github.tieredcache.internal.http.HttpCachingResponseBodyAdvice;
 import io.github.tieredcache.internal.http.HttpCachingRules;
+import io.github.tieredcache.internal.http.SurrogateKeyInvalidations;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -56,6 +57,16 @@ public final class TieredCacheHttpAutoConfiguration {
 			@Qualifier("mvcConversionService") ObjectProvider<ConversionService> conversionService) {
 		return new HttpCachingInterceptor(rules(properties.getHttp().getRules()), cacheManager::getCache,
 				() -> conversionService.getIfAvailable(DefaultConversionService::getSharedInstance));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SurrogateKeyInvalidations tieredCacheSurrogateKeyInvalidations(TieredCacheManager cacheManager) {
+		// every write, eviction and clear this instance makes becomes a surrogate-key
+		// invalidation (C:K, or C for a clear), told to the response cache and the purger
+		SurrogateKeyInvalidations invalidations = new SurrogateKeyInvalidations();
+		cacheManager.addChangeListener(invalidations);
+		return invalidations;
 	}
 
 	@Bean
