@@ -10,6 +10,7 @@ import io.github.tieredcache.internal.http.HttpCachingFilter;
 import io.github.tieredcache.internal.http.HttpCachingInterceptor;
 import io.github.tieredcache.internal.http.HttpCachingResponseBodyAdvice;
 import io.github.tieredcache.internal.http.HttpCachingRules;
+import io.github.tieredcache.internal.http.ResponseCache;
 import io.github.tieredcache.internal.http.SurrogateKeyInvalidations;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -54,9 +55,20 @@ public final class TieredCacheHttpAutoConfiguration {
 	@ConditionalOnMissingBean
 	HttpCachingInterceptor tieredCacheHttpCachingInterceptor(TieredCacheManager cacheManager,
 			TieredCacheProperties properties,
-			@Qualifier("mvcConversionService") ObjectProvider<ConversionService> conversionService) {
+			@Qualifier("mvcConversionService") ObjectProvider<ConversionService> conversionService,
+			ObjectProvider<ResponseCache> responseCache) {
 		return new HttpCachingInterceptor(rules(properties.getHttp().getRules()), cacheManager::getCache,
-				() -> conversionService.getIfAvailable(DefaultConversionService::getSharedInstance));
+				() -> conversionService.getIfAvailable(DefaultConversionService::getSharedInstance),
+				responseCache.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ResponseCache tieredCacheResponseCache(TieredCacheManager cacheManager, SurrogateKeyInvalidations invalidations) {
+		ResponseCache responseCache = new ResponseCache(cacheManager::getCache, cacheManager.getRedisTier(),
+				cacheManager.getKeyPrefix(), invalidations);
+		invalidations.subscribe(responseCache);
+		return responseCache;
 	}
 
 	@Bean
@@ -71,8 +83,8 @@ public final class TieredCacheHttpAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	HttpCachingFilter tieredCacheHttpCachingFilter() {
-		return new HttpCachingFilter();
+	HttpCachingFilter tieredCacheHttpCachingFilter(ObjectProvider<ResponseCache> responseCache) {
+		return new HttpCachingFilter(responseCache.getIfAvailable());
 	}
 
 	@Bean
