@@ -45,6 +45,7 @@ import org.springframework.web.context.WebApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.head;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
 
 /**
@@ -113,6 +114,19 @@ class CachedResponseTests {
 		assertThat(this.controller.invocations).hasValue(2);
 		this.mvc.perform(get("/prices/1/quote?a=1&b=3")).andReturn();
 		assertThat(this.controller.invocations).hasValue(3);
+	}
+
+	@Test
+	void headIsAnsweredFromTheGetEntryAndStoresNothingItself() throws Exception {
+		this.mvc.perform(head("/prices/11")).andReturn();
+		assertThat(this.controller.invocations).hasValue(1);
+		String body = body(get("/prices/11"));
+		assertThat(this.controller.invocations).as("the HEAD response was not stored").hasValue(2);
+		MvcResult headResult = this.mvc.perform(head("/prices/11")).andReturn();
+		assertThat(this.controller.invocations).hasValue(2);
+		assertThat(headResult.getResponse().getContentAsByteArray()).isEmpty();
+		assertThat(headResult.getResponse().getContentLength()).isEqualTo(body.length());
+		assertThat(headResult.getResponse().getHeader("Surrogate-Key")).isEqualTo("prices prices:11");
 	}
 
 	@Test

@@ -128,7 +128,9 @@ public final class ResponseCache implements SurrogateKeyInvalidations.Listener {
 	 */
 	boolean serve(HttpServletRequest request, HttpServletResponse response, CachingExchange exchange, Declared declared,
 			Object handler) throws IOException {
-		if (!"GET".equals(request.getMethod())) {
+		// HEAD is answered from the GET entry; its own response has no body to store
+		boolean head = "HEAD".equals(request.getMethod());
+		if (!head && !"GET".equals(request.getMethod())) {
 			return true;
 		}
 		Principal principal = request.getUserPrincipal();
@@ -155,11 +157,14 @@ public final class ResponseCache implements SurrogateKeyInvalidations.Listener {
 			StoredResponse stored = StoredResponse.decode(valueOf(store.cache, key));
 			if (stored != null) {
 				this.hits.increment();
-				replay(stored, response, exchange);
+				replay(stored, response, exchange, !head);
 				return false;
 			}
 		}
 		this.misses.increment();
+		if (head) {
+			return true;
+		}
 		CommitHookResponse hooked = (request.getAttribute(CommitHookResponse.ATTRIBUTE) instanceof CommitHookResponse h)
 				? h : null;
 		if (hooked == null || hasDirective(request, "no-store")) {
@@ -178,8 +183,8 @@ public final class ResponseCache implements SurrogateKeyInvalidations.Listener {
 		return (wrapper != null) ? wrapper.get() : null;
 	}
 
-	private static void replay(StoredResponse stored, HttpServletResponse response, CachingExchange exchange)
-			throws IOException {
+	private static void replay(StoredResponse stored, HttpServletResponse response, CachingExchange exchange,
+			boolean withBody) throws IOException {
 		// the stored headers are the ones the first response committed with
 		exchange.applied = true;
 		response.setStatus(stored.status());
@@ -193,7 +198,7 @@ public final class ResponseCache implements SurrogateKeyInvalidations.Listener {
 			}
 		}
 		response.setContentLength(stored.body().length);
-		if (stored.body().length > 0) {
+		if (withBody && stored.body().length > 0) {
 			response.getOutputStream().write(stored.body());
 		}
 		response.flushBuffer();
