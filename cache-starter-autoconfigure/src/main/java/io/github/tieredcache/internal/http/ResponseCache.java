@@ -244,7 +244,11 @@ public final class ResponseCache implements SurrogateKeyInvalidations.Listener {
 		}
 		Store store = pending.store();
 		String value = new StoredResponse(response.getStatus(), headers, body).encode();
-		store.cache.put(pending.key(), value, new WriteOptions(pending.declared().ttl(), null, false));
+		Duration ttl = pending.declared().ttl();
+		Duration localTtl = store.cache.getSettings().localTtl();
+		// the in-process copy must not outlive the response's own TTL
+		store.cache.put(pending.key(), value,
+				new WriteOptions(ttl, (localTtl.compareTo(ttl) > 0) ? ttl : localTtl, false));
 		if (!surrogateKeys.isEmpty()
 				&& !store.index.register(pending.key(), surrogateKeys, pending.sequence(), pending.declared().ttl())) {
 			// its data changed while the handler ran (or the index is unreachable)
