@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -160,8 +161,13 @@ public final class VarnishServer implements AutoCloseable {
 		Path target = Path.of("target");
 		Path parent = Files.isDirectory(target) ? target.resolve("varnish")
 				: Path.of(System.getProperty("java.io.tmpdir"));
-		Files.createDirectories(parent);
-		return Files.createTempDirectory(parent.toAbsolutePath(), "varnish-" + port + "-");
+		Path directory = Files
+			.createDirectories(parent.toAbsolutePath().resolve("varnish-" + port + "-" + System.nanoTime()));
+		// varnishd reads its VCL as its own unprivileged user
+		if (directory.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+			Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+		}
+		return directory;
 	}
 
 	private void awaitReady() {
