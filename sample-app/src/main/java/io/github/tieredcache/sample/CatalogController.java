@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.github.tieredcache.http.CachedETag;
+import io.github.tieredcache.http.CachedResponse;
 import io.github.tieredcache.http.HttpCaching;
 
 import org.springframework.http.ResponseEntity;
@@ -67,10 +68,12 @@ class CatalogController {
 	/**
 	 * The product with the signed-in member's price: the same annotation as a public page
 	 * ({@code AUTO} scope), but every request here is authenticated, so every response is
-	 * {@code private} and no shared cache keeps it.
+	 * {@code private} and no shared cache keeps it. The application keeps it, per member
+	 * ({@code perPrincipal}), until the product changes.
 	 */
 	@GetMapping("/me/products/{id}")
-	@HttpCaching(maxAge = "60s", sMaxAge = "5m")
+	@HttpCaching(maxAge = "60s", sMaxAge = "5m", surrogateKeys = "'products:' + #id")
+	@CachedResponse(cache = "http", ttl = "5m", perPrincipal = true)
 	ResponseEntity<MemberOffer> memberOffer(@PathVariable long id, Principal member) {
 		return ResponseEntity.of(this.catalog.find(id).map((product) -> MemberOffer.of(member.getName(), product)));
 	}
@@ -96,7 +99,13 @@ class CatalogController {
 		return this.categories.names(ids);
 	}
 
+	/**
+	 * The number of products in a category, its headers from the {@code /categories/**}
+	 * rule of {@code application.yml}: the whole response is kept by the application for
+	 * 30 s and dropped when a delete clears {@code category-counts}.
+	 */
 	@GetMapping("/categories/{id}/count")
+	@CachedResponse(cache = "http", ttl = "30s")
 	long count(@PathVariable long id) {
 		return this.catalog.countInCategory(id);
 	}

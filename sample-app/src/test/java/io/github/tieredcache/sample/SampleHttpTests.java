@@ -10,12 +10,14 @@ import java.util.Base64;
 import java.util.UUID;
 
 import io.github.tieredcache.testsupport.RedisServer;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -24,8 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The sample's HTTP caching over real HTTP (embedded Tomcat, the whole filter chain,
  * Spring Security included) and a real Redis: the product page's headers, {@code ETag}
- * and {@code 304}, the conditional price change, and how Spring Security's own
- * {@code Cache-Control} meets {@code @HttpCaching}.
+ * and {@code 304}, the conditional price change, how Spring Security's own
+ * {@code Cache-Control} meets {@code @HttpCaching}, and the response cache.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
 class SampleHttpTests {
@@ -41,6 +43,12 @@ class SampleHttpTests {
 
 	@Autowired
 	private ProductRepository products;
+
+	@Autowired
+	private JdbcClient jdbc;
+
+	@Autowired
+	private MeterRegistry meters;
 
 	@DynamicPropertySource
 	static void sampleOnPrivateDatabase(DynamicPropertyRegistry registry) {
@@ -135,6 +143,38 @@ class SampleHttpTests {
 		HttpResponse<String> missing = send(get("/products/404"));
 		assertThat(missing.statusCode()).isEqualTo(404);
 		assertThat(missing.headers().firstValue("Cache-Control")).hasValue("no-store");
+	}
+
+	@Test
+	void wholeResponsesAreKeptByTheAppPerMemberAndDroppedWhenTheirDataChanges() throws Exception {
+		this.jdbc.sql("INSERT INTO product (id, name, price, category_id) VALUES (99, 'Stool', 39.00, 2)").update();
+		assertThat(send(get("/categories/2/count")).body()).isEqualTo("2");
+		double hits = responseCacheHits();
+		assertThat(send(get("/categories/2/count")).body()).isEqualTo("2");
+		assertThat(responseCacheHits()).as("answered from the response cache").isEqualTo(hits + 1);
+
+		// a delete clears category-counts: surrogate key 'category-counts' drops the
+		// response
+		assertThat(send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/products/99")).DELETE())
+			.statusCode()).isEqualTo(204);
+		assertThat(send(get("/categories/2/count")).body()).isEqualTo("1");
+
+		// per member: alice's copy is alice's alone
+		assertThat(send(get("/me/products/1").header("Authorization", basic("alice"))).body())
+			.contains("\"member\":\"alice\"");
+		hits = responseCacheHits();
+		HttpResponse<String> again = send(get("/me/products/1").header("Authorization", basic("alice")));
+		assertThat(again.body()).contains("\"member\":\"alice\"");
+		assertThat(again.headers().firstValue("Cache-Control"))
+			.hasValueSatisfying((cacheControl) -> assertThat(cacheControl).contains("private"));
+		assertThat(responseCacheHits()).isEqualTo(hits + 1);
+		assertThat(send(get("/me/products/1").header("Authorization", basic("bob"))).body())
+			.contains("\"member\":\"bob\"")
+			.doesNotContain("alice");
+	}
+
+	private double responseCacheHits() {
+		return this.meters.get("tiered.cache.http.responses").tag("result", "hit").functionCounter().count();
 	}
 
 	private HttpRequest.Builder get(String path) {
