@@ -13,13 +13,15 @@ backend application {
 	.port = "@BACKEND_PORT@";
 	.connect_timeout = 1s;
 	.first_byte_timeout = 10s;
+	# sick after three failed probes in a row (a slow answer on a busy machine is not an
+	# outage), healthy again after one good one
 	.probe = {
 		.url = "@PROBE_PATH@";
-		.interval = 500ms;
-		.timeout = 1s;
-		.window = 2;
-		.threshold = 2;
-		.initial = 2;
+		.interval = 1s;
+		.timeout = 2s;
+		.window = 3;
+		.threshold = 1;
+		.initial = 1;
 	}
 }
 
