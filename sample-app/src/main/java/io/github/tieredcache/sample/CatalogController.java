@@ -1,8 +1,13 @@
 package io.github.tieredcache.sample;
 
 import java.math.BigDecimal;
+import java.security.Principal;
 import java.util.List;
 import java.util.Map;
+
+import io.github.tieredcache.http.CachedETag;
+import io.github.tieredcache.http.CachedResponse;
+import io.github.tieredcache.http.HttpCaching;
 
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -46,12 +51,39 @@ class CatalogController {
 		return ResponseEntity.accepted().build();
 	}
 
+	/**
+	 * The product page: browsers keep it 10 s, then revalidate with its {@code ETag} (a
+	 * {@code 304} answered from the cache entry, without running this method); shared
+	 * caches keep it 5 min, serve it stale for 30 s while they refetch and for a day if
+	 * the application fails; a change of the product purges it by its surrogate key.
+	 */
 	@GetMapping("/products/{id}")
+	@HttpCaching(maxAge = "10s", sMaxAge = "5m", staleWhileRevalidate = "30s", staleIfError = "1d",
+			surrogateKeys = { "'products'", "'products:' + #id" })
+	@CachedETag(cache = "products", key = "#id")
 	ResponseEntity<Product> product(@PathVariable long id) {
 		return ResponseEntity.of(this.catalog.find(id));
 	}
 
+	/**
+	 * The product with the signed-in member's price: the same annotation as a public page
+	 * ({@code AUTO} scope), but every request here is authenticated, so every response is
+	 * {@code private} and no shared cache keeps it. The application keeps it, per member
+	 * ({@code perPrincipal}), until the product changes.
+	 */
+	@GetMapping("/me/products/{id}")
+	@HttpCaching(maxAge = "60s", sMaxAge = "5m", surrogateKeys = "'products:' + #id")
+	@CachedResponse(cache = "http", ttl = "5m", perPrincipal = true)
+	ResponseEntity<MemberOffer> memberOffer(@PathVariable long id, Principal member) {
+		return ResponseEntity.of(this.catalog.find(id).map((product) -> MemberOffer.of(member.getName(), product)));
+	}
+
+	/**
+	 * A conditional write: with {@code If-Match}, answered {@code 412} without running
+	 * this method unless it names the product's current {@code ETag}.
+	 */
 	@PutMapping("/products/{id}/price")
+	@CachedETag(cache = "products", key = "#id")
 	ResponseEntity<Product> changePrice(@PathVariable long id, @RequestBody BigDecimal price) {
 		Product changed = this.catalog.changePrice(id, price);
 		return (changed != null) ? ResponseEntity.ok(changed) : ResponseEntity.notFound().build();
@@ -62,7 +94,13 @@ class CatalogController {
 		return this.catalog.delete(id) ? ResponseEntity.noContent().build() : ResponseEntity.notFound().build();
 	}
 
+	/**
+	 * Category names, its headers from the {@code /categories/**} rule of
+	 * {@code application.yml}: the whole response is kept by the application for 30 s
+	 * (keyed by path and sorted query), so a repeated request runs nothing here.
+	 */
 	@GetMapping("/categories")
+	@CachedResponse(cache = "http", ttl = "30s")
 	Map<Long, String> categories(@RequestParam List<Long> ids) {
 		return this.categories.names(ids);
 	}
