@@ -4,6 +4,7 @@
 #
 #   benchmarks/load-test.sh [load|cold-start|all]     (default: all)
 #
+# Each instance logs to benchmarks/target/load-test/run<N>-<a|b>.log.
 # Settings (environment):
 #   DURATION=30s      measured time of each load run       WARMUP=10s   unmeasured traffic before it
 #   THREADS=8         client threads                        WRITES=0.05  share of writes in the mix
@@ -40,6 +41,7 @@ if [ "${SKIP_BUILD:-false}" != true ]; then
 	./mvnw -B -q $MVN_FLAGS -pl sample-app,benchmarks -am package -DskipTests
 fi
 mkdir -p "$OUT"
+rm -f "$OUT"/run*.log
 APP_JAR=sample-app/target/sample-app.jar
 DRIVER=(java -Xmx256m -cp benchmarks/target/benchmarks.jar io.github.tieredcache.benchmarks.load.LoadTest)
 
@@ -51,6 +53,7 @@ REDIS_PORT=$(free_port)
 REDIS_DIR=$(mktemp -d)
 REDIS_PID=
 APP_PIDS=()
+RUN=0
 
 stop_apps() {
 	local pid
@@ -97,7 +100,7 @@ start_app() {
 	local name=$1 port=$2
 	shift 2
 	POSTGRES_DB=$LOAD_DB java "${APP_JVM[@]}" -jar "$APP_JAR" --server.port="$port" --spring.profiles.active=postgres \
-		--spring.data.redis.port="$REDIS_PORT" --tiered-cache.caches.products.ttl=30m "$@" >"$OUT/$name.log" 2>&1 &
+		--spring.data.redis.port="$REDIS_PORT" --tiered-cache.caches.products.ttl=30m "$@" >"$OUT/run$RUN-$name.log" 2>&1 &
 	APP_PIDS+=($!)
 }
 
@@ -118,6 +121,7 @@ reset_database() {
 
 # start_pair ARGS...: two instances with the same arguments, the first creating schema and data
 start_pair() {
+	RUN=$((RUN + 1))
 	PORT_A=$(free_port)
 	PORT_B=$(free_port)
 	start_app a "$PORT_A" "$@"
@@ -159,6 +163,7 @@ cold_start() {
 		start_redis
 	fi
 	echo "== cold start: $label ($(redis-cli -p "$REDIS_PORT" dbsize) keys in Redis)"
+	RUN=$((RUN + 1))
 	PORT_A=$(free_port)
 	PORT_B=$(free_port)
 	start_app a "$PORT_A" --spring.sql.init.mode=never "$@"

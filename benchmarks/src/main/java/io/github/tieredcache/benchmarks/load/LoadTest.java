@@ -192,18 +192,29 @@ public final class LoadTest {
 				none += (n != null) ? n : 0;
 			}
 		}
-		return new Tiers(present, local, redis, none);
+		long busTrouble = 0;
+		for (String target : this.options.targets) {
+			for (String meter : List.of("tiered.cache.bus.silences", "tiered.cache.bus.gaps",
+					"tiered.cache.bus.dropped")) {
+				Long count = meterCount(target, meter);
+				busTrouble += (count != null) ? count : 0;
+			}
+		}
+		return new Tiers(present, local, redis, none, busTrouble);
 	}
 
 	private Long cacheGets(String target, String tier) {
-		HttpRequest request = HttpRequest
-			.newBuilder(URI.create(target + "/actuator/metrics/cache.gets?tag=tier:" + tier))
+		return meterCount(target, "cache.gets?tag=tier:" + tier);
+	}
+
+	private Long meterCount(String target, String meterAndTags) {
+		HttpRequest request = HttpRequest.newBuilder(URI.create(target + "/actuator/metrics/" + meterAndTags))
 			.timeout(Duration.ofSeconds(5))
 			.build();
 		try {
 			HttpResponse<String> response = this.http.send(request, HttpResponse.BodyHandlers.ofString());
 			if (response.statusCode() == 404) {
-				// no such meter: caching is off, or no lookup reached that tier yet
+				// no such meter: caching is off, or nothing counted yet
 				return null;
 			}
 			Matcher count = COUNT.matcher(response.body());
@@ -251,6 +262,7 @@ public final class LoadTest {
 			row.put("DB transactions per 1,000 requests",
 					String.format(Locale.ROOT, "%,.1f", 1000.0 * db.transactions / Math.max(1, requests)));
 		}
+		row.put("L1 emptied by the bus", tiers.present ? Long.toString(tiers.busTrouble) : "—");
 		row.put("errors", Long.toString(result.errors.get()));
 		System.out.println("load-test " + row);
 		if (this.options.table != null) {
@@ -292,14 +304,15 @@ public final class LoadTest {
 	}
 
 	/**
-	 * Lookups answered by each tier ({@code cache.gets} by {@code tier}), summed over the
-	 * instances.
+	 * Lookups answered by each tier ({@code cache.gets} by {@code tier}), and the times
+	 * the invalidation bus had the in-process tiers emptied or bypassed (silences, gaps,
+	 * dropped messages), summed over the instances.
 	 */
-	private record Tiers(boolean present, long local, long redis, long none) {
+	private record Tiers(boolean present, long local, long redis, long none, long busTrouble) {
 
 		Tiers minus(Tiers before) {
 			return new Tiers(this.present, this.local - before.local, this.redis - before.redis,
-					this.none - before.none);
+					this.none - before.none, this.busTrouble - before.busTrouble);
 		}
 
 	}
