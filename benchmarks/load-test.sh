@@ -198,9 +198,11 @@ start_redis
 
 echo
 echo "threads=$THREADS duration=$DURATION warmup=$WARMUP writes=$WRITES cold-window=$COLD_WINDOW fill=$FILL; $(nproc) cores"
-for table in "$OUT/load.md" "$OUT/cold-start.md"; do
-	if [ -f "$table" ]; then
-		echo
-		cat "$table"
-	fi
-done
+if [ "$MODE" != cold-start ]; then
+	echo
+	cat "$OUT/load.md"
+fi
+if [ "$MODE" != load ]; then
+	echo
+	cat "$OUT/cold-start.md"
+fi
