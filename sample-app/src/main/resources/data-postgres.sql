@@ -17,3 +17,13 @@ INSERT INTO catalog.stock (product_id, quantity) VALUES
     (3, 250),
     (4, 0)
 ON CONFLICT (product_id) DO NOTHING;
+
+-- A catalogue big enough to load-test (benchmarks/load-test.sh): products 5 to 100,000, a few
+-- seconds the first time, a no-op on later starts.
+INSERT INTO catalog.product (id, name, price, category_id)
+SELECT g, 'Product ' || g, 1.99 + (g * 37) % 500, 1 + g % 3 FROM generate_series(5, 100000) AS g
+ON CONFLICT (id) DO NOTHING;
+
+INSERT INTO catalog.stock (product_id, quantity)
+SELECT g, g % 100 FROM generate_series(5, 100000) AS g
+ON CONFLICT (product_id) DO NOTHING;

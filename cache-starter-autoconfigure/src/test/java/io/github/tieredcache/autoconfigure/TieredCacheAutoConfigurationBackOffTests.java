@@ -1,5 +1,8 @@
 package io.github.tieredcache.autoconfigure;
 
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.tieredcache.annotation.CacheAside;
@@ -10,6 +13,7 @@ import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.core.ValueCodec;
 import io.github.tieredcache.internal.writebehind.WriteBehindService;
 import io.github.tieredcache.testsupport.RedisServer;
+import io.github.tieredcache.writebehind.WriteBehindBatchWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -118,6 +122,25 @@ class TieredCacheAutoConfigurationBackOffTests {
 				assertThat(catalog.saves()).isEqualTo(3);
 				assertThat(catalog.deletes()).isEqualTo(3);
 				assertThat(catalog.deferredSaves()).isEqualTo(3);
+			});
+	}
+
+	@Test
+	void cacheTypeNoneRunsEveryCallOfBothKindsOfAnnotationAndWritesBatchWriterCallsAtOnce() {
+		this.runner.withUserConfiguration(SpringCatalogConfiguration.class, BatchWrittenCatalogConfiguration.class)
+			.withPropertyValues("spring.cache.type=none")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				SpringCatalog spring = context.getBean(SpringCatalog.class);
+				BatchWrittenCatalog catalog = context.getBean(BatchWrittenCatalog.class);
+				for (int i = 0; i < 3; i++) {
+					assertThat(spring.find(1L)).isEqualTo("product-1");
+					catalog.setStock(7L, 10 + i);
+				}
+				assertThat(spring.calls()).isEqualTo(3);
+				// the method (which a batch writer stands in for) never ran; the writer
+				// got each call, on the caller's thread
+				assertThat(catalog.written()).containsExactly(Map.of(7L, 10), Map.of(7L, 11), Map.of(7L, 12));
 			});
 	}
 
@@ -236,6 +259,21 @@ class TieredCacheAutoConfigurationBackOffTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
+	static class BatchWrittenCatalogConfiguration {
+
+		@Bean
+		BatchWrittenCatalog batchWrittenCatalog() {
+			return new BatchWrittenCatalog();
+		}
+
+		@Bean
+		WriteBehindBatchWriter<Long, Integer> stockWriter(BatchWrittenCatalog catalog) {
+			return catalog::write;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
 	static class LazyPatternCatalogConfiguration {
 
 		@Bean
@@ -265,6 +303,25 @@ class TieredCacheAutoConfigurationBackOffTests {
 
 		public int calls() {
 			return this.calls.get();
+		}
+
+	}
+
+	static class BatchWrittenCatalog {
+
+		private final List<Map<Long, Integer>> written = new CopyOnWriteArrayList<>();
+
+		@WriteBehind(cache = "stock", key = "#id", value = "#quantity", batchWriter = "stockWriter")
+		public void setStock(long id, int quantity) {
+			throw new IllegalStateException("not called: the batch writer writes stock levels");
+		}
+
+		void write(Map<Long, Integer> entries) {
+			this.written.add(Map.copyOf(entries));
+		}
+
+		List<Map<Long, Integer>> written() {
+			return this.written;
 		}
 
 	}

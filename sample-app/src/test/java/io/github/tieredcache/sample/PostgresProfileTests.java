@@ -53,6 +53,9 @@ class PostgresProfileTests {
 	@Autowired
 	private PostgresEvents events;
 
+	@Autowired
+	private StockService stock;
+
 	@DynamicPropertySource
 	static void database(DynamicPropertyRegistry registry) throws SQLException {
 		execute("postgres", "CREATE DATABASE " + DATABASE);
@@ -77,6 +80,32 @@ class PostgresProfileTests {
 
 		await().atMost(Duration.ofSeconds(15)).until(() -> this.cacheManager.getCache("products").get(4L) == null);
 		assertThat(this.catalog.find(4L).orElseThrow().price()).isEqualByComparingTo(new BigDecimal("59.00"));
+	}
+
+	@Test
+	void stockUpdatesReachPostgresThroughTheBatchWriter() {
+		for (int quantity = 1; quantity <= 20; quantity++) {
+			this.stock.setQuantity(99_999L, quantity);
+		}
+		this.stock.setQuantity(100_001L, 5); // no row yet: the upsert inserts it
+		await().atMost(Duration.ofSeconds(20))
+			.until(() -> quantityInDatabase(99_999L) == 20 && quantityInDatabase(100_001L) == 5);
+	}
+
+	@Test
+	void theCatalogueIsBigEnoughToLoadTest() {
+		assertThat(this.catalog.find(100_000L)).isPresent();
+		assertThat(this.catalog.find(100_001L)).isEmpty();
+	}
+
+	private int quantityInDatabase(long productId) throws SQLException {
+		try (Connection connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + DATABASE,
+				"postgres", "");
+				Statement statement = connection.createStatement();
+				var rows = statement
+					.executeQuery("SELECT quantity FROM catalog.stock WHERE product_id = " + productId)) {
+			return rows.next() ? rows.getInt(1) : -1;
+		}
 	}
 
 	private static void execute(String database, String sql) throws SQLException {

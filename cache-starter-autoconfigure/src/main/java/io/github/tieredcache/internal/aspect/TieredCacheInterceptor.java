@@ -34,7 +34,9 @@ import org.springframework.util.StringValueResolver;
  * rollback.
  * <p>
  * Without a cache manager (its supplier returns {@code null}) every intercepted call
- * passes through to the method, as Spring's own annotations do over a no-op cache.
+ * passes through to the method, as Spring's own annotations do over a no-op cache; a
+ * {@code @WriteBehind} call that names a batch writer is written by that writer at once,
+ * on the caller's thread.
  * <p>
  * Thread-safe.
  */
@@ -139,10 +141,20 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 		if (operations.isEmpty()) {
 			return invocation.proceed();
 		}
+		Object[] args = invocation.getArguments();
 		if (cacheManager() == null) {
+			CacheOperations.WriteBehind deferred = operations.deferred();
+			if (deferred != null && !WriteBehindReplay.isReplaying()) {
+				// the method of a call a batch writer writes need not be runnable: run
+				// what would have written it
+				Object value = deferred.value().evaluate(target, args, null);
+				WriteBehindService.writeThrough(this.beanFactory, deferred.batchWriter(),
+						key(deferred.key(), target, args, null),
+						(value instanceof Optional<?> optional) ? optional.orElse(null) : value, invocation::proceed);
+				return null;
+			}
 			return invocation.proceed();
 		}
-		Object[] args = invocation.getArguments();
 		if (operations.deferred() != null) {
 			return deferred(operations.deferred(), invocation, target, args);
 		}

@@ -270,6 +270,20 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	/**
+	 * Register a listener while the bus runs, atomically with reading its state: the
+	 * listener hears of every change after the state returned, and the listeners
+	 * registered before it have already handled the change into that state.
+	 * @param listener the listener, called on the bus's threads; must be quick
+	 * @return the state the listener starts from
+	 */
+	public State addListenerFrom(BusListener listener) {
+		synchronized (this.healthLock) {
+			this.listeners.add(listener);
+			return this.state;
+		}
+	}
+
+	/**
 	 * Register an observer of the propagation delay of other instances' invalidations.
 	 * @param observer the observer, called on the bus's receiving thread; must be quick
 	 */

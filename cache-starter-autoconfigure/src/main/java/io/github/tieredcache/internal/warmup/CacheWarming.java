@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.github.tieredcache.core.TieredCache;
 import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.internal.DaemonThreads;
+import io.github.tieredcache.internal.invalidation.BusListener;
+import io.github.tieredcache.internal.invalidation.InvalidationBus;
 import io.github.tieredcache.internal.origin.OriginRamp;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -58,6 +60,8 @@ public final class CacheWarming {
 
 	private @Nullable ExecutorService workers;
 
+	private CompletableFuture<Void> busHealthy = CompletableFuture.completedFuture(null);
+
 	/**
 	 * Create a run.
 	 * @param cacheManager the caches
@@ -96,6 +100,7 @@ public final class CacheWarming {
 			finish(State.COMPLETED);
 			return;
 		}
+		this.busHealthy = busHealthy();
 		ExecutorService workers = Executors.newFixedThreadPool(Math.min(this.parallelism, this.tasks.size()),
 				DaemonThreads.numbered("tiered-cache-warming"));
 		this.workers = workers;
@@ -181,9 +186,57 @@ public final class CacheWarming {
 		return (done != null) ? done : snapshot(this.state);
 	}
 
+	/**
+	 * Complete once the invalidation bus is healthy (at once without one, or in an
+	 * outage). The in-process tiers are emptied when it turns healthy (what they hold may
+	 * have missed an invalidation), so whatever warming put there before would be lost;
+	 * and the listeners that empty them were registered first, so they are done when this
+	 * completes.
+	 */
+	private CompletableFuture<Void> busHealthy() {
+		InvalidationBus bus = this.cacheManager.getInvalidationBus();
+		CompletableFuture<Void> healthy = new CompletableFuture<>();
+		if (bus == null) {
+			healthy.complete(null);
+			return healthy;
+		}
+		InvalidationBus.State state = bus.addListenerFrom(new BusListener() {
+
+			@Override
+			public void stateChanged(InvalidationBus.State previous, InvalidationBus.State current) {
+				if (settled(current)) {
+					healthy.complete(null);
+				}
+			}
+
+		});
+		if (settled(state)) {
+			healthy.complete(null);
+		}
+		return healthy;
+	}
+
+	/**
+	 * Whether warming may fill the in-process tiers: the bus is healthy, or Redis does
+	 * not take messages at all (then the sources that read Redis fail at once, as they
+	 * would have, rather than hold readiness back for the whole budget).
+	 */
+	private static boolean settled(InvalidationBus.State state) {
+		return state == InvalidationBus.State.HEALTHY || state == InvalidationBus.State.OUTAGE;
+	}
+
 	private void run(TaskProgress task) {
 		long started = System.nanoTime();
 		try {
+			try {
+				// within the budget: the coordinator interrupts this wait when it ends
+				this.busHealthy.get();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				task.outcome = Outcome.CUT_BY_BUDGET;
+				return;
+			}
 			TieredCache cache = (TieredCache) this.cacheManager.getCache(task.task.cacheName());
 			if (cache == null) {
 				throw new IllegalStateException("No cache named '" + task.task.cacheName() + "'");
