@@ -1,6 +1,8 @@
 package io.github.tieredcache.internal.local;
 
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -29,6 +31,8 @@ public final class LocalTier {
 
 	private final FillGuard guard;
 
+	private final @Nullable Set<Object> pinned;
+
 	/**
 	 * Create a tier.
 	 * @param ttl how long entries live
@@ -39,15 +43,81 @@ public final class LocalTier {
 	 * read before one
 	 */
 	public LocalTier(Duration ttl, long maximumSize, Ticker ticker, Executor executor, FillGuard guard) {
+		this(ttl, maximumSize, ticker, executor, guard, false);
+	}
+
+	/**
+	 * Create a tier, optionally one whose entries can be pinned.
+	 * @param ttl how long entries live
+	 * @param maximumSize the maximum number of entries that are not pinned
+	 * @param ticker the time source (tests inject a fake one; see {@link CoarseTicker})
+	 * @param executor where Caffeine runs maintenance and removal work
+	 * @param guard records invalidations, so that {@link #fill} never installs a value
+	 * read before one
+	 * @param pinnable whether {@link #pin(Object)} keeps keys from eviction for size: the
+	 * tier is then bounded by weight, a pinned entry weighing nothing (Caffeine never
+	 * evicts an entry of weight zero for size); its hits are the same
+	 */
+	public LocalTier(Duration ttl, long maximumSize, Ticker ticker, Executor executor, FillGuard guard,
+			boolean pinnable) {
 		this.ticker = ticker;
 		this.guard = guard;
 		this.ttlNanos = ttl.toNanos();
-		this.cache = Caffeine.newBuilder()
-			.maximumSize(maximumSize)
-			.expireAfterWrite(ttl)
-			.ticker(ticker)
-			.executor(executor)
-			.build();
+		this.pinned = pinnable ? ConcurrentHashMap.newKeySet() : null;
+		Caffeine<Object, Object> builder = Caffeine.newBuilder();
+		Set<Object> pins = this.pinned;
+		if (pins != null) {
+			builder.maximumWeight(maximumSize).weigher((key, value) -> pins.contains(key) ? 0 : 1);
+		}
+		else {
+			builder.maximumSize(maximumSize);
+		}
+		this.cache = builder.expireAfterWrite(ttl).ticker(ticker).executor(executor).build();
+	}
+
+	/**
+	 * Keep a key from eviction for size (it still expires, and is removed like any
+	 * other); a no-op unless the tier is pinnable.
+	 * @param key the local key
+	 * @return whether the key was not pinned before
+	 */
+	public boolean pin(Object key) {
+		Set<Object> pins = this.pinned;
+		if (pins == null || !pins.add(key)) {
+			return false;
+		}
+		reweigh(key);
+		return true;
+	}
+
+	/**
+	 * Let a pinned key be evicted for size again.
+	 * @param key the local key
+	 * @return whether the key was pinned
+	 */
+	public boolean unpin(Object key) {
+		Set<Object> pins = this.pinned;
+		if (pins == null || !pins.remove(key)) {
+			return false;
+		}
+		reweigh(key);
+		return true;
+	}
+
+	/**
+	 * Return whether a key is pinned.
+	 * @param key the local key
+	 * @return whether it is pinned
+	 */
+	public boolean isPinned(Object key) {
+		Set<Object> pins = this.pinned;
+		return pins != null && pins.contains(key);
+	}
+
+	// Caffeine weighs an entry when it is written: rewriting the same value weighs it
+	// again, without touching its expiry or the fill guard
+	private void reweigh(Object key) {
+		this.cache.asMap().computeIfPresent(key, (k, value) -> value);
 	}
 
 	/**
