@@ -355,6 +355,10 @@ final class HotKeyProtection implements HotKeyTracker.Listener {
 		return key != null && key.readable;
 	}
 
+	ReplicaPlacement placementForTests() {
+		return this.fleet.placement();
+	}
+
 	HotKeyCounter counter() {
 		return this.counter;
 	}

@@ -1,12 +1,14 @@
 package io.github.tieredcache.internal.local;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.jspecify.annotations.Nullable;
 
@@ -32,6 +34,11 @@ public final class LocalTier {
 	private final FillGuard guard;
 
 	private final @Nullable Set<Object> pinned;
+
+	// pinned entries Caffeine evicted for size anyway (its admission policy may drop an
+	// entry of weight zero): served from here on a Caffeine miss, until written,
+	// removed, expired or unpinned
+	private final @Nullable Map<Object, Expiring> spilled;
 
 	/**
 	 * Create a tier.
@@ -64,10 +71,19 @@ public final class LocalTier {
 		this.guard = guard;
 		this.ttlNanos = ttl.toNanos();
 		this.pinned = pinnable ? ConcurrentHashMap.newKeySet() : null;
+		this.spilled = pinnable ? new ConcurrentHashMap<>() : null;
 		Caffeine<Object, Object> builder = Caffeine.newBuilder();
 		Set<Object> pins = this.pinned;
-		if (pins != null) {
-			builder.maximumWeight(maximumSize).weigher((key, value) -> pins.contains(key) ? 0 : 1);
+		Map<Object, Expiring> spill = this.spilled;
+		if (pins != null && spill != null) {
+			builder.maximumWeight(maximumSize)
+				.weigher((key, value) -> pins.contains(key) ? 0 : 1)
+				.evictionListener((key, value, cause) -> {
+					if (cause == RemovalCause.SIZE && key != null && value != null && pins.contains(key)) {
+						spill.put(key, (value instanceof Expiring expiring) ? expiring
+								: new Expiring(value, ticker.read() + this.ttlNanos));
+					}
+				});
 		}
 		else {
 			builder.maximumSize(maximumSize);
@@ -100,6 +116,7 @@ public final class LocalTier {
 		if (pins == null || !pins.remove(key)) {
 			return false;
 		}
+		unspill(key);
 		reweigh(key);
 		return true;
 	}
@@ -127,6 +144,9 @@ public final class LocalTier {
 	 */
 	public @Nullable Object get(Object key) {
 		Object stored = this.cache.getIfPresent(key);
+		if (stored == null && this.spilled != null) {
+			return spilledValue(key);
+		}
 		if (stored instanceof Expiring expiring) {
 			if (this.ticker.read() - expiring.deadline >= 0) {
 				this.cache.asMap().remove(key, expiring);
@@ -137,6 +157,24 @@ public final class LocalTier {
 		return stored;
 	}
 
+	private @Nullable Object spilledValue(Object key) {
+		Expiring expiring = this.spilled.get(key);
+		if (expiring == null) {
+			return null;
+		}
+		if (this.ticker.read() - expiring.deadline >= 0) {
+			this.spilled.remove(key, expiring);
+			return null;
+		}
+		return expiring.value;
+	}
+
+	private void unspill(Object key) {
+		if (this.spilled != null) {
+			this.spilled.remove(key);
+		}
+	}
+
 	/**
 	 * Store a written value: a write invalidates fills of the key still in flight.
 	 * @param key the local key
@@ -145,6 +183,7 @@ public final class LocalTier {
 	 */
 	public void put(Object key, Object value, Duration ttl) {
 		this.guard.invalidated(key);
+		unspill(key);
 		this.cache.put(key, wrap(value, ttl));
 	}
 
@@ -164,6 +203,7 @@ public final class LocalTier {
 		this.cache.asMap().compute(key, (k, current) -> {
 			boolean raced = this.guard.invalidatedSince(k, stamp);
 			this.guard.invalidated(k);
+			unspill(k);
 			if (raced) {
 				return null;
 			}
@@ -189,6 +229,7 @@ public final class LocalTier {
 			if (this.guard.invalidatedSince(k, stamp)) {
 				return current;
 			}
+			unspill(k);
 			installed[0] = true;
 			return wrap(value, ttl);
 		});
@@ -204,6 +245,7 @@ public final class LocalTier {
 	 */
 	public @Nullable Object putIfAbsent(Object key, Object value, Duration ttl) {
 		this.guard.invalidated(key);
+		unspill(key);
 		Object wrapped = wrap(value, ttl);
 		while (true) {
 			Object previous = this.cache.asMap().putIfAbsent(key, wrapped);
@@ -234,7 +276,9 @@ public final class LocalTier {
 	 */
 	public boolean remove(Object key) {
 		this.guard.invalidated(key);
-		return this.cache.asMap().remove(key) != null;
+		// Caffeine's entry first: once it is gone, no eviction can spill it again
+		boolean present = this.cache.asMap().remove(key) != null;
+		return (this.spilled != null && this.spilled.remove(key) != null) || present;
 	}
 
 	/**
@@ -243,6 +287,9 @@ public final class LocalTier {
 	 */
 	public boolean clear() {
 		this.guard.invalidatedAll();
+		if (this.spilled != null) {
+			this.spilled.clear();
+		}
 		boolean present = !this.cache.asMap().isEmpty();
 		this.cache.invalidateAll();
 		return present;
