@@ -115,7 +115,7 @@ final class HotKeyProtection implements HotKeyTracker.Listener {
 			return primary;
 		}
 		this.replicaReads.increment();
-		return ReplicaPlacement.replicaKey(primary, suffixes[pick - 1]);
+		return ReplicaPlacement.replicaKey(replicaBase(primary), suffixes[pick - 1]);
 	}
 
 	/**
@@ -281,12 +281,28 @@ final class HotKeyProtection implements HotKeyTracker.Listener {
 		return entries;
 	}
 
-	private static List<byte[]> replicaKeys(byte[] primary, int[] suffixes) {
+	private List<byte[]> replicaKeys(byte[] primary, int[] suffixes) {
+		byte[] base = replicaBase(primary);
 		List<byte[]> keys = new ArrayList<>(suffixes.length);
 		for (int suffix : suffixes) {
-			keys.add(ReplicaPlacement.replicaKey(primary, suffix));
+			keys.add(ReplicaPlacement.replicaKey(base, suffix));
 		}
 		return keys;
+	}
+
+	/**
+	 * Return the start of a key's replica names: its data key with the version segment
+	 * {@code v<token>} turned into {@code h<token>}, so that no replica is the data key
+	 * of another key (a string key may end in {@code #r1}).
+	 */
+	private byte[] replicaBase(byte[] primary) {
+		byte[] base = primary.clone();
+		int offset = this.namespace.versionSegmentOffset();
+		if (base[offset] != 'v') {
+			throw new IllegalStateException("Not a data key of cache '" + this.name + "'");
+		}
+		base[offset] = 'h';
+		return base;
 	}
 
 	private int copies() {
@@ -298,7 +314,7 @@ final class HotKeyProtection implements HotKeyTracker.Listener {
 		Placed placed = key.placed;
 		ReplicaPlacement placement = this.fleet.placement();
 		if (placed == null || placed.placement != placement || !Arrays.equals(placed.primary, primary)) {
-			placed = new Placed(placement, primary, placement.suffixes(primary, copies()));
+			placed = new Placed(placement, primary, placement.suffixes(primary, replicaBase(primary), copies()));
 			key.placed = placed;
 		}
 		return placed.suffixes;

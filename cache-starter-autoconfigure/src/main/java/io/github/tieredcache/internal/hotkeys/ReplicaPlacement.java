@@ -11,7 +11,7 @@ import org.springframework.data.redis.connection.ClusterSlotHashUtil;
 import org.springframework.data.redis.connection.RedisClusterNode;
 
 /**
- * Where the replicas of a hot key go: keys {@code <primary>#r<i>} whose suffixes are
+ * Where the replicas of a hot key go: keys {@code <replica base>#r<i>} whose suffixes are
  * chosen so that, on a Redis Cluster, each copy falls in another slot served by another
  * master than the primary and the other copies (as long as there are masters left; then
  * in other slots). On a single Redis the suffixes are simply {@code #r0 … #r(n-2)}. Every
@@ -93,13 +93,14 @@ public final class ReplicaPlacement {
 
 	/**
 	 * Return the replica suffix numbers of a key: {@code copies − 1} of them, each naming
-	 * the replica {@code <primary>#r<number>}.
+	 * the replica {@code <replicaBase>#r<number>}.
 	 * @param primaryKey the primary Redis key
+	 * @param replicaBase the key the replicas' names start with
 	 * @param copies how many copies in all, primary included (capped at
 	 * {@value #MAX_COPIES})
 	 * @return the suffix numbers, in replica order
 	 */
-	public int[] suffixes(byte[] primaryKey, int copies) {
+	public int[] suffixes(byte[] primaryKey, byte[] replicaBase, int copies) {
 		int replicas = Math.max(0, Math.min(copies, MAX_COPIES) - 1);
 		int[] suffixes = new int[replicas];
 		int[] masterOfSlot = this.masterOfSlot;
@@ -119,7 +120,7 @@ public final class ReplicaPlacement {
 		int found = 0;
 		List<Integer> otherSlots = new ArrayList<>();
 		for (int candidate = 0; candidate < MAX_TRIES && found < replicas; candidate++) {
-			int slot = ClusterSlotHashUtil.calculateSlot(replicaKey(primaryKey, candidate));
+			int slot = ClusterSlotHashUtil.calculateSlot(replicaKey(replicaBase, candidate));
 			if (usedSlots[slot]) {
 				continue;
 			}
@@ -154,14 +155,14 @@ public final class ReplicaPlacement {
 
 	/**
 	 * Return the key of one replica.
-	 * @param primaryKey the primary key
+	 * @param replicaBase the key the replicas' names start with
 	 * @param suffix the suffix number
-	 * @return {@code <primary>#r<suffix>}
+	 * @return {@code <replicaBase>#r<suffix>}
 	 */
-	public static byte[] replicaKey(byte[] primaryKey, int suffix) {
+	public static byte[] replicaKey(byte[] replicaBase, int suffix) {
 		byte[] tail = ("#r" + suffix).getBytes(StandardCharsets.US_ASCII);
-		byte[] key = Arrays.copyOf(primaryKey, primaryKey.length + tail.length);
-		System.arraycopy(tail, 0, key, primaryKey.length, tail.length);
+		byte[] key = Arrays.copyOf(replicaBase, replicaBase.length + tail.length);
+		System.arraycopy(tail, 0, key, replicaBase.length, tail.length);
 		return key;
 	}
 
