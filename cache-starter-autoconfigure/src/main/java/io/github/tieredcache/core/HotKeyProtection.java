@@ -31,15 +31,16 @@ import org.jspecify.annotations.Nullable;
  * in-process tier; and, with more than one copy configured, keeps their Redis value also
  * in replicas ({@link ReplicaPlacement}) that reads pick among at random.
  * <p>
- * Replicas follow the primary key: every write or fill of a hot key that reaches Redis is
- * copied to them by its writer, who then reads the primary again and copies what it finds
- * until the two agree (a lease or nothing deletes the replicas), so that of several
- * racing writers the last to copy leaves the replicas as the primary is; an eviction
- * deletes them after the primary. A clear needs nothing: replicas carry the namespace
- * version in their key. A key that turns hot gets its replicas from the primary before
- * any read uses them, and loses them when it cools. While instances may still disagree on
- * a key (two windows after it turned hot), an instance that hears of another's write of
- * it copies the primary to the replicas again. Leases stay on the primary. Thread-safe.
+ * Replicas follow the primary key: after every write, fill or eviction of a hot key in
+ * Redis, its writer reads the primary (value and time to live, one script) and copies it
+ * to the replicas, then reads the primary again and copies what it finds until the two
+ * agree (a lease or nothing deletes the replicas), so that of several racing writers the
+ * last to copy leaves the replicas as the primary is; an eviction deletes them after the
+ * primary. A clear needs nothing: replicas carry the namespace version in their key. A
+ * key that turns hot gets its replicas from the primary before any read uses them, and
+ * loses them when it cools. While instances may still disagree on a key (two windows
+ * after it turned hot), an instance that hears of another's write of it copies the
+ * primary to the replicas again. Leases stay on the primary. Thread-safe.
  */
 final class HotKeyProtection implements HotKeyTracker.Listener {
 
@@ -126,7 +127,8 @@ final class HotKeyProtection implements HotKeyTracker.Listener {
 	}
 
 	/**
-	 * Copy a value just stored under a hot key's primary key to its replicas.
+	 * Copy a value to a hot key's replicas, then bring them in line with the primary
+	 * (tests use it to play a writer whose copy lands late).
 	 * @param primary the primary key
 	 * @param encoded the encoded key
 	 * @param bytes what was stored
@@ -140,12 +142,14 @@ final class HotKeyProtection implements HotKeyTracker.Listener {
 	}
 
 	/**
-	 * Delete a hot key's replicas after its primary was deleted.
+	 * Bring a hot key's replicas in line with its primary after this instance wrote or
+	 * deleted the primary (every Redis write path of the cache ends in this call).
+	 * @param encoded the encoded key
 	 */
-	void evicted(byte[] primary, String encoded) {
+	void changed(String encoded) {
 		HotKey key = this.hot.get(encoded);
 		if (key != null) {
-			copy(primary, suffixes(key, primary), null, null);
+			repair(encoded, key);
 		}
 	}
 

@@ -372,9 +372,7 @@ final class TwoTierStore {
 			if (outcome == SetIfAbsentResult.Outcome.PRESENT) {
 				return stored;
 			}
-			if (outcome == SetIfAbsentResult.Outcome.STORED && this.hotKeys != null) {
-				this.hotKeys.written(redisKey, encoded, bytes, ttl);
-			}
+
 		}
 		this.localView.fill(key.local(), stored, options, stamp);
 		published(encoded);
@@ -400,14 +398,7 @@ final class TwoTierStore {
 			// without bytes, an older value must not outlive this one in Redis
 			Duration ttl = this.expiry.redisTtl(stored, options);
 			applied = (bytes != null) ? this.redis.set(redisKey, bytes, ttl) : this.redis.delete(redisKey) != null;
-			if (applied && this.hotKeys != null) {
-				if (bytes != null) {
-					this.hotKeys.written(redisKey, encoded, bytes, ttl);
-				}
-				else {
-					this.hotKeys.evicted(redisKey, encoded);
-				}
-			}
+
 		}
 		if (write && applied) {
 			this.namespace.written(encoded, ns);
@@ -419,7 +410,15 @@ final class TwoTierStore {
 		return true;
 	}
 
+	/**
+	 * Tell the other instances that a key changed in Redis; every path that writes or
+	 * deletes a key in Redis ends here, so a hot key's replicas are brought in line with
+	 * the primary here too, before the caller returns.
+	 */
 	void published(String encodedKey) {
+		if (this.hotKeys != null) {
+			this.hotKeys.changed(encodedKey);
+		}
 		if (this.bus != null) {
 			this.bus.keyChanged(this.name, encodedKey);
 		}
@@ -487,9 +486,7 @@ final class TwoTierStore {
 			this.leases.release(claim.redisKey(), lease);
 		}
 		else if (this.leases.replace(claim.redisKey(), lease, bytes, this.expiry.redisTtl(stored, options))) {
-			if (this.hotKeys != null) {
-				this.hotKeys.written(claim.redisKey(), key.encoded(), bytes, this.expiry.redisTtl(stored, options));
-			}
+
 			this.localView.fill(key.local(), stored, options, stamp);
 			published(key.encoded());
 		}
@@ -558,10 +555,7 @@ final class TwoTierStore {
 				}
 				else {
 					this.namespace.written(encoded, ns);
-					if (this.hotKeys != null) {
-						this.hotKeys.written(redisKey, encoded, bytes,
-								this.expiry.redisTtl(stored, WriteOptions.DEFAULT));
-					}
+
 				}
 				this.localView.write(localKey, stored, WriteOptions.DEFAULT, stamp);
 				published(encoded);
@@ -581,9 +575,7 @@ final class TwoTierStore {
 			if (deleted != null) {
 				present = deleted;
 				this.namespace.written(encoded, ns);
-				if (this.hotKeys != null) {
-					this.hotKeys.evicted(ns.redisKey(encoded), encoded);
-				}
+
 			}
 			else {
 				this.namespace.journal().remember(encoded);
