@@ -203,6 +203,53 @@ class HotKeyTests {
 		assertThat(get(cluster, primary)).isNotNull();
 	}
 
+	@Test
+	void whileTheFleetMayDisagreeAWriteByAnInstanceThatDoesNotKnowTheKeyIsHotIsCopiedByOneThatDoes() {
+		// no window passes in this test: which instance holds the key hot is set by hand
+		CacheSettings settings = settings(3).localEnabled(false).build();
+		TieredCacheManager first = TieredCacheManager.builder()
+			.redis(factory(RedisServer.shared()))
+			.keyPrefix(this.prefix)
+			.invalidation(this.prefix + ":invalidation", Duration.ofSeconds(1))
+			.hotKeys(Duration.ofHours(1))
+			.cache("items", settings)
+			.build();
+		TieredCacheManager second = TieredCacheManager.builder()
+			.redis(factory(RedisServer.shared()))
+			.keyPrefix(this.prefix)
+			.invalidation(this.prefix + ":invalidation", Duration.ofSeconds(1))
+			.hotKeys(Duration.ofHours(1))
+			.cache("items", settings)
+			.build();
+		this.managers.add(first);
+		this.managers.add(second);
+		TieredCache a = first.getCache("items");
+		TieredCache b = second.getCache("items");
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> first.getInvalidationBus().isHealthy() && second.getInvalidationBus().isHealthy());
+		String encoded = CacheKey.of("hot").encoded();
+		a.put("hot", "v1");
+		HotKeyProtection onB = b.hotKeyProtection();
+		onB.hot(encoded);
+		await().atMost(Duration.ofSeconds(10)).until(() -> onB.replicasReadable(encoded));
+		List<byte[]> replicas = onB.replicaKeysOf(encoded);
+		assertThat(replicas).hasSize(2);
+		assertThat(a.getHotKeys()).isEmpty();
+		a.put("hot", "v2");
+		byte[] primary = primaryKey(a, encoded);
+		RedisServer redis = RedisServer.shared();
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			String written = redis.command("GET".getBytes(StandardCharsets.UTF_8), primary);
+			assertThat(written).contains("v2");
+			for (byte[] replica : replicas) {
+				assertThat(redis.command("GET".getBytes(StandardCharsets.UTF_8), replica)).isEqualTo(written);
+			}
+		});
+		for (int i = 0; i < 20; i++) {
+			assertThat(b.get("hot").get()).isEqualTo("v2");
+		}
+	}
+
 	private static int compare(byte[] left, byte[] right) {
 		return java.util.Arrays.compare(left, right);
 	}
