@@ -1,5 +1,6 @@
 package io.github.tieredcache.benchmarks;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,8 +62,18 @@ public final class HotKeyLoad {
 
 	private static void run(RedisCluster cluster, List<RedisServer> masters, boolean replicate, double[] zipf,
 			int seconds, int threads) throws Exception {
+		for (RedisServer master : masters) {
+			master.command("FLUSHALL");
+		}
 		LettuceConnectionFactory factory = cluster.connectionFactory();
-		String prefix = "load-" + (replicate ? "on" : "off");
+		// the same namespace version in both runs: every key in the same slot, so that
+		// the runs differ by replication only
+		String prefix = "load";
+		try (var connection = factory.getClusterConnection()) {
+			connection.stringCommands()
+				.set((prefix + ":items:ns").getBytes(StandardCharsets.UTF_8),
+						"1700000000000-bench".getBytes(StandardCharsets.UTF_8));
+		}
 		CacheSettings settings = CacheSettings.builder()
 			.localEnabled(false)
 			.ttl(Duration.ofMinutes(30))
