@@ -2,6 +2,7 @@ package io.github.tieredcache.benchmarks;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -45,12 +46,15 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
  * An L1 hit through an annotated method, side by side: {@code @CacheAside} against
  * Spring's {@code @Cacheable} over {@code CaffeineCacheManager} (same bound and TTL as
  * our in-process tier) and over {@code TieredCacheManager}, all with {@code key = "#id"}
- * on {@code Product find(long id)}, all through a CGLIB proxy of a Spring context; and
- * {@code @CacheAside} again with every tiered-cache meter bound to a
- * {@link SimpleMeterRegistry}, to show that metrics cost the hit nothing measurable.
+ * on {@code Product find(long id)}, all through a CGLIB proxy of a Spring context, each
+ * thread cycling through 1,024 cached keys; and {@code @CacheAside} again with every
+ * tiered-cache meter bound to a {@link SimpleMeterRegistry}, to show that metrics cost
+ * the hit nothing measurable.
  * <p>
  * Run:
- * {@code java -jar benchmarks/target/benchmarks.jar AnnotationHitBenchmarks -prof gc}
+ * {@code java -jar benchmarks/target/benchmarks.jar AnnotationHitBenchmarks -prof gc};
+ * the thread-scaling table (throughput at 1, 2 and 4 threads):
+ * {@code benchmarks/thread-scaling.sh}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -60,7 +64,8 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 @Fork(2)
 public class AnnotationHitBenchmarks {
 
-	private static final long ID = 42L;
+	/** How many keys the hits cycle through (a power of two). */
+	static final int KEYS = 1024;
 
 	private static RedisServer redis;
 
@@ -92,19 +97,24 @@ public class AnnotationHitBenchmarks {
 		this.springOnCaffeineCatalog = this.springOnCaffeine.getBean(SpringCatalog.class);
 		this.springOnTieredCatalog = this.springOnTiered.getBean(SpringCatalog.class);
 		this.cacheAsideCatalog = this.cacheAside.getBean(AsideCatalog.class);
-		for (int i = 0; i < 3; i++) {
-			this.springOnCaffeineCatalog.find(ID);
-			this.springOnTieredCatalog.find(ID);
-			this.cacheAsideCatalog.find(ID);
-			this.cacheAsideWithMetricsCatalog.find(ID);
+		// the first pass loads every key, the second hits
+		for (int pass = 0; pass < 2; pass++) {
+			for (long id = 0; id < KEYS; id++) {
+				this.springOnCaffeineCatalog.find(id);
+				this.springOnTieredCatalog.find(id);
+				this.cacheAsideCatalog.find(id);
+				this.cacheAsideWithMetricsCatalog.find(id);
+			}
 		}
 		SimpleMeterRegistry registry = this.cacheAsideWithMetrics.getBean(SimpleMeterRegistry.class);
-		if (registry.get("cache.gets").tag("tier", "local").functionCounter().count() != 2) {
-			throw new IllegalStateException("Expected the meters bound and counting local hits");
-		}
-		if (SpringCatalog.loads + AsideCatalog.loads != 4) {
+		double localHits = registry.get("cache.gets").tag("tier", "local").functionCounter().count();
+		if (localHits != KEYS) {
 			throw new IllegalStateException(
-					"Expected one load per set-up, saw " + (SpringCatalog.loads + AsideCatalog.loads));
+					"Expected the meters bound and counting " + KEYS + " local hits, saw " + localHits);
+		}
+		if (SpringCatalog.loads + AsideCatalog.loads != 4 * KEYS) {
+			throw new IllegalStateException(
+					"Expected one load per key and set-up, saw " + (SpringCatalog.loads + AsideCatalog.loads));
 		}
 	}
 
@@ -118,23 +128,37 @@ public class AnnotationHitBenchmarks {
 	}
 
 	@Benchmark
-	public Product cacheableOnCaffeineCacheManager() {
-		return this.springOnCaffeineCatalog.find(ID);
+	public Product cacheableOnCaffeineCacheManager(Keys keys) {
+		return this.springOnCaffeineCatalog.find(keys.next());
 	}
 
 	@Benchmark
-	public Product cacheableOnTieredCacheManager() {
-		return this.springOnTieredCatalog.find(ID);
+	public Product cacheableOnTieredCacheManager(Keys keys) {
+		return this.springOnTieredCatalog.find(keys.next());
 	}
 
 	@Benchmark
-	public Product cacheAsideOnTieredCacheManager() {
-		return this.cacheAsideCatalog.find(ID);
+	public Product cacheAsideOnTieredCacheManager(Keys keys) {
+		return this.cacheAsideCatalog.find(keys.next());
 	}
 
 	@Benchmark
-	public Product cacheAsideOnTieredCacheManagerWithMetrics() {
-		return this.cacheAsideWithMetricsCatalog.find(ID);
+	public Product cacheAsideOnTieredCacheManagerWithMetrics(Keys keys) {
+		return this.cacheAsideWithMetricsCatalog.find(keys.next());
+	}
+
+	/**
+	 * Each benchmark thread's walk over the keys, from its own starting point.
+	 */
+	@State(Scope.Thread)
+	public static class Keys {
+
+		private int next = ThreadLocalRandom.current().nextInt(KEYS);
+
+		long next() {
+			return this.next++ & (KEYS - 1);
+		}
+
 	}
 
 	public static class SpringCatalog {
@@ -165,6 +189,8 @@ public class AnnotationHitBenchmarks {
 		return TieredCacheManager.builder()
 			.redis(redis.connectionFactory())
 			.keyPrefix("bench-annotations-" + System.nanoTime())
+			// set-up writes 4,096 keys over a cold connection: no fail-open on the way
+			.redisCommandTimeout(Duration.ofSeconds(2))
 			.valueCodec(new JacksonValueCodec(List.of("io.github.tieredcache.benchmarks")))
 			.cache("products", CacheSettings.builder().build())
 			.build();

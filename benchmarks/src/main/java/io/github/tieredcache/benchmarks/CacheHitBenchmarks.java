@@ -1,5 +1,6 @@
 package io.github.tieredcache.benchmarks;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +12,10 @@ import io.github.tieredcache.core.JacksonValueCodec;
 import io.github.tieredcache.core.TieredCache;
 import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.testsupport.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -73,8 +78,16 @@ public class CacheHitBenchmarks {
 
 	private RedisCache springRedis;
 
+	private JacksonValueCodec codec;
+
+	private StatefulRedisConnection<byte[], byte[]> rawConnection;
+
+	private RedisAsyncCommands<byte[], byte[]> raw;
+
+	private final byte[] rawKey = "bench-raw:42".getBytes(StandardCharsets.UTF_8);
+
 	@Setup(Level.Trial)
-	public void setUp() {
+	public void setUp() throws Exception {
 		Product product = Product.sample();
 		this.caffeine = Caffeine.newBuilder().maximumSize(10_000).build();
 		this.caffeine.put(KEY, product);
@@ -87,10 +100,17 @@ public class CacheHitBenchmarks {
 
 		this.redis = RedisServer.start();
 		this.connectionFactory = this.redis.connectionFactory();
+		this.codec = new JacksonValueCodec(List.of("io.github.tieredcache.benchmarks"));
+		// the floor of an L2 hit: Lettuce's GET of the value's bytes and the codec's
+		// decode
+		this.rawConnection = ((RedisClient) this.connectionFactory.getRequiredNativeClient())
+			.connect(ByteArrayCodec.INSTANCE);
+		this.raw = this.rawConnection.async();
+		this.rawConnection.sync().set(this.rawKey, this.codec.encode(product));
 		this.tieredManager = TieredCacheManager.builder()
 			.redis(this.connectionFactory)
 			.keyPrefix("bench")
-			.valueCodec(new JacksonValueCodec(List.of("io.github.tieredcache.benchmarks")))
+			.valueCodec(this.codec)
 			.cache("two-tier", CacheSettings.builder().build())
 			.cache("redis-only", CacheSettings.builder().localEnabled(false).build())
 			.cache("early-refresh",
@@ -117,6 +137,7 @@ public class CacheHitBenchmarks {
 		this.springRedis.put(KEY, product);
 		check(this.tieredRedisOnly.get(KEY).get(), product);
 		check(this.springRedis.get(KEY).get(), product);
+		check(l2RawLettuceGetAndDecode(), product);
 	}
 
 	private static void check(Object actual, Product expected) {
@@ -128,6 +149,7 @@ public class CacheHitBenchmarks {
 	@TearDown(Level.Trial)
 	public void tearDown() {
 		this.tieredManager.destroy();
+		this.rawConnection.close();
 		this.connectionFactory.destroy();
 		this.redis.close();
 	}
@@ -166,6 +188,12 @@ public class CacheHitBenchmarks {
 	@Fork(3)
 	public Object l2TieredCache() {
 		return this.tieredRedisOnly.get(KEY);
+	}
+
+	@Benchmark
+	@Fork(3)
+	public Object l2RawLettuceGetAndDecode() throws Exception {
+		return this.codec.decode(this.raw.get(this.rawKey).get(1, TimeUnit.SECONDS));
 	}
 
 	@Benchmark

@@ -10,6 +10,13 @@ import io.github.tieredcache.internal.http.HttpCachingFilter;
 import io.github.tieredcache.internal.http.HttpCachingInterceptor;
 import io.github.tieredcache.internal.http.HttpCachingResponseBodyAdvice;
 import io.github.tieredcache.internal.http.HttpCachingRules;
+import io.github.tieredcache.internal.http.ResponseCache;
+import io.github.tieredcache.internal.DaemonThreads;
+import io.github.tieredcache.internal.http.SurrogateKeyInvalidations;
+import io.github.tieredcache.internal.http.SurrogateKeyPurger;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -20,7 +27,15 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
 import org.springframework.core.convert.ConversionService;
@@ -53,21 +68,64 @@ public final class TieredCacheHttpAutoConfiguration {
 	@ConditionalOnMissingBean
 	HttpCachingInterceptor tieredCacheHttpCachingInterceptor(TieredCacheManager cacheManager,
 			TieredCacheProperties properties,
-			@Qualifier("mvcConversionService") ObjectProvider<ConversionService> conversionService) {
+			@Qualifier("mvcConversionService") ObjectProvider<ConversionService> conversionService,
+			ObjectProvider<ResponseCache> responseCache) {
 		return new HttpCachingInterceptor(rules(properties.getHttp().getRules()), cacheManager::getCache,
-				() -> conversionService.getIfAvailable(DefaultConversionService::getSharedInstance));
+				() -> conversionService.getIfAvailable(DefaultConversionService::getSharedInstance),
+				responseCache.getIfAvailable());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	HttpCachingFilter tieredCacheHttpCachingFilter() {
-		return new HttpCachingFilter();
+	ResponseCache tieredCacheResponseCache(TieredCacheManager cacheManager, SurrogateKeyInvalidations invalidations) {
+		ResponseCache responseCache = new ResponseCache(cacheManager::getCache, cacheManager.getRedisTier(),
+				cacheManager.getKeyPrefix(), invalidations);
+		invalidations.subscribe(responseCache);
+		return responseCache;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SurrogateKeyInvalidations tieredCacheSurrogateKeyInvalidations(TieredCacheManager cacheManager) {
+		// every write, eviction and clear this instance makes becomes a surrogate-key
+		// invalidation (C:K, or C for a clear), told to the response cache and the purger
+		SurrogateKeyInvalidations invalidations = new SurrogateKeyInvalidations();
+		cacheManager.addChangeListener(invalidations);
+		return invalidations;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	HttpCachingFilter tieredCacheHttpCachingFilter(ObjectProvider<ResponseCache> responseCache) {
+		return new HttpCachingFilter(responseCache.getIfAvailable());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	HttpCachingResponseBodyAdvice tieredCacheHttpCachingResponseBodyAdvice() {
 		return new HttpCachingResponseBodyAdvice();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@Conditional(OnPurgeUrls.class)
+	SurrogateKeyPurger tieredCacheSurrogateKeyPurger(TieredCacheProperties properties,
+			SurrogateKeyInvalidations invalidations) {
+		TieredCacheProperties.Purge purge = properties.getHttp().getPurge();
+		SurrogateKeyPurger purger;
+		try {
+			purger = new SurrogateKeyPurger(
+					new SurrogateKeyPurger.Settings(purge.getUrls(), purge.getMethod(),
+							SurrogateKeyPurger.Mode.valueOf(purge.getMode().name()), purge.getHeader(),
+							purge.getPaths(), purge.getMaxAttempts(), purge.getBackoff(), purge.getTimeout(),
+							purge.getQueueCapacity(), purge.getBatchSize()),
+					DaemonThreads.single("tiered-cache-purge"), (duration) -> Thread.sleep(duration.toMillis()));
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException("tiered-cache.http.purge is invalid: " + ex.getMessage(), ex);
+		}
+		invalidations.subscribe(purger);
+		return purger;
 	}
 
 	@Bean
@@ -90,6 +148,76 @@ public final class TieredCacheHttpAutoConfiguration {
 		// a malformed @HttpCaching or @CachedETag fails the start-up, naming the method
 		return () -> mappings.orderedStream()
 			.forEach((mapping) -> mapping.getHandlerMethods().values().forEach(interceptor.getObject()::validate));
+	}
+
+	/**
+	 * Matches when 'tiered-cache.http.purge.urls' lists at least one URL (indexed or
+	 * comma-separated).
+	 */
+	static final class OnPurgeUrls extends SpringBootCondition {
+
+		@Override
+		public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+			boolean set = !Binder.get(context.getEnvironment())
+				.bind("tiered-cache.http.purge.urls", Bindable.listOf(String.class))
+				.orElse(List.of())
+				.isEmpty();
+			return set ? ConditionOutcome.match("tiered-cache.http.purge.urls is set")
+					: ConditionOutcome.noMatch("tiered-cache.http.purge.urls is empty");
+		}
+
+	}
+
+	/**
+	 * Counters of the response cache and the purger, for Micrometer.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterBinder.class)
+	static class HttpCachingMetricsConfiguration {
+
+		@Bean
+		MeterBinder tieredCacheHttpMeterBinder(ObjectProvider<ResponseCache> responseCache,
+				ObjectProvider<SurrogateKeyPurger> purger) {
+			return (registry) -> {
+				ResponseCache responses = responseCache.getIfAvailable();
+				if (responses != null) {
+					responseCounter(registry, responses, "hit", ResponseCache::hits);
+					responseCounter(registry, responses, "miss", ResponseCache::misses);
+					responseCounter(registry, responses, "stored", ResponseCache::stored);
+					responseCounter(registry, responses, "bypassed", ResponseCache::bypassed);
+					responseCounter(registry, responses, "dropped-as-stale", ResponseCache::droppedAsStale);
+				}
+				SurrogateKeyPurger purges = purger.getIfAvailable();
+				if (purges != null) {
+					purgeCounter(registry, purges, "sent", SurrogateKeyPurger::sent);
+					purgeCounter(registry, purges, "retried", SurrogateKeyPurger::retried);
+					purgeCounter(registry, purges, "failed", SurrogateKeyPurger::failed);
+					purgeCounter(registry, purges, "dropped", SurrogateKeyPurger::dropped);
+					purgeCounter(registry, purges, "skipped", SurrogateKeyPurger::skipped);
+					Gauge.builder("tiered.cache.http.purge.queued", purges, SurrogateKeyPurger::queued)
+						.description("Surrogate keys waiting to be purged")
+						.register(registry);
+				}
+			};
+		}
+
+		private static void responseCounter(io.micrometer.core.instrument.MeterRegistry registry,
+				ResponseCache responses, String result, java.util.function.ToDoubleFunction<ResponseCache> count) {
+			FunctionCounter.builder("tiered.cache.http.responses", responses, count)
+				.tag("result", result)
+				.description("Requests of @CachedResponse handlers and stored responses, by result")
+				.register(registry);
+		}
+
+		private static void purgeCounter(io.micrometer.core.instrument.MeterRegistry registry,
+				SurrogateKeyPurger purges, String outcome,
+				java.util.function.ToDoubleFunction<SurrogateKeyPurger> count) {
+			FunctionCounter.builder("tiered.cache.http.purges", purges, count)
+				.tag("outcome", outcome)
+				.description("Purge requests sent, retried and failed; surrogate keys dropped and skipped")
+				.register(registry);
+		}
+
 	}
 
 	static HttpCachingRules rules(List<TieredCacheProperties.Rule> rules) {

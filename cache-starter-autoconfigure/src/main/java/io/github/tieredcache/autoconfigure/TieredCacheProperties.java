@@ -1,5 +1,6 @@
 package io.github.tieredcache.autoconfigure;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -1381,6 +1382,11 @@ public class TieredCacheProperties {
 		 */
 		private List<Rule> rules = new ArrayList<>();
 
+		/**
+		 * Purge of reverse proxies and CDNs when a surrogate key is invalidated.
+		 */
+		private final Purge purge = new Purge();
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -1396,6 +1402,168 @@ public class TieredCacheProperties {
 		public void setRules(List<Rule> rules) {
 			this.rules = rules;
 		}
+
+		public Purge getPurge() {
+			return this.purge;
+		}
+
+	}
+
+	/**
+	 * Purge on invalidation ('tiered-cache.http.purge').
+	 */
+	public static class Purge {
+
+		/**
+		 * Base URLs of the reverse proxies or CDN endpoints to purge, such as
+		 * 'http://varnish-1:6081/'; purging is off while the list is empty.
+		 */
+		private List<URI> urls = new ArrayList<>();
+
+		/**
+		 * Method of the purge requests.
+		 */
+		private String method = "PURGE";
+
+		/**
+		 * How a surrogate key is purged: 'xkey' sends one request per batch of keys with
+		 * the keys in a header (Varnish xkey); 'url' sends one request per key to the
+		 * path its cache's template under 'paths' gives.
+		 */
+		private PurgeMode mode = PurgeMode.XKEY;
+
+		/**
+		 * Header carrying the space-separated surrogate keys in 'xkey' mode.
+		 */
+		private String header = "xkey-purge";
+
+		/**
+		 * Path templates by cache name for 'url' mode, '{key}' standing for the
+		 * URL-encoded key, such as products: '/products/{key}'.
+		 */
+		private Map<String, String> paths = new LinkedHashMap<>();
+
+		/**
+		 * Attempts per purge request before it counts as failed.
+		 */
+		private int maxAttempts = 3;
+
+		/**
+		 * Wait before the second attempt, doubled before each next one.
+		 */
+		private Duration backoff = Duration.ofMillis(200);
+
+		/**
+		 * Connect and response timeout of one purge request.
+		 */
+		private Duration timeout = Duration.ofSeconds(2);
+
+		/**
+		 * Most surrogate keys waiting to be sent; more are dropped, counted and logged.
+		 */
+		private int queueCapacity = 10_000;
+
+		/**
+		 * Most surrogate keys per request in 'xkey' mode.
+		 */
+		private int batchSize = 32;
+
+		public List<URI> getUrls() {
+			return this.urls;
+		}
+
+		public void setUrls(List<URI> urls) {
+			this.urls = urls;
+		}
+
+		public String getMethod() {
+			return this.method;
+		}
+
+		public void setMethod(String method) {
+			this.method = method;
+		}
+
+		public PurgeMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(PurgeMode mode) {
+			this.mode = mode;
+		}
+
+		public String getHeader() {
+			return this.header;
+		}
+
+		public void setHeader(String header) {
+			this.header = header;
+		}
+
+		public Map<String, String> getPaths() {
+			return this.paths;
+		}
+
+		public void setPaths(Map<String, String> paths) {
+			this.paths = paths;
+		}
+
+		public int getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public Duration getBackoff() {
+			return this.backoff;
+		}
+
+		public void setBackoff(Duration backoff) {
+			this.backoff = backoff;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
+		}
+
+		public int getBatchSize() {
+			return this.batchSize;
+		}
+
+		public void setBatchSize(int batchSize) {
+			this.batchSize = batchSize;
+		}
+
+	}
+
+	/**
+	 * How a surrogate key is purged.
+	 */
+	public enum PurgeMode {
+
+		/**
+		 * One request per batch of keys, the keys in a header (Varnish xkey).
+		 */
+		XKEY,
+
+		/**
+		 * One request per key, to the path its cache's template gives.
+		 */
+		URL
 
 	}
 

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -102,14 +101,14 @@ final class EntryFormat {
 			long expiresAt = buffer.getLong();
 			int loadMillis = buffer.getInt();
 			Object value = isNull ? NullValue.INSTANCE
-					: this.codec.decode(Arrays.copyOfRange(bytes, TIMED_HEADER, bytes.length));
+					: this.codec.decode(bytes, TIMED_HEADER, bytes.length - TIMED_HEADER);
 			return new Timed(value, expiresAt, loadMillis);
 		}
 		if (bytes.length < 2 || bytes[0] != VALUE_MARKER) {
 			throw new ValueCodecException(ValueCodecException.Reason.CORRUPT, "Unknown or truncated entry format",
 					null);
 		}
-		return this.codec.decode(Arrays.copyOfRange(bytes, 1, bytes.length));
+		return this.codec.decode(bytes, 1, bytes.length - 1);
 	}
 
 	/**

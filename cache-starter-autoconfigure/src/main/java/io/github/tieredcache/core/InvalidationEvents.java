@@ -1,6 +1,10 @@
 package io.github.tieredcache.core;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 import io.github.tieredcache.core.CacheInvalidatedEvent.Origin;
+import io.github.tieredcache.internal.CacheChangeListener;
 import io.github.tieredcache.internal.invalidation.InvalidationOrigin;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -10,9 +14,10 @@ import org.springframework.context.ApplicationEventPublisher;
 
 /**
  * Publishes a {@link CacheInvalidatedEvent} for each invalidation, when the manager has
- * an {@link ApplicationEventPublisher}; does nothing otherwise. Never throws: a
- * listener's failure is logged, so that it cannot fail the invalidation (nor, on the
- * bus's thread, make the bus think a message was lost).
+ * an {@link ApplicationEventPublisher}, and tells the {@link CacheChangeListener}s of
+ * each write, eviction and clear this instance makes. Never throws: a listener's failure
+ * is logged, so that it cannot fail the invalidation (nor, on the bus's thread, make the
+ * bus think a message was lost).
  * <p>
  * Thread-safe.
  */
@@ -20,9 +25,9 @@ final class InvalidationEvents {
 
 	private static final Log logger = LogFactory.getLog(InvalidationEvents.class);
 
-	static final InvalidationEvents NONE = new InvalidationEvents(null);
-
 	private final @Nullable ApplicationEventPublisher publisher;
+
+	private final List<CacheChangeListener> changeListeners = new CopyOnWriteArrayList<>();
 
 	InvalidationEvents(@Nullable ApplicationEventPublisher publisher) {
 		this.publisher = publisher;
@@ -33,10 +38,34 @@ final class InvalidationEvents {
 	 * or for the inbound event the thread is applying.
 	 */
 	void local(TieredCache cache, @Nullable Object key) {
+		changed(cache, key);
 		if (this.publisher != null) {
 			String inbound = InvalidationOrigin.current();
 			publish(new CacheInvalidatedEvent(cache, key, (inbound != null) ? Origin.INBOUND_EVENT : Origin.LOCAL,
 					inbound));
+		}
+	}
+
+	/**
+	 * This instance wrote a key (a {@code put}, or a {@code putIfAbsent} that stored).
+	 */
+	void written(TieredCache cache, Object key) {
+		changed(cache, key);
+	}
+
+	void addChangeListener(CacheChangeListener listener) {
+		this.changeListeners.add(listener);
+	}
+
+	private void changed(TieredCache cache, @Nullable Object key) {
+		for (CacheChangeListener listener : this.changeListeners) {
+			try {
+				listener.changed(cache.getName(), key);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("tiered-cache: a change listener failed for cache '" + cache.getName() + "', key " + key
+						+ "; the change itself was applied", ex);
+			}
 		}
 	}
 

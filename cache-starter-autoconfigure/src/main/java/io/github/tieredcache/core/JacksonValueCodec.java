@@ -348,12 +348,25 @@ public final class JacksonValueCodec implements ValueCodec {
 	 */
 	@Override
 	public Object decode(byte[] bytes) {
-		if (bytes.length == 0) {
+		return decode(bytes, 0, bytes.length);
+	}
+
+	/**
+	 * Decode bytes produced by {@link #encode(Object)} where they stand in a larger
+	 * array, without copying them; fails as {@link #decode(byte[])} does.
+	 * @param bytes the array read from Redis
+	 * @param offset where the value's bytes start
+	 * @param length how many bytes the value has
+	 * @return the decoded value
+	 */
+	@Override
+	public Object decode(byte[] bytes, int offset, int length) {
+		if (length <= 0) {
 			throw new ValueCodecException(ValueCodecException.Reason.CORRUPT, "Payload is empty", null);
 		}
 		Object value;
 		try {
-			value = this.mapper.readValue(bytes, Object.class);
+			value = this.mapper.readValue(bytes, offset, length, Object.class);
 		}
 		catch (JacksonException ex) {
 			TypeNotAllowedException notAllowed = find(ex);

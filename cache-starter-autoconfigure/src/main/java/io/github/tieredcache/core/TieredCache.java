@@ -322,6 +322,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		}
 		this.statistics.puts.increment();
 		this.store.storeWritten(cacheKey, value, options);
+		this.events.written(this, key);
 	}
 
 	@Override
@@ -333,6 +334,7 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		Object previous = this.store.putIfAbsent(CacheKey.of(key), stored);
 		if (previous == null) {
 			this.statistics.puts.increment();
+			this.events.written(this, key);
 		}
 		return toValueWrapper(previous);
 	}

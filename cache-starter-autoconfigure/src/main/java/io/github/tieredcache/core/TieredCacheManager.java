@@ -29,6 +29,7 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.tieredcache.internal.CacheChangeListener;
 import io.github.tieredcache.internal.DaemonThreads;
 import io.github.tieredcache.internal.invalidation.InvalidationBus;
 import io.github.tieredcache.internal.invalidation.InvalidationHandler;
@@ -151,11 +152,9 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 		this.hotKeys = (this.bus != null && builder.hotKeyWindow != null) ? new HotKeyFleet(builder.connectionFactory,
 				this.redis, this.bus, this.keyPrefix, builder.hotKeyWindow, builder.ticker, this.executor) : null;
 		this.maintenancePeriod = builder.heartbeatInterval;
-		this.infrastructure = new Infrastructure(
-				this.redis, this.bus, this.codec, this.keyPrefix, this.executor, this.ticker,
-				this.localMaintenanceExecutor, builder.clock, builder.random, (builder.eventPublisher != null)
-						? new InvalidationEvents(builder.eventPublisher) : InvalidationEvents.NONE,
-				builder.observations, this.hotKeys);
+		this.infrastructure = new Infrastructure(this.redis, this.bus, this.codec, this.keyPrefix, this.executor,
+				this.ticker, this.localMaintenanceExecutor, builder.clock, builder.random,
+				new InvalidationEvents(builder.eventPublisher), builder.observations, this.hotKeys);
 		Set<String> initial = new LinkedHashSet<>(builder.caches.keySet());
 		initial.addAll(builder.cacheNames);
 		initial.forEach(this::createCache);
@@ -233,6 +232,18 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 		catch (RuntimeException ex) {
 			logger.warn("tiered-cache: a cache listener failed for cache '" + cache.getName() + "'", ex);
 		}
+	}
+
+	/**
+	 * Register a listener told of every write, eviction and clear this instance makes to
+	 * any of this manager's caches (see {@link CacheChangeListener}); for the library's
+	 * own layers above the caches (the HTTP response cache's surrogate keys). Nothing is
+	 * added to reads.
+	 * @param listener the listener
+	 */
+	public void addChangeListener(CacheChangeListener listener) {
+		Assert.notNull(listener, "'listener' must not be null");
+		this.infrastructure.events().addChangeListener(listener);
 	}
 
 	/**

@@ -30,6 +30,22 @@ public interface ValueCodec {
 	Object decode(byte[] bytes);
 
 	/**
+	 * Decode the part of an array that holds bytes produced by {@link #encode(Object)}:
+	 * the cache stores its own header in front of the value and calls this method so that
+	 * a read does not copy the value's bytes. The default copies the range and calls
+	 * {@link #decode(byte[])}; override it to read the range in place.
+	 * @param bytes the array read from Redis
+	 * @param offset where the value's bytes start
+	 * @param length how many bytes the value has
+	 * @return the decoded value, never {@code null}
+	 * @throws ValueCodecException if the bytes are corrupt, truncated, or name a type
+	 * that is not allowed
+	 */
+	default Object decode(byte[] bytes, int offset, int length) {
+		return decode(java.util.Arrays.copyOfRange(bytes, offset, offset + length));
+	}
+
+	/**
 	 * Return whether values of a type can be encoded and read back (write-behind checks
 	 * the parameter types of its methods with it at start-up).
 	 * @param type a type, primitives already boxed

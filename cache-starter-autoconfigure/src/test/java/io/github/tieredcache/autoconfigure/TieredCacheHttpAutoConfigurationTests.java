@@ -2,10 +2,14 @@ package io.github.tieredcache.autoconfigure;
 
 import java.util.UUID;
 
+import io.github.tieredcache.http.CachedResponse;
 import io.github.tieredcache.http.HttpCaching;
 import io.github.tieredcache.internal.http.HttpCachingFilter;
 import io.github.tieredcache.internal.http.HttpCachingInterceptor;
 import io.github.tieredcache.internal.http.HttpCachingResponseBodyAdvice;
+import io.github.tieredcache.internal.http.ResponseCache;
+import io.github.tieredcache.internal.http.SurrogateKeyInvalidations;
+import io.github.tieredcache.internal.http.SurrogateKeyPurger;
 import io.github.tieredcache.testsupport.RedisServer;
 import org.junit.jupiter.api.Test;
 
@@ -92,6 +96,57 @@ class TieredCacheHttpAutoConfigurationTests {
 			assertThat(context.getStartupFailure()).hasStackTraceContaining("maxAge = \"soon\"")
 				.hasStackTraceContaining("MalformedController.get()");
 		});
+	}
+
+	@Test
+	void cachedResponseWithAMalformedTtlFailsAtStartUpNamingTheMethod() {
+		this.runner.withUserConfiguration(MalformedTtlController.class).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).hasStackTraceContaining("@CachedResponse(ttl = \"later\")")
+				.hasStackTraceContaining("MalformedTtlController.get()");
+		});
+	}
+
+	@Test
+	void cachedResponseInAnUnknownCacheFailsAtStartUpNamingTheFix() {
+		this.runner.withUserConfiguration(ResponseController.class)
+			.withPropertyValues("tiered-cache.dynamic=false", "tiered-cache.caches.products.ttl=1m")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).hasStackTraceContaining("@CachedResponse(cache = \"http\") on")
+					.hasStackTraceContaining("list it under 'tiered-cache.caches'");
+			});
+	}
+
+	@Test
+	void responseCacheAndSurrogateKeyInvalidationsAreConfigured() {
+		this.runner.withUserConfiguration(ResponseController.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context).hasSingleBean(ResponseCache.class).hasSingleBean(SurrogateKeyInvalidations.class);
+			assertThat(context).doesNotHaveBean(SurrogateKeyPurger.class);
+		});
+	}
+
+	@RestController
+	static class MalformedTtlController {
+
+		@GetMapping("/malformed-ttl")
+		@CachedResponse(ttl = "later")
+		String get() {
+			return "never";
+		}
+
+	}
+
+	@RestController
+	static class ResponseController {
+
+		@GetMapping("/cached")
+		@CachedResponse
+		String get() {
+			return "cached";
+		}
+
 	}
 
 	@RestController

@@ -1,5 +1,6 @@
 package io.github.tieredcache.core;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +61,9 @@ abstract class AbstractTieredCacheConformanceTests {
 			.redis(this.connectionFactory)
 			.keyPrefix(prefix)
 			.valueCodec(new JacksonValueCodec(List.of("io.github.tieredcache.**")))
+			// the contract is under test, not timeouts: a cold connection's first
+			// commands on a loaded machine must not take the fail-open path
+			.redisCommandTimeout(Duration.ofSeconds(2))
 			.cache("values", settings().build())
 			.cache("nulls", settings().cacheNullValues(true).build())
 			.build();

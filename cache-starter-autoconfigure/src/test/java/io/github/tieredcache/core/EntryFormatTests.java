@@ -1,5 +1,7 @@
 package io.github.tieredcache.core;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -35,6 +37,31 @@ class EntryFormatTests {
 		assertThat(EntryFormat.isLease(lease)).isTrue();
 		assertThat(lease).hasSize(17).isNotEqualTo(EntryFormat.newLease());
 		assertThat(this.format.decode(lease)).isNull();
+	}
+
+	@Test
+	void aCodecWithoutARangeDecodeIsGivenTheValuesBytesOnly() {
+		List<String> seen = new ArrayList<>();
+		ValueCodec text = new ValueCodec() {
+
+			@Override
+			public byte[] encode(Object value) {
+				return ((String) value).getBytes(StandardCharsets.UTF_8);
+			}
+
+			@Override
+			public Object decode(byte[] bytes) {
+				String value = new String(bytes, StandardCharsets.UTF_8);
+				seen.add(value);
+				return value;
+			}
+
+		};
+		EntryFormat plain = new EntryFormat(text);
+		assertThat(plain.decode(plain.encode("lamp"))).isEqualTo("lamp");
+		assertThat(plain.decode(plain.encode(new Timed("bulb", 1_800_000_000_000L, 250))))
+			.isEqualTo(new Timed("bulb", 1_800_000_000_000L, 250));
+		assertThat(seen).containsExactly("lamp", "bulb");
 	}
 
 	@Test

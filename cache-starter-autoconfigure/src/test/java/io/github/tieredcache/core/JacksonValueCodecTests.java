@@ -112,6 +112,23 @@ class JacksonValueCodecTests {
 	}
 
 	@Test
+	void valuesAreReadInPlaceFromALargerArray() {
+		Item item = new Item("lamp", new BigDecimal("9.99"), List.of());
+		byte[] value = this.codec.encode(item);
+		byte[] framed = new byte[value.length + 6];
+		Arrays.fill(framed, (byte) '{');
+		System.arraycopy(value, 0, framed, 3, value.length);
+		assertThat(this.codec.decode(framed, 3, value.length)).isEqualTo(item);
+		assertThatExceptionOfType(ValueCodecException.class).isThrownBy(() -> this.codec.decode(framed, 3, 0))
+			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(ValueCodecException.Reason.CORRUPT));
+		assertThatExceptionOfType(ValueCodecException.class)
+			.isThrownBy(() -> this.codec.decode(framed, 3, value.length - 1))
+			.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(ValueCodecException.Reason.CORRUPT));
+		assertThatExceptionOfType(ValueCodecException.class)
+			.isThrownBy(() -> this.codec.decode(framed, 2, value.length));
+	}
+
+	@Test
 	void corruptBytesAreRefused() {
 		for (String bad : List.of("", "{", "[\"java.lang.Long\"", "null", "\u0000\u0001", "[\"no.such.Type\",1]")) {
 			assertThatExceptionOfType(ValueCodecException.class).as(bad)

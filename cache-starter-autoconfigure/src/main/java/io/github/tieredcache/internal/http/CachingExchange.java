@@ -38,6 +38,22 @@ final class CachingExchange {
 
 	boolean applied;
 
+	/**
+	 * Whether the response must be {@code private} whatever the policy says (a response
+	 * cached per principal).
+	 */
+	boolean forcePrivate;
+
+	/**
+	 * Request headers the response varies on besides the policy's.
+	 */
+	List<String> extraVary = List.of();
+
+	/**
+	 * The response cache's pending store, set when the cache missed.
+	 */
+	ResponseCache.@Nullable Pending pendingResponse;
+
 	CachingExchange(@Nullable HttpCachePolicy policy, List<RequestExpressions.Parsed> surrogateKeys,
 			@Nullable Map<String, @Nullable Object> variables) {
 		this.policy = policy;

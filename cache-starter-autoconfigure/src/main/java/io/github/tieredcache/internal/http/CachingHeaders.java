@@ -67,8 +67,12 @@ final class CachingHeaders {
 		if (!isRead(request) || !CACHEABLE.contains(status)) {
 			return;
 		}
+		if (policy == null && exchange.forcePrivate) {
+			setIfAbsent(response, HttpHeaders.CACHE_CONTROL, "private");
+		}
+		addVary(response, exchange.extraVary);
 		if (policy != null) {
-			boolean privateResponse = policy.isPrivate(request);
+			boolean privateResponse = policy.isPrivate(request) || exchange.forcePrivate;
 			if (!response.containsHeader(HttpHeaders.CACHE_CONTROL)) {
 				setIfAbsent(response, HttpHeaders.CACHE_CONTROL, policy.cacheControl(privateResponse));
 				setIfAbsent(response, CDN_CACHE_CONTROL, policy.cdnCacheControl(privateResponse));

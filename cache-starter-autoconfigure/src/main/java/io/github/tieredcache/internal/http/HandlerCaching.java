@@ -3,6 +3,7 @@ package io.github.tieredcache.internal.http;
 import java.util.List;
 
 import io.github.tieredcache.http.CachedETag;
+import io.github.tieredcache.http.CachedResponse;
 import io.github.tieredcache.http.HttpCaching;
 import org.jspecify.annotations.Nullable;
 
@@ -12,17 +13,19 @@ import org.springframework.web.method.HandlerMethod;
 /**
  * What one handler method declares, resolved once: its {@link HttpCaching} policy (its
  * own, else its class's) with parsed surrogate-key expressions, and its
- * {@link CachedETag}.
+ * {@link CachedETag} and its {@link CachedResponse}.
  *
  * @param policy the declared policy, or {@code null} (a rule may then apply)
  * @param surrogateKeys the parsed {@code surrogateKeys}
  * @param etagCache the {@code @CachedETag} cache, or {@code null}
  * @param etagKey the parsed {@code @CachedETag} key, or {@code null}
+ * @param response the {@code @CachedResponse}, or {@code null}
  */
 record HandlerCaching(@Nullable HttpCachePolicy policy, List<RequestExpressions.Parsed> surrogateKeys,
-		@Nullable String etagCache, RequestExpressions.@Nullable Parsed etagKey) {
+		@Nullable String etagCache, RequestExpressions.@Nullable Parsed etagKey,
+		ResponseCache.@Nullable Declared response) {
 
-	static final HandlerCaching NONE = new HandlerCaching(null, List.of(), null, null);
+	static final HandlerCaching NONE = new HandlerCaching(null, List.of(), null, null, null);
 
 	static HandlerCaching of(HandlerMethod handler) {
 		HttpCaching annotation = AnnotatedElementUtils.findMergedAnnotation(handler.getMethod(), HttpCaching.class);
@@ -33,11 +36,15 @@ record HandlerCaching(@Nullable HttpCachePolicy policy, List<RequestExpressions.
 		}
 		HttpCachePolicy policy = (annotation != null) ? HttpCachePolicy.of(annotation, where) : null;
 		CachedETag etag = AnnotatedElementUtils.findMergedAnnotation(handler.getMethod(), CachedETag.class);
-		if (policy == null && etag == null) {
+		CachedResponse cachedResponse = AnnotatedElementUtils.findMergedAnnotation(handler.getMethod(),
+				CachedResponse.class);
+		if (policy == null && etag == null && cachedResponse == null) {
 			return NONE;
 		}
-		return new HandlerCaching(policy, parse(policy, handler), (etag != null) ? etag.cache() : null, (etag != null)
-				? RequestExpressions.Parsed.of(etag.key(), "@CachedETag on " + handler.getMethod()) : null);
+		return new HandlerCaching(policy, parse(policy, handler), (etag != null) ? etag.cache() : null,
+				(etag != null) ? RequestExpressions.Parsed.of(etag.key(), "@CachedETag on " + handler.getMethod())
+						: null,
+				(cachedResponse != null) ? ResponseCache.Declared.of(cachedResponse, handler.getMethod()) : null);
 	}
 
 	/**

@@ -7,6 +7,8 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.core.Ordered;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -26,14 +28,36 @@ public final class HttpCachingFilter extends OncePerRequestFilter implements Ord
 	 */
 	public static final int ORDER = -90;
 
+	private final @Nullable ResponseCache responseCache;
+
+	/**
+	 * Create a filter that writes headers only.
+	 */
+	public HttpCachingFilter() {
+		this(null);
+	}
+
+	/**
+	 * Create a filter that also stores the responses of {@code @CachedResponse} handlers
+	 * once the chain is done.
+	 * @param responseCache the response cache, or {@code null}
+	 */
+	public HttpCachingFilter(@Nullable ResponseCache responseCache) {
+		this.responseCache = responseCache;
+	}
+
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
 		CommitHookResponse hooked = new CommitHookResponse(response,
 				(status) -> CachingHeaders.beforeCommit(request, response, status));
+		request.setAttribute(CommitHookResponse.ATTRIBUTE, hooked);
 		chain.doFilter(request, hooked);
 		if (!response.isCommitted()) {
 			hooked.fire(response.getStatus());
+		}
+		if (this.responseCache != null) {
+			this.responseCache.store(request, response, hooked);
 		}
 	}
 

@@ -46,6 +46,8 @@ public final class HttpCachingInterceptor implements HandlerInterceptor {
 
 	private final Map<HandlerKey, HandlerCaching> handlers = new ConcurrentHashMap<>();
 
+	private final @Nullable ResponseCache responseCache;
+
 	/**
 	 * Create an interceptor.
 	 * @param rules the configured rules
@@ -57,6 +59,22 @@ public final class HttpCachingInterceptor implements HandlerInterceptor {
 	 */
 	public HttpCachingInterceptor(HttpCachingRules rules, Function<String, @Nullable TieredCache> caches,
 			Supplier<ConversionService> conversionService) {
+		this(rules, caches, conversionService, null);
+	}
+
+	/**
+	 * Create an interceptor that also answers {@code @CachedResponse} handlers from the
+	 * response cache.
+	 * @param rules the configured rules
+	 * @param caches the caches by name ({@code null} for an unknown name)
+	 * @param conversionService converts path variables and request parameters, asked on
+	 * first use
+	 * @param responseCache the response cache, or {@code null}
+	 * @throws IllegalStateException if a rule's surrogate-key expression does not parse
+	 */
+	public HttpCachingInterceptor(HttpCachingRules rules, Function<String, @Nullable TieredCache> caches,
+			Supplier<ConversionService> conversionService, @Nullable ResponseCache responseCache) {
+		this.responseCache = responseCache;
 		this.rules = rules;
 		for (HttpCachingRules.Rule rule : rules.rules()) {
 			this.ruleSurrogateKeys.put(rule.policy(), HandlerCaching.parse(rule.policy(), "rule " + rule.path()));
@@ -73,7 +91,14 @@ public final class HttpCachingInterceptor implements HandlerInterceptor {
 	 * malformed
 	 */
 	public void validate(HandlerMethod handler) {
-		declared(handler);
+		HandlerCaching declared = declared(handler);
+		if (declared.response() != null) {
+			if (this.responseCache == null) {
+				throw new IllegalStateException("@CachedResponse on " + handler.getMethod()
+						+ " needs the response cache, which is not configured");
+			}
+			this.responseCache.prepare(declared.response(), handler.getMethod());
+		}
 	}
 
 	private HandlerCaching declared(HandlerMethod handler) {
@@ -95,7 +120,7 @@ public final class HttpCachingInterceptor implements HandlerInterceptor {
 			policy = this.rules.match(request);
 			surrogateKeys = (policy != null) ? this.ruleSurrogateKeys.get(policy) : List.of();
 		}
-		if (policy == null && declared.etagCache() == null) {
+		if (policy == null && declared.etagCache() == null && declared.response() == null) {
 			return true;
 		}
 		boolean read = CachingHeaders.isRead(request);
@@ -104,11 +129,18 @@ public final class HttpCachingInterceptor implements HandlerInterceptor {
 				? this.expressions.variables(request, handlerMethod) : null;
 		CachingExchange exchange = new CachingExchange(policy, surrogateKeys, variables);
 		request.setAttribute(CachingExchange.ATTRIBUTE, exchange);
-		if (!etag || variables == null) {
-			return true;
+		if (etag && variables != null) {
+			boolean proceed = read ? checkNotModified(request, response, exchange, declared, variables)
+					: checkPrecondition(request, response, declared, variables);
+			if (!proceed) {
+				return false;
+			}
 		}
-		return read ? checkNotModified(request, response, exchange, declared, variables)
-				: checkPrecondition(request, response, declared, variables);
+		if (declared.response() != null && this.responseCache != null) {
+			return this.responseCache.serve(request, response, exchange, declared.response(),
+					handlerMethod.getMethod());
+		}
+		return true;
 	}
 
 	private boolean checkNotModified(HttpServletRequest request, HttpServletResponse response, CachingExchange exchange,

@@ -489,6 +489,24 @@ public final class RedisTier implements AutoCloseable {
 	}
 
 	/**
+	 * Run a Lua script that may write, on one declared key (other keys it touches must
+	 * share that key's hash tag), and return its string reply.
+	 * @param command what the script does, for logs and metrics
+	 * @param script the script's text
+	 * @param key the declared key
+	 * @param args its arguments
+	 * @return the reply, or {@code null} if the script returned {@code false} or the
+	 * command failed
+	 */
+	public byte @Nullable [] evalValue(String command, byte[] script, byte[] key, byte[]... args) {
+		return execute("EVAL (" + command + ")",
+				(redis) -> redis.<byte[]>eval(script, ScriptOutputType.VALUE, new byte[][] { key }, args),
+				(connection) -> connection.scriptingCommands()
+					.eval(script, ReturnType.VALUE, 1, keyAndArguments(key, args)),
+				null);
+	}
+
+	/**
 	 * {@code UNLINK} of several keys, sent together (one command per key, so that keys of
 	 * different slots need no hash tags).
 	 * @param keys the keys

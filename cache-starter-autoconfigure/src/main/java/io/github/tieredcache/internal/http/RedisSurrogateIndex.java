@@ -1,0 +1,102 @@
+package io.github.tieredcache.internal.http;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.github.tieredcache.internal.redis.RedisTier;
+
+import org.springframework.util.StringUtils;
+
+/**
+ * The surrogate index of one response cache in Redis, shared by every instance: a
+ * sequence counter, a marker per invalidated surrogate key holding the sequence number it
+ * was invalidated at, and a set of response keys per surrogate key. All under one hash
+ * tag ({@code {<prefix>:<cache>:surrogates}}), so that the two scripts that read and
+ * write them run atomically, on a cluster too. Thread-safe.
+ */
+final class RedisSurrogateIndex implements SurrogateIndex {
+
+	/**
+	 * How long a marker is kept: longer than any handler runs.
+	 */
+	static final Duration MARKER_TTL = Duration.ofHours(1);
+
+	private static final byte[] REGISTER = """
+			local s0 = tonumber(ARGV[2])
+			for i = 5, #ARGV do
+			  local v = redis.call('GET', ARGV[1] .. 'v:' .. ARGV[i])
+			  if v and tonumber(v) > s0 then return 0 end
+			end
+			local ttl = tonumber(ARGV[3])
+			for i = 5, #ARGV do
+			  local k = ARGV[1] .. 'i:' .. ARGV[i]
+			  redis.call('SADD', k, ARGV[4])
+			  if redis.call('PTTL', k) < ttl then redis.call('PEXPIRE', k, ttl) end
+			end
+			return 1
+			""".getBytes(StandardCharsets.UTF_8);
+
+	private static final byte[] INVALIDATE = """
+			local seq = redis.call('INCR', KEYS[1])
+			redis.call('SET', ARGV[1] .. 'v:' .. ARGV[2], seq, 'PX', ARGV[3])
+			local k = ARGV[1] .. 'i:' .. ARGV[2]
+			local members = redis.call('SMEMBERS', k)
+			redis.call('DEL', k)
+			return table.concat(members, ' ')
+			""".getBytes(StandardCharsets.UTF_8);
+
+	private final RedisTier redis;
+
+	private final byte[] prefix;
+
+	private final byte[] sequenceKey;
+
+	RedisSurrogateIndex(RedisTier redis, String keyPrefix, String cacheName) {
+		this.redis = redis;
+		String tagged = "{" + keyPrefix + ":" + cacheName + ":surrogates}:";
+		this.prefix = tagged.getBytes(StandardCharsets.UTF_8);
+		this.sequenceKey = (tagged + "seq").getBytes(StandardCharsets.UTF_8);
+	}
+
+	@Override
+	public long sequence() {
+		return this.redis.getCounter(this.sequenceKey);
+	}
+
+	@Override
+	public boolean register(String responseKey, List<String> surrogateKeys, long sequence, Duration ttl) {
+		byte[][] args = new byte[4 + surrogateKeys.size()][];
+		args[0] = this.prefix;
+		args[1] = ascii(Long.toString(sequence));
+		// the set outlives the responses it indexes
+		args[2] = ascii(Long.toString(ttl.toMillis() + 60_000));
+		args[3] = responseKey.getBytes(StandardCharsets.UTF_8);
+		for (int i = 0; i < surrogateKeys.size(); i++) {
+			args[4 + i] = surrogateKeys.get(i).getBytes(StandardCharsets.UTF_8);
+		}
+		Long reply = this.redis.evalInteger("index cached response", REGISTER, this.sequenceKey, args);
+		return reply != null && reply == 1;
+	}
+
+	@Override
+	public List<String> invalidate(String surrogateKey) {
+		byte[] reply = this.redis.evalValue("invalidate surrogate key", INVALIDATE, this.sequenceKey, this.prefix,
+				surrogateKey.getBytes(StandardCharsets.UTF_8), ascii(Long.toString(MARKER_TTL.toMillis())));
+		if (reply == null) {
+			return List.of();
+		}
+		String members = new String(reply, StandardCharsets.UTF_8);
+		List<String> keys = new ArrayList<>();
+		for (String key : StringUtils.tokenizeToStringArray(members, " ")) {
+			keys.add(key);
+		}
+		return keys;
+	}
+
+	private static byte[] ascii(String text) {
+		return text.getBytes(StandardCharsets.US_ASCII);
+	}
+
+}

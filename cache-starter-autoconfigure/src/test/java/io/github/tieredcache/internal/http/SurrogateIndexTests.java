@@ -1,0 +1,68 @@
+package io.github.tieredcache.internal.http;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.testsupport.RedisServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The rules of a {@link SurrogateIndex}, for the Redis one (on a real Redis) and the
+ * in-process one alike.
+ */
+class SurrogateIndexTests {
+
+	private static final Duration TTL = Duration.ofMinutes(1);
+
+	private final TieredCacheManager manager = TieredCacheManager.builder()
+		.redis(RedisServer.shared().connectionFactory())
+		.redisCommandTimeout(Duration.ofSeconds(5))
+		.keyPrefix("index-" + UUID.randomUUID())
+		.build();
+
+	@AfterEach
+	void close() throws Exception {
+		this.manager.destroy();
+	}
+
+	private List<SurrogateIndex> indexes() {
+		return List.of(new RedisSurrogateIndex(this.manager.getRedisTier(), this.manager.getKeyPrefix(), "http"),
+				new LocalSurrogateIndex());
+	}
+
+	@Test
+	void anInvalidationReturnsAndForgetsTheResponsesIndexedBeforeIt() {
+		for (SurrogateIndex index : indexes()) {
+			long sequence = index.sequence();
+			assertThat(index.register("r1", List.of("products:1", "products"), sequence, TTL)).isTrue();
+			assertThat(index.register("r2", List.of("products:2", "products"), sequence, TTL)).isTrue();
+			assertThat(index.invalidate("products:1")).containsExactly("r1");
+			assertThat(index.invalidate("products:1")).isEmpty();
+			assertThat(index.invalidate("products")).containsExactlyInAnyOrder("r1", "r2");
+			assertThat(index.invalidate("orders:1")).isEmpty();
+		}
+	}
+
+	@Test
+	void aResponseWhoseKeyWasInvalidatedAfterItsSequenceIsRefused() {
+		for (SurrogateIndex index : indexes()) {
+			long before = index.sequence();
+			index.invalidate("products:1");
+			assertThat(index.register("stale", List.of("products", "products:1"), before, TTL)).isFalse();
+			assertThat(index.invalidate("products")).as("nothing of it indexed").isEmpty();
+			// a key invalidated after another's sequence does not refuse it
+			long after = index.sequence();
+			assertThat(after).isGreaterThan(before);
+			assertThat(index.register("fresh", List.of("products:1"), after, TTL)).isTrue();
+			index.invalidate("products:2");
+			assertThat(index.register("other", List.of("products:1"), after, TTL)).isTrue();
+			assertThat(index.invalidate("products:1")).containsExactlyInAnyOrder("fresh", "other");
+		}
+	}
+
+}
