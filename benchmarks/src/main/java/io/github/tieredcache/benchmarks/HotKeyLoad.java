@@ -106,6 +106,13 @@ public final class HotKeyLoad {
 			System.out.printf(Locale.ROOT, "| %s | %,d | %,.1f | %s | %.2f | %d |%n", replicate ? "on" : "off",
 					reads.sum() / seconds, (double) loads.sum() / seconds, Arrays.toString(perMaster),
 					(min > 0) ? (double) max / min : Double.NaN, cache.getHotKeys().size());
+			var statistics = cache.getStatistics();
+			System.err.printf(Locale.ROOT,
+					"  (%s: redis hits %,d, misses %,d, loads %,d, lease waits %,d, rejected fills %,d, undecodable %,d,"
+							+ " saturated %,d)%n",
+					replicate ? "on" : "off", statistics.redisHits(), statistics.misses(), statistics.loads(),
+					statistics.leaseWaits(), statistics.rejectedFills(), statistics.undecodable(),
+					statistics.saturated());
 		}
 		finally {
 			manager.destroy();
