@@ -148,8 +148,9 @@ final class HotKeyProtection implements HotKeyTracker.Listener {
 	 */
 	void changed(String encoded) {
 		HotKey key = this.hot.get(encoded);
-		if (key != null) {
-			repair(encoded, key);
+		if (key != null && repair(encoded, key)) {
+			// the copy made when the key turned hot may have been skipped (executor full)
+			key.readable = true;
 		}
 	}
 
