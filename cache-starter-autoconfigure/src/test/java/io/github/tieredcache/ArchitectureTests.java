@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ArchitectureTests {
 
 	private static final String[] PACKAGES = { "annotation", "core", "writebehind", "http", "actuate", "autoconfigure",
-			"metrics", "warmup", "internal", "internal.aspect", "internal.events", "internal.http",
+			"metrics", "warmup", "internal", "internal.aspect", "internal.events", "internal.http", "internal.hotkeys",
 			"internal.invalidation", "internal.local", "internal.observation", "internal.origin", "internal.redis",
 			"internal.warmup", "internal.writebehind" };
 
@@ -106,6 +106,15 @@ class ArchitectureTests {
 			.should()
 			.dependOnClassesThat()
 			.resideInAPackage("..tieredcache.autoconfigure..")
+			.check(classes);
+		// hot-key detection and placement know nothing of the caches, the tiers or
+		// the bus: core feeds them and applies what they decide
+		noClasses().that()
+			.resideInAPackage("..internal.hotkeys..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..tieredcache.core..", "..tieredcache.autoconfigure..", "..internal.redis..",
+					"..internal.local..", "..internal.invalidation..", "..internal.warmup..")
 			.check(classes);
 		// the origin limiter is the seam core's miss path consults: it knows nothing
 		// of the library

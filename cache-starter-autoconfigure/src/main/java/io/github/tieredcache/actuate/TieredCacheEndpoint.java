@@ -184,7 +184,8 @@ public class TieredCacheEndpoint {
 		Object nativeCache = cache.getNativeCache();
 		Long localSize = (nativeCache instanceof Cache<?, ?> local) ? local.estimatedSize() : null;
 		return new CacheDescriptor(SettingsDescriptor.of(cache.getSettings()),
-				StatisticsDescriptor.of(cache.getStatistics()), localSize, cache.isLocalTierServing());
+				StatisticsDescriptor.of(cache.getStatistics()), localSize, cache.isLocalTierServing(),
+				List.copyOf(cache.getHotKeys()));
 	}
 
 	static RedisDescriptor redis(TieredCacheManager manager) {
@@ -261,9 +262,11 @@ public class TieredCacheEndpoint {
 	 * {@code null} without one
 	 * @param localTierServing whether lookups use the in-process tier (it is bypassed
 	 * while the invalidation bus cannot vouch for it)
+	 * @param hotKeys the keys the instances agree are hot (encoded), empty when hot keys
+	 * are off for the cache
 	 */
 	public record CacheDescriptor(SettingsDescriptor settings, StatisticsDescriptor statistics,
-			@Nullable Long localSize, boolean localTierServing) implements OperationResponseBody {
+			@Nullable Long localSize, boolean localTierServing, List<String> hotKeys) implements OperationResponseBody {
 	}
 
 	/**

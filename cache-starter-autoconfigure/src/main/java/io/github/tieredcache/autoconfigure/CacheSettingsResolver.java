@@ -42,6 +42,12 @@ final class CacheSettingsResolver {
 		boolean localEnabled = true;
 		CacheSettings.Lease lease = CacheSettings.Lease.DEFAULT;
 		String tiersKey = "tiered-cache.defaults.redis.enabled";
+		TieredCacheProperties.HotKeys fleetHotKeys = properties.getHotKeys();
+		boolean hotEnabled = fleetHotKeys.isEnabled();
+		double hotThreshold = checkThreshold("tiered-cache.hot-keys.threshold", fleetHotKeys.getThreshold());
+		int hotTopK = checkTopK("tiered-cache.hot-keys.top-k", fleetHotKeys.getTopK());
+		int hotReplicas = (fleetHotKeys.getReplicas() != null)
+				? checkReplicas("tiered-cache.hot-keys.replicas", fleetHotKeys.getReplicas()) : 0;
 		for (int i = 0; i < layers.length; i++) {
 			Spec spec = layers[i];
 			String prefix = prefixes[i];
@@ -109,12 +115,26 @@ final class CacheSettingsResolver {
 				}
 				builder.earlyRefreshBeta(spec.getEarlyRefresh().getBeta());
 			}
+			TieredCacheProperties.CacheHotKeys hot = spec.getHotKeys();
+			if (hot.getEnabled() != null) {
+				hotEnabled = hot.getEnabled();
+			}
+			if (hot.getThreshold() != null) {
+				hotThreshold = checkThreshold(prefix + "hot-keys.threshold", hot.getThreshold());
+			}
+			if (hot.getTopK() != null) {
+				hotTopK = checkTopK(prefix + "hot-keys.top-k", hot.getTopK());
+			}
+			if (hot.getReplicas() != null) {
+				hotReplicas = checkReplicas(prefix + "hot-keys.replicas", hot.getReplicas());
+			}
 			lease = new CacheSettings.Lease(
 					(spec.getLease().getEnabled() != null) ? spec.getLease().getEnabled() : lease.enabled(),
 					(spec.getLease().getTtl() != null) ? spec.getLease().getTtl() : lease.ttl(),
 					(spec.getLease().getWait() != null) ? spec.getLease().getWait() : lease.maxWait());
 		}
 		builder.lease(lease);
+		builder.hotKeys(new CacheSettings.HotKeys(hotEnabled, hotThreshold, hotTopK, hotReplicas));
 		if (!localEnabled && !redisEnabled) {
 			throw new InvalidConfigurationPropertyValueException(tiersKey, false,
 					"Cache '" + cacheName + "' would have no tier: keep 'local.enabled' or 'redis.enabled' true");
@@ -163,6 +183,41 @@ final class CacheSettingsResolver {
 		requireAtLeastOne("tiered-cache.write-behind.max-pending", settings.getMaxPending());
 		requirePositive("tiered-cache.write-behind.claim-idle-time", settings.getClaimIdleTime());
 		requirePositive("tiered-cache.write-behind.block-timeout", settings.getBlockTimeout());
+	}
+
+	private static double checkThreshold(String key, double threshold) {
+		if (!(threshold > 0 && threshold <= 1)) {
+			throw new InvalidConfigurationPropertyValueException(key, threshold,
+					"Must be above 0 and at most 1 (0.01 makes a key hot at 1% of the cache's Redis reads)");
+		}
+		return threshold;
+	}
+
+	private static int checkTopK(String key, int topK) {
+		if (topK < 1 || topK > 1024) {
+			throw new InvalidConfigurationPropertyValueException(key, topK, "Must be from 1 to 1024");
+		}
+		return topK;
+	}
+
+	private static int checkReplicas(String key, int replicas) {
+		if (replicas < 1 || replicas > 16) {
+			throw new InvalidConfigurationPropertyValueException(key, replicas,
+					"Must be from 1 (no replicas) to 16; leave it unset for one copy per master");
+		}
+		return replicas;
+	}
+
+	/**
+	 * Check the hot-key window.
+	 * @param window the window
+	 * @throws InvalidConfigurationPropertyValueException if it is below 10 ms
+	 */
+	static void checkHotKeyWindow(Duration window) {
+		if (window.toMillis() < 10) {
+			throw new InvalidConfigurationPropertyValueException("tiered-cache.hot-keys.window", window,
+					"Must be at least 10ms");
+		}
 	}
 
 	private static void requireAtLeastOne(String key, long value) {

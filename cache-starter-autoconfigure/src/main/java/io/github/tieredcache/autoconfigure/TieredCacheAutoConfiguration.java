@@ -168,10 +168,25 @@ public final class TieredCacheAutoConfiguration {
 				CacheSettingsResolver.checkHeartbeat(interval);
 				String channel = invalidation.getChannel();
 				builder.invalidation((channel != null) ? channel : keyPrefix + ":invalidation", interval);
+				if (hotKeysWanted(properties)) {
+					CacheSettingsResolver.checkHotKeyWindow(properties.getHotKeys().getWindow());
+					builder.hotKeys(properties.getHotKeys().getWindow());
+				}
 			}
 		});
 		managerCustomizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
 		return builder.build();
+	}
+
+	private static boolean hotKeysWanted(TieredCacheProperties properties) {
+		if (properties.getHotKeys().isEnabled()
+				|| Boolean.TRUE.equals(properties.getDefaults().getHotKeys().getEnabled())) {
+			return true;
+		}
+		return properties.getCaches()
+			.values()
+			.stream()
+			.anyMatch((spec) -> Boolean.TRUE.equals(spec.getHotKeys().getEnabled()));
 	}
 
 	private static String keyPrefix(TieredCacheProperties properties, Environment environment) {

@@ -62,6 +62,8 @@ public class TieredCacheProperties {
 
 	private final Warm warm = new Warm();
 
+	private final HotKeys hotKeys = new HotKeys();
+
 	/**
 	 * Settings of every cache unless overridden under 'tiered-cache.caches'.
 	 */
@@ -137,6 +139,14 @@ public class TieredCacheProperties {
 	 */
 	public Warm getWarm() {
 		return this.warm;
+	}
+
+	/**
+	 * Return the hot-key settings.
+	 * @return the hot-key settings
+	 */
+	public HotKeys getHotKeys() {
+		return this.hotKeys;
 	}
 
 	public Spec getDefaults() {
@@ -793,6 +803,8 @@ public class TieredCacheProperties {
 
 		private final CacheWarm warm = new CacheWarm();
 
+		private final CacheHotKeys hotKeys = new CacheHotKeys();
+
 		public @Nullable Duration getTtl() {
 			return this.ttl;
 		}
@@ -851,6 +863,151 @@ public class TieredCacheProperties {
 
 		public CacheWarm getWarm() {
 			return this.warm;
+		}
+
+		public CacheHotKeys getHotKeys() {
+			return this.hotKeys;
+		}
+
+	}
+
+	/**
+	 * Hot keys: keys read from Redis far more than the others (counted on in-process
+	 * misses) are reported to every instance over the invalidation bus, pinned in the
+	 * in-process tier, and replicated in Redis on other masters. These keys are the
+	 * defaults of every cache ('tiered-cache.defaults.hot-keys.*' and
+	 * 'tiered-cache.caches.<name>.hot-keys.*' override them), except 'window', which is
+	 * one for all.
+	 */
+	public static class HotKeys {
+
+		/**
+		 * Whether hot keys are detected and protected (needs Redis and the invalidation
+		 * bus).
+		 */
+		private boolean enabled;
+
+		/**
+		 * Share of a cache's Redis reads that makes a key hot, above 0 and at most 1.
+		 */
+		private double threshold = 0.01;
+
+		/**
+		 * Most hot keys per cache that each instance reports.
+		 */
+		private int topK = 16;
+
+		/**
+		 * How often each instance reports its hot keys; a key cools two windows after no
+		 * instance reports it.
+		 */
+		private Duration window = Duration.ofSeconds(10);
+
+		/**
+		 * Copies of a hot key's Redis value, the primary included, on different masters
+		 * (at most 16; 1 for none). Defaults to the number of masters (1 on a single
+		 * Redis).
+		 */
+		private @Nullable Integer replicas;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public double getThreshold() {
+			return this.threshold;
+		}
+
+		public void setThreshold(double threshold) {
+			this.threshold = threshold;
+		}
+
+		public int getTopK() {
+			return this.topK;
+		}
+
+		public void setTopK(int topK) {
+			this.topK = topK;
+		}
+
+		public Duration getWindow() {
+			return this.window;
+		}
+
+		public void setWindow(Duration window) {
+			this.window = window;
+		}
+
+		public @Nullable Integer getReplicas() {
+			return this.replicas;
+		}
+
+		public void setReplicas(@Nullable Integer replicas) {
+			this.replicas = replicas;
+		}
+
+	}
+
+	/**
+	 * Hot keys of one cache; unset keys inherit 'tiered-cache.hot-keys.*'.
+	 */
+	public static class CacheHotKeys {
+
+		/**
+		 * Whether hot keys of the cache are detected and protected.
+		 */
+		private @Nullable Boolean enabled;
+
+		/**
+		 * Share of the cache's Redis reads that makes a key hot, above 0 and at most 1.
+		 */
+		private @Nullable Double threshold;
+
+		/**
+		 * Most hot keys of the cache that each instance reports.
+		 */
+		private @Nullable Integer topK;
+
+		/**
+		 * Copies of a hot key's Redis value, the primary included (at most 16; 1 for
+		 * none).
+		 */
+		private @Nullable Integer replicas;
+
+		public @Nullable Boolean getEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(@Nullable Boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable Double getThreshold() {
+			return this.threshold;
+		}
+
+		public void setThreshold(@Nullable Double threshold) {
+			this.threshold = threshold;
+		}
+
+		public @Nullable Integer getTopK() {
+			return this.topK;
+		}
+
+		public void setTopK(@Nullable Integer topK) {
+			this.topK = topK;
+		}
+
+		public @Nullable Integer getReplicas() {
+			return this.replicas;
+		}
+
+		public void setReplicas(@Nullable Integer replicas) {
+			this.replicas = replicas;
 		}
 
 	}
@@ -960,7 +1117,13 @@ public class TieredCacheProperties {
 		 * The keys Redis holds for the cache (found with SCAN, at most 'warm.max-keys'),
 		 * filled from Redis.
 		 */
-		FROM_L2
+		FROM_L2,
+
+		/**
+		 * The cache's hot keys as the running instances last recorded them in Redis (with
+		 * hot keys on), filled from Redis.
+		 */
+		HOT_SET
 
 	}
 
@@ -970,9 +1133,9 @@ public class TieredCacheProperties {
 	public static class CacheWarm {
 
 		/**
-		 * Built-in sources warming the cache: 'keys' (the list under 'keys') and
-		 * 'from-l2' (what Redis holds for it). Defaults to 'keys' when keys are listed,
-		 * else none.
+		 * Built-in sources warming the cache: 'keys' (the list under 'keys'), 'from-l2'
+		 * (what Redis holds for it) and 'hot-set' (its hot keys as the running instances
+		 * recorded them). Defaults to 'keys' when keys are listed, else none.
 		 */
 		private @Nullable List<WarmSource> sources;
 

@@ -142,6 +142,9 @@ final class WarmupResolver {
 		if (sources.contains(WarmSource.FROM_L2)) {
 			tasks.add(WarmingTask.fromRedis(name, maxKeys));
 		}
+		if (sources.contains(WarmSource.HOT_SET)) {
+			tasks.add(WarmingTask.hotSet(name));
+		}
 		return new CacheWarmup(tasks, rampFrom, rampTo);
 	}
 

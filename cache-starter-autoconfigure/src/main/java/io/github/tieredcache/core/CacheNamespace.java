@@ -69,6 +69,16 @@ final class CacheNamespace {
 	}
 
 	/**
+	 * Return where, in a data key of this namespace, the {@code v} of its version segment
+	 * is (the replicas of a hot key live under {@code h<token>} instead, so that no
+	 * replica key is the data key of another key).
+	 * @return the byte offset
+	 */
+	int versionSegmentOffset() {
+		return this.keyBase.getBytes(StandardCharsets.UTF_8).length;
+	}
+
+	/**
 	 * Return the writes that still have to be applied in Redis.
 	 * @return the journal
 	 */

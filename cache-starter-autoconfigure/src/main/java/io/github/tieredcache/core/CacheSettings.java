@@ -26,10 +26,11 @@ import org.springframework.util.Assert;
  * @param earlyRefreshBeta the XFetch beta (Vattani et al., VLDB 2015): on a hit, the
  * entry is recomputed in the background with probability
  * {@code exp(-timeLeft / (beta × loadTime))}; 0 turns it off, 1 is the paper's default
+ * @param hotKeys how hot keys are detected, pinned and replicated
  */
 public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullValues, Duration nullTtl,
 		boolean localEnabled, Duration localTtl, long localMaximumSize, boolean redisEnabled, Lease lease,
-		Duration staleIfError, double earlyRefreshBeta) {
+		Duration staleIfError, double earlyRefreshBeta, HotKeys hotKeys) {
 
 	/**
 	 * Default for {@link #ttl()}.
@@ -56,6 +57,61 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 		Assert.notNull(lease, "lease must not be null");
 		Assert.isTrue(!staleIfError.isNegative(), "stale-if-error must not be negative");
 		Assert.isTrue(earlyRefreshBeta >= 0, "early-refresh.beta must not be negative");
+		Assert.notNull(hotKeys, "hot-keys must not be null");
+	}
+
+	/**
+	 * Create settings without hot-key handling.
+	 * @param ttl see the record
+	 * @param ttlJitter see the record
+	 * @param cacheNullValues see the record
+	 * @param nullTtl see the record
+	 * @param localEnabled see the record
+	 * @param localTtl see the record
+	 * @param localMaximumSize see the record
+	 * @param redisEnabled see the record
+	 * @param lease see the record
+	 * @param staleIfError see the record
+	 * @param earlyRefreshBeta see the record
+	 */
+	public CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullValues, Duration nullTtl,
+			boolean localEnabled, Duration localTtl, long localMaximumSize, boolean redisEnabled, Lease lease,
+			Duration staleIfError, double earlyRefreshBeta) {
+		this(ttl, ttlJitter, cacheNullValues, nullTtl, localEnabled, localTtl, localMaximumSize, redisEnabled, lease,
+				staleIfError, earlyRefreshBeta, HotKeys.DISABLED);
+	}
+
+	/**
+	 * Hot keys: keys whose Redis reads (in-process misses) make up at least
+	 * {@code threshold} of the cache's are reported to every instance; while any instance
+	 * reports one, it is pinned in the in-process tier (never evicted for size) and, with
+	 * {@code replicas} above 1, its Redis value is also kept in {@code replicas − 1}
+	 * copies on other masters that reads spread over.
+	 *
+	 * @param enabled whether hot keys are detected (only with Redis)
+	 * @param threshold the share of the cache's Redis reads that makes a key hot, in (0,
+	 * 1]
+	 * @param topK the most hot keys of the cache per instance
+	 * @param replicas copies of a hot key's Redis value, primary included (1: none), at
+	 * most 16; 0 for the number of masters (1 on a single Redis)
+	 */
+	public record HotKeys(boolean enabled, double threshold, int topK, int replicas) {
+
+		/**
+		 * Hot keys off (with the defaults otherwise: 1%, 16 keys, one copy per master).
+		 */
+		public static final HotKeys DISABLED = new HotKeys(false, 0.01, 16, 0);
+
+		/**
+		 * Validate the settings.
+		 * @throws IllegalArgumentException if a setting is out of range
+		 */
+		public HotKeys {
+			Assert.isTrue(threshold > 0 && threshold <= 1, "hot-keys.threshold must be above 0 and at most 1");
+			Assert.isTrue(topK >= 1 && topK <= 1024, "hot-keys.top-k must be from 1 to 1024");
+			Assert.isTrue(replicas >= 0 && replicas <= 16, "hot-keys.replicas must be from 0 to 16");
+		}
+
 	}
 
 	/**
@@ -134,6 +190,8 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 		private Duration staleIfError = Duration.ZERO;
 
 		private double earlyRefreshBeta;
+
+		private HotKeys hotKeys = HotKeys.DISABLED;
 
 		private Builder() {
 		}
@@ -250,6 +308,16 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 		}
 
 		/**
+		 * Set how hot keys are handled.
+		 * @param hotKeys the hot-key settings
+		 * @return this builder
+		 */
+		public Builder hotKeys(HotKeys hotKeys) {
+			this.hotKeys = hotKeys;
+			return this;
+		}
+
+		/**
 		 * Build the settings.
 		 * @return the settings
 		 * @throws IllegalArgumentException if a setting is out of range
@@ -262,7 +330,7 @@ public record CacheSettings(Duration ttl, double ttlJitter, boolean cacheNullVal
 			}
 			return new CacheSettings(this.ttl, this.ttlJitter, this.cacheNullValues, this.nullTtl, this.localEnabled,
 					local, this.localMaximumSize, this.redisEnabled, this.lease, this.staleIfError,
-					this.earlyRefreshBeta);
+					this.earlyRefreshBeta, this.hotKeys);
 		}
 
 	}

@@ -24,8 +24,9 @@ import org.jspecify.annotations.Nullable;
  * @param random the random source of early refresh, in [0, 1)
  * @param events publishes the invalidations as application events
  * @param observations observes the work that leaves the JVM
+ * @param hotKeys the hot-key machinery, or {@code null} without it
  */
 record Infrastructure(@Nullable RedisTier redis, @Nullable InvalidationBus bus, ValueCodec codec, String keyPrefix,
 		Executor executor, Ticker ticker, Executor localExecutor, Clock clock, DoubleSupplier random,
-		InvalidationEvents events, CacheObservations observations) {
+		InvalidationEvents events, CacheObservations observations, @Nullable HotKeyFleet hotKeys) {
 }

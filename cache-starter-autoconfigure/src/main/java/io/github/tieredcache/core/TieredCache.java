@@ -77,6 +77,10 @@ public class TieredCache extends AbstractValueAdaptingCache {
 
 	private final InvalidationEvents events;
 
+	private final @Nullable HotKeyProtection hotKeys;
+
+	private final String keyPrefix;
+
 	TieredCache(String name, CacheSettings settings, Infrastructure infrastructure) {
 		super(settings.cacheNullValues());
 		this.name = name;
@@ -85,12 +89,14 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		InvalidationBus bus = (this.redis != null) ? infrastructure.bus() : null;
 		this.clock = infrastructure.clock();
 		this.events = infrastructure.events();
+		this.keyPrefix = infrastructure.keyPrefix();
 		this.expiry = new EntryExpiry(settings, this.clock);
 		RedisEntries entries = new RedisEntries(name, new EntryFormat(infrastructure.codec()), this.statistics,
 				this.redis);
 		FillGuard guard = new FillGuard();
+		HotKeyFleet fleet = (this.redis != null && settings.hotKeys().enabled()) ? infrastructure.hotKeys() : null;
 		LocalTier local = settings.localEnabled() ? new LocalTier(settings.localTtl(), settings.localMaximumSize(),
-				infrastructure.ticker(), infrastructure.localExecutor(), guard) : null;
+				infrastructure.ticker(), infrastructure.localExecutor(), guard, fleet != null) : null;
 		// an in-process tier the bus cannot vouch for may be stale
 		CacheNamespace namespace = (this.redis != null)
 				? new CacheNamespace(name, infrastructure.keyPrefix(), this.redis) : null;
@@ -99,6 +105,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 		Executor executor = infrastructure.executor();
 		this.store = new TwoTierStore(name, settings, this.redis, bus, namespace, this.expiry, entries, this.localView,
 				this.statistics, executor, this.clock, infrastructure.observations());
+		this.hotKeys = (fleet != null)
+				? new HotKeyProtection(name, settings, this.redis, namespace, local, executor, fleet) : null;
+		this.store.protectHotKeys(this.hotKeys);
 		LeasedLoad leasedLoad = (this.redis != null) ? new LeasedLoad(this.store, settings, this.redis, entries,
 				this.expiry, this.localView, this.statistics, this.clock, infrastructure.ticker()) : null;
 		StaleIfError staleIfError = new StaleIfError(name, settings, this.expiry, this.localView, this.statistics,
@@ -415,6 +424,9 @@ public class TieredCache extends AbstractValueAdaptingCache {
 			this.localView.invalidate(localKey);
 			this.events.remote(this, localKey);
 		}
+		if (this.hotKeys != null) {
+			this.hotKeys.invalidatedElsewhere(encodedKeys);
+		}
 	}
 
 	/**
@@ -520,6 +532,31 @@ public class TieredCache extends AbstractValueAdaptingCache {
 	 */
 	int pendingWrites() {
 		return (this.maintenance != null) ? this.maintenance.pendingWrites() : 0;
+	}
+
+	/**
+	 * Return the keys the fleet agrees are hot in this cache (see the hot-keys settings):
+	 * pinned in the in-process tier and, with replicas, read from several copies in
+	 * Redis.
+	 * @return the hot keys in their encoded form (as Redis and the bus name them), empty
+	 * when hot keys are off for this cache
+	 */
+	public Set<String> getHotKeys() {
+		return (this.hotKeys != null) ? this.hotKeys.hotKeys() : Set.of();
+	}
+
+	/**
+	 * Return the hot set the fleet last recorded in Redis for this cache, for warming a
+	 * new instance.
+	 * @return the encoded keys, empty without Redis, without a recorded hot set, or when
+	 * Redis cannot tell now
+	 */
+	public List<String> getRecordedHotKeys() {
+		return (this.redis != null) ? HotKeyFleet.recordedHotSet(this.redis, this.keyPrefix, this.name) : List.of();
+	}
+
+	@Nullable HotKeyProtection hotKeyProtection() {
+		return this.hotKeys;
 	}
 
 }

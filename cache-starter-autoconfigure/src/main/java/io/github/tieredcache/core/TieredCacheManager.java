@@ -113,6 +113,8 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 
 	private volatile Set<String> cacheNames = Collections.emptySet();
 
+	private final @Nullable HotKeyFleet hotKeys;
+
 	TieredCacheManager(Builder builder) {
 		this.ownedScheduler = (builder.scheduler != null) ? null : defaultScheduler();
 		this.scheduler = (builder.scheduler != null) ? builder.scheduler : this.ownedScheduler;
@@ -147,10 +149,12 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 						builder.heartbeatInterval, new CacheInvalidationHandler(), builder.ticker, this.scheduler)
 				: null;
 		this.localTrust = new LocalTrust(this.caches.values(), this.bus, this.keyPrefix);
+		this.hotKeys = (this.bus != null && builder.hotKeyWindow != null) ? new HotKeyFleet(builder.connectionFactory,
+				this.redis, this.bus, this.keyPrefix, builder.hotKeyWindow, builder.ticker, this.executor) : null;
 		this.maintenancePeriod = builder.heartbeatInterval;
 		this.infrastructure = new Infrastructure(this.redis, this.bus, this.codec, this.keyPrefix, this.executor,
 				this.ticker, this.localMaintenanceExecutor, builder.clock, builder.random,
-				new InvalidationEvents(builder.eventPublisher), builder.observations);
+				new InvalidationEvents(builder.eventPublisher), builder.observations, this.hotKeys);
 		Set<String> initial = new LinkedHashSet<>(builder.caches.keySet());
 		initial.addAll(builder.cacheNames);
 		initial.forEach(this::createCache);
@@ -455,6 +459,9 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 		if (this.redis != null) {
 			this.maintenance = startMaintenance(this.maintenancePeriod);
 		}
+		if (this.hotKeys != null) {
+			this.hotKeys.start(this.scheduler);
+		}
 		this.running = true;
 	}
 
@@ -467,10 +474,22 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 		if (maintenance != null) {
 			maintenance.cancel(false);
 		}
+		if (this.hotKeys != null) {
+			this.hotKeys.stop();
+		}
 		if (this.bus != null) {
 			this.bus.close();
 		}
 		this.running = false;
+	}
+
+	/**
+	 * Run one hot-key window now (tests drive windows instead of waiting for them).
+	 */
+	void hotKeyWindow() {
+		if (this.hotKeys != null) {
+			this.hotKeys.tick();
+		}
 	}
 
 	@Override
@@ -568,6 +587,8 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 
 		private Duration heartbeatInterval = Duration.ofSeconds(1);
 
+		private @Nullable Duration hotKeyWindow;
+
 		private Duration commandTimeout = Duration.ofMillis(250);
 
 		private int failureThreshold = 5;
@@ -654,6 +675,20 @@ public class TieredCacheManager implements CacheManager, SmartLifecycle, Disposa
 			Assert.isTrue(heartbeatInterval.toMillis() >= 10, "Heartbeat interval must be at least 10ms");
 			this.invalidationChannel = channel;
 			this.heartbeatInterval = heartbeatInterval;
+			return this;
+		}
+
+		/**
+		 * Detect hot keys in the caches whose settings enable them
+		 * ({@link CacheSettings.HotKeys}), agreeing on them with the other instances once
+		 * per window over the invalidation bus (which this needs, as it needs Redis).
+		 * @param window how often each instance reports its hot keys; a key cools two
+		 * windows after the last report of it
+		 * @return this builder
+		 */
+		public Builder hotKeys(Duration window) {
+			Assert.isTrue(window.toMillis() >= 10, "Hot-key window must be at least 10ms");
+			this.hotKeyWindow = window;
 			return this;
 		}
 

@@ -1,6 +1,7 @@
 package io.github.tieredcache.core;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -61,6 +62,8 @@ final class TwoTierStore {
 
 	private volatile @Nullable OriginLimiter originLimiter;
 
+	private @Nullable HotKeyProtection hotKeys;
+
 	TwoTierStore(String name, CacheSettings settings, @Nullable RedisTier redis, @Nullable InvalidationBus bus,
 			@Nullable CacheNamespace namespace, EntryExpiry expiry, RedisEntries entries, LocalView localView,
 			CacheStatistics statistics, Executor executor, Clock clock, CacheObservations observations) {
@@ -77,6 +80,14 @@ final class TwoTierStore {
 		this.clock = clock;
 		this.leases = (redis != null) ? new LeaseStore(redis, settings.lease().ttl()) : null;
 		this.observations = observations;
+	}
+
+	/**
+	 * Protect the cache's hot keys (set once, before the cache is used).
+	 * @param hotKeys the protection, or {@code null} when hot keys are off
+	 */
+	void protectHotKeys(@Nullable HotKeyProtection hotKeys) {
+		this.hotKeys = hotKeys;
 	}
 
 	/**
@@ -248,7 +259,8 @@ final class TwoTierStore {
 				byte[] redisKey = ns.redisKey(key.encoded());
 				Observed observed = this.observations.start(Operation.REDIS_READ, this.name);
 				try {
-					stored = this.entries.decode(redisKey, this.redis.get(redisKey));
+					stored = (this.hotKeys != null) ? readHot(this.hotKeys, redisKey, key.encoded())
+							: this.entries.decode(redisKey, this.redis.get(redisKey));
 				}
 				catch (RuntimeException | Error ex) {
 					if (observed != null) {
@@ -275,6 +287,24 @@ final class TwoTierStore {
 		}
 		this.localView.fill(key.local(), stored, WriteOptions.DEFAULT, stamp);
 		return stored;
+	}
+
+	/**
+	 * Read a key of a cache with hot keys: counted for detection, and read from one of
+	 * its copies at random when it is hot and replicated (the primary when that copy is
+	 * missing).
+	 */
+	private @Nullable Object readHot(HotKeyProtection hotKeys, byte[] redisKey, String encoded) {
+		hotKeys.recordRead(encoded);
+		byte[] readKey = hotKeys.readKey(redisKey, encoded);
+		if (readKey != redisKey) {
+			byte[] bytes = this.redis.get(readKey);
+			if (bytes != null) {
+				return this.entries.decode(readKey, bytes);
+			}
+			hotKeys.replicaMissed();
+		}
+		return this.entries.decode(redisKey, this.redis.get(redisKey));
 	}
 
 	/**
@@ -335,9 +365,14 @@ final class TwoTierStore {
 		String encoded = key.encoded();
 		CacheNamespace.Version ns = namespaceFor(encoded);
 		byte[] bytes = (ns != null) ? this.entries.encode(stored) : null;
-		if (bytes != null && this.redis.setIfAbsent(ns.redisKey(encoded), bytes, this.expiry.redisTtl(stored, options))
-			.outcome() == SetIfAbsentResult.Outcome.PRESENT) {
-			return stored;
+		if (bytes != null) {
+			byte[] redisKey = ns.redisKey(encoded);
+			Duration ttl = this.expiry.redisTtl(stored, options);
+			SetIfAbsentResult.Outcome outcome = this.redis.setIfAbsent(redisKey, bytes, ttl).outcome();
+			if (outcome == SetIfAbsentResult.Outcome.PRESENT) {
+				return stored;
+			}
+
 		}
 		this.localView.fill(key.local(), stored, options, stamp);
 		published(encoded);
@@ -361,8 +396,9 @@ final class TwoTierStore {
 			byte[] redisKey = ns.redisKey(encoded);
 			byte[] bytes = this.entries.encode(stored);
 			// without bytes, an older value must not outlive this one in Redis
-			applied = (bytes != null) ? this.redis.set(redisKey, bytes, this.expiry.redisTtl(stored, options))
-					: this.redis.delete(redisKey) != null;
+			Duration ttl = this.expiry.redisTtl(stored, options);
+			applied = (bytes != null) ? this.redis.set(redisKey, bytes, ttl) : this.redis.delete(redisKey) != null;
+
 		}
 		if (write && applied) {
 			this.namespace.written(encoded, ns);
@@ -374,7 +410,15 @@ final class TwoTierStore {
 		return true;
 	}
 
+	/**
+	 * Tell the other instances that a key changed in Redis; every path that writes or
+	 * deletes a key in Redis ends here, so a hot key's replicas are brought in line with
+	 * the primary here too, before the caller returns.
+	 */
 	void published(String encodedKey) {
+		if (this.hotKeys != null) {
+			this.hotKeys.changed(encodedKey);
+		}
 		if (this.bus != null) {
 			this.bus.keyChanged(this.name, encodedKey);
 		}
@@ -442,6 +486,7 @@ final class TwoTierStore {
 			this.leases.release(claim.redisKey(), lease);
 		}
 		else if (this.leases.replace(claim.redisKey(), lease, bytes, this.expiry.redisTtl(stored, options))) {
+
 			this.localView.fill(key.local(), stored, options, stamp);
 			published(key.encoded());
 		}
@@ -510,6 +555,7 @@ final class TwoTierStore {
 				}
 				else {
 					this.namespace.written(encoded, ns);
+
 				}
 				this.localView.write(localKey, stored, WriteOptions.DEFAULT, stamp);
 				published(encoded);
@@ -529,6 +575,7 @@ final class TwoTierStore {
 			if (deleted != null) {
 				present = deleted;
 				this.namespace.written(encoded, ns);
+
 			}
 			else {
 				this.namespace.journal().remember(encoded);

@@ -11,6 +11,7 @@ import io.github.tieredcache.core.TieredCache;
 import io.github.tieredcache.core.ValueCodecException.Reason;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
@@ -115,6 +116,12 @@ final class TieredCacheMetrics extends CacheMeterBinder<TieredCache> {
 				"Remembered writes applied in Redis once it answered again");
 		counter(registry, cache, "tiered.cache.saturated", CacheStatistics::saturated,
 				"Asynchronous Redis operations skipped because the cache's executor was saturated");
+		if (cache.getSettings().hotKeys().enabled()) {
+			Gauge.builder("tiered.cache.hot.keys", cache, (c) -> c.getHotKeys().size())
+				.tags(getTagsWithCacheName())
+				.description("Keys the instances agree are hot: pinned in the in-process tier, replicated in Redis")
+				.register(registry);
+		}
 	}
 
 	private void gets(MeterRegistry registry, TieredCache cache, String result, String tier,

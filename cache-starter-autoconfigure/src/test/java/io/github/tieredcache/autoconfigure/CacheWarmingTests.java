@@ -109,6 +109,45 @@ class CacheWarmingTests {
 	}
 
 	@Test
+	void hotSetWarmsTheKeysTheRunningInstancesFoundHot() {
+		this.runner
+			.withPropertyValues("tiered-cache.caches.products.local.enabled=false",
+					"tiered-cache.caches.products.hot-keys.enabled=true", "tiered-cache.hot-keys.window=200ms",
+					"tiered-cache.hot-keys.threshold=0.2")
+			.run((context) -> {
+				TieredCache cache = (TieredCache) context.getBean(TieredCacheManager.class).getCache("products");
+				for (long id = 0; id < 20; id++) {
+					cache.put(id, "product-" + id);
+				}
+				await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+					for (int i = 0; i < 40; i++) {
+						cache.get(7L);
+					}
+					for (long id = 0; id < 20; id++) {
+						cache.get(id);
+					}
+					assertThat(cache.getRecordedHotKeys()).hasSize(1);
+				});
+			});
+		this.runner.withPropertyValues("tiered-cache.caches.products.warm.sources=hot-set").run((context) -> {
+			CacheWarming.Report report = context.getBean(CacheWarming.class).completion().get(10, TimeUnit.SECONDS);
+			assertThat(report.tasks()).singleElement().satisfies((task) -> {
+				assertThat(task.source()).isEqualTo("hot-set");
+				assertThat(task.keysWarmed()).isEqualTo(1);
+			});
+			TieredCache cache = (TieredCache) context.getBean(TieredCacheManager.class).getCache("products");
+			redis.pause();
+			try {
+				assertThat(cache.get(7L, String.class)).isEqualTo("product-7");
+			}
+			finally {
+				redis.resume();
+			}
+			assertThat(cache.getStatistics().localHits()).isEqualTo(1);
+		});
+	}
+
+	@Test
 	void keysAndWarmersFillFromRedisAndLoadWhatIsMissingWithoutOverwriting() {
 		this.runner.run((context) -> {
 			TieredCache cache = (TieredCache) context.getBean(TieredCacheManager.class).getCache("catalog");

@@ -31,6 +31,39 @@ class TieredCachePropertiesTests {
 	}
 
 	@Test
+	void hotKeysAreOffByDefaultAndCachesOverrideTheFleetSettings() {
+		assertThat(CacheSettingsResolver.resolve(this.properties, "any").build().hotKeys())
+			.isEqualTo(CacheSettings.HotKeys.DISABLED);
+		this.properties.getHotKeys().setThreshold(0.05);
+		this.properties.getHotKeys().setTopK(8);
+		TieredCacheProperties.Spec products = new TieredCacheProperties.Spec();
+		products.getHotKeys().setEnabled(true);
+		products.getHotKeys().setReplicas(2);
+		this.properties.getCaches().put("products", products);
+		assertThat(CacheSettingsResolver.resolve(this.properties, "products").build().hotKeys())
+			.isEqualTo(new CacheSettings.HotKeys(true, 0.05, 8, 2));
+		assertThat(CacheSettingsResolver.resolve(this.properties, "others").build().hotKeys().enabled()).isFalse();
+		this.properties.getHotKeys().setEnabled(true);
+		assertThat(CacheSettingsResolver.resolve(this.properties, "others").build().hotKeys())
+			.isEqualTo(new CacheSettings.HotKeys(true, 0.05, 8, 0));
+	}
+
+	@Test
+	void badHotKeySettingsNameTheirKey() {
+		TieredCacheProperties.Spec products = new TieredCacheProperties.Spec();
+		products.getHotKeys().setThreshold(1.5);
+		this.properties.getCaches().put("products", products);
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> CacheSettingsResolver.resolve(this.properties, "products"))
+			.withMessageContaining("tiered-cache.caches.products.hot-keys.threshold");
+		products.getHotKeys().setThreshold(null);
+		products.getHotKeys().setReplicas(17);
+		assertThatExceptionOfType(InvalidConfigurationPropertyValueException.class)
+			.isThrownBy(() -> CacheSettingsResolver.resolve(this.properties, "products"))
+			.withMessageContaining("tiered-cache.caches.products.hot-keys.replicas");
+	}
+
+	@Test
 	void defaultsApplyToEveryCache() {
 		this.properties.getDefaults().setTtl(Duration.ofSeconds(30));
 		this.properties.getDefaults().getLocal().setMaximumSize(50L);

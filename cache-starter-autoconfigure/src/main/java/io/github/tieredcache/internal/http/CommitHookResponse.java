@@ -3,9 +3,9 @@ package io.github.tieredcache.internal.http;
 import java.io.ByteArrayOutputStream;
 import java.io.CharArrayWriter;
 import java.io.IOException;
-import java.nio.charset.Charset;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.nio.charset.Charset;
 import java.util.function.IntConsumer;
 
 import jakarta.servlet.ServletOutputStream;

@@ -292,6 +292,37 @@ public final class InvalidationBus implements AutoCloseable {
 	}
 
 	/**
+	 * Return the channel hot-key reports travel on: the invalidation channel's name with
+	 * {@code :hot-keys} appended, so that instances that do not know hot keys never
+	 * receive them (their invalidation channel carries invalidations only).
+	 * @return the channel
+	 */
+	public String getHotKeyChannel() {
+		return this.channel + ":hot-keys";
+	}
+
+	/**
+	 * Receive other instances' hot-key reports, on the bus's subscription. Call before
+	 * {@link #start()}.
+	 * @param receiver called with each report's bytes (own reports included) on the bus's
+	 * receiving thread; must be quick
+	 */
+	public void receiveHotKeys(java.util.function.Consumer<byte[]> receiver) {
+		this.container.addMessageListener((message, pattern) -> receiver.accept(message.getBody()),
+				new ChannelTopic(getHotKeyChannel()));
+	}
+
+	/**
+	 * Send a hot-key report to the other instances, through the same command path as
+	 * invalidations (never on their channel).
+	 * @param report the report's bytes
+	 * @return whether Redis took it
+	 */
+	public boolean sendHotKeys(byte[] report) {
+		return this.running && this.redis.publish(getHotKeyChannel().getBytes(StandardCharsets.UTF_8), report) >= 0;
+	}
+
+	/**
 	 * Tell the other instances that keys of a cache were written or evicted.
 	 * @param cacheName the cache
 	 * @param encodedKey the encoded key

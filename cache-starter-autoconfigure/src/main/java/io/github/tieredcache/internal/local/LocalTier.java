@@ -1,10 +1,14 @@
 package io.github.tieredcache.internal.local;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.jspecify.annotations.Nullable;
 
@@ -29,6 +33,13 @@ public final class LocalTier {
 
 	private final FillGuard guard;
 
+	private final @Nullable Set<Object> pinned;
+
+	// pinned entries Caffeine evicted for size anyway (its admission policy may drop an
+	// entry of weight zero): served from here on a Caffeine miss, until written,
+	// removed, expired or unpinned
+	private final @Nullable Map<Object, Expiring> spilled;
+
 	/**
 	 * Create a tier.
 	 * @param ttl how long entries live
@@ -39,15 +50,91 @@ public final class LocalTier {
 	 * read before one
 	 */
 	public LocalTier(Duration ttl, long maximumSize, Ticker ticker, Executor executor, FillGuard guard) {
+		this(ttl, maximumSize, ticker, executor, guard, false);
+	}
+
+	/**
+	 * Create a tier, optionally one whose entries can be pinned.
+	 * @param ttl how long entries live
+	 * @param maximumSize the maximum number of entries that are not pinned
+	 * @param ticker the time source (tests inject a fake one; see {@link CoarseTicker})
+	 * @param executor where Caffeine runs maintenance and removal work
+	 * @param guard records invalidations, so that {@link #fill} never installs a value
+	 * read before one
+	 * @param pinnable whether {@link #pin(Object)} keeps keys from eviction for size: the
+	 * tier is then bounded by weight, a pinned entry weighing nothing (Caffeine never
+	 * evicts an entry of weight zero for size); its hits are the same
+	 */
+	public LocalTier(Duration ttl, long maximumSize, Ticker ticker, Executor executor, FillGuard guard,
+			boolean pinnable) {
 		this.ticker = ticker;
 		this.guard = guard;
 		this.ttlNanos = ttl.toNanos();
-		this.cache = Caffeine.newBuilder()
-			.maximumSize(maximumSize)
-			.expireAfterWrite(ttl)
-			.ticker(ticker)
-			.executor(executor)
-			.build();
+		this.pinned = pinnable ? ConcurrentHashMap.newKeySet() : null;
+		this.spilled = pinnable ? new ConcurrentHashMap<>() : null;
+		Caffeine<Object, Object> builder = Caffeine.newBuilder();
+		Set<Object> pins = this.pinned;
+		Map<Object, Expiring> spill = this.spilled;
+		if (pins != null && spill != null) {
+			builder.maximumWeight(maximumSize)
+				.weigher((key, value) -> pins.contains(key) ? 0 : 1)
+				.evictionListener((key, value, cause) -> {
+					if (cause == RemovalCause.SIZE && key != null && value != null && pins.contains(key)) {
+						spill.put(key, (value instanceof Expiring expiring) ? expiring
+								: new Expiring(value, ticker.read() + this.ttlNanos));
+					}
+				});
+		}
+		else {
+			builder.maximumSize(maximumSize);
+		}
+		this.cache = builder.expireAfterWrite(ttl).ticker(ticker).executor(executor).build();
+	}
+
+	/**
+	 * Keep a key from eviction for size (it still expires, and is removed like any
+	 * other); a no-op unless the tier is pinnable.
+	 * @param key the local key
+	 * @return whether the key was not pinned before
+	 */
+	public boolean pin(Object key) {
+		Set<Object> pins = this.pinned;
+		if (pins == null || !pins.add(key)) {
+			return false;
+		}
+		reweigh(key);
+		return true;
+	}
+
+	/**
+	 * Let a pinned key be evicted for size again.
+	 * @param key the local key
+	 * @return whether the key was pinned
+	 */
+	public boolean unpin(Object key) {
+		Set<Object> pins = this.pinned;
+		if (pins == null || !pins.remove(key)) {
+			return false;
+		}
+		unspill(key);
+		reweigh(key);
+		return true;
+	}
+
+	/**
+	 * Return whether a key is pinned.
+	 * @param key the local key
+	 * @return whether it is pinned
+	 */
+	public boolean isPinned(Object key) {
+		Set<Object> pins = this.pinned;
+		return pins != null && pins.contains(key);
+	}
+
+	// Caffeine weighs an entry when it is written: rewriting the same value weighs it
+	// again, without touching its expiry or the fill guard
+	private void reweigh(Object key) {
+		this.cache.asMap().computeIfPresent(key, (k, value) -> value);
 	}
 
 	/**
@@ -57,6 +144,9 @@ public final class LocalTier {
 	 */
 	public @Nullable Object get(Object key) {
 		Object stored = this.cache.getIfPresent(key);
+		if (stored == null && this.spilled != null) {
+			return spilledValue(key);
+		}
 		if (stored instanceof Expiring expiring) {
 			if (this.ticker.read() - expiring.deadline >= 0) {
 				this.cache.asMap().remove(key, expiring);
@@ -67,6 +157,24 @@ public final class LocalTier {
 		return stored;
 	}
 
+	private @Nullable Object spilledValue(Object key) {
+		Expiring expiring = this.spilled.get(key);
+		if (expiring == null) {
+			return null;
+		}
+		if (this.ticker.read() - expiring.deadline >= 0) {
+			this.spilled.remove(key, expiring);
+			return null;
+		}
+		return expiring.value;
+	}
+
+	private void unspill(Object key) {
+		if (this.spilled != null) {
+			this.spilled.remove(key);
+		}
+	}
+
 	/**
 	 * Store a written value: a write invalidates fills of the key still in flight.
 	 * @param key the local key
@@ -75,6 +183,7 @@ public final class LocalTier {
 	 */
 	public void put(Object key, Object value, Duration ttl) {
 		this.guard.invalidated(key);
+		unspill(key);
 		this.cache.put(key, wrap(value, ttl));
 	}
 
@@ -94,6 +203,7 @@ public final class LocalTier {
 		this.cache.asMap().compute(key, (k, current) -> {
 			boolean raced = this.guard.invalidatedSince(k, stamp);
 			this.guard.invalidated(k);
+			unspill(k);
 			if (raced) {
 				return null;
 			}
@@ -119,6 +229,7 @@ public final class LocalTier {
 			if (this.guard.invalidatedSince(k, stamp)) {
 				return current;
 			}
+			unspill(k);
 			installed[0] = true;
 			return wrap(value, ttl);
 		});
@@ -134,6 +245,7 @@ public final class LocalTier {
 	 */
 	public @Nullable Object putIfAbsent(Object key, Object value, Duration ttl) {
 		this.guard.invalidated(key);
+		unspill(key);
 		Object wrapped = wrap(value, ttl);
 		while (true) {
 			Object previous = this.cache.asMap().putIfAbsent(key, wrapped);
@@ -164,7 +276,9 @@ public final class LocalTier {
 	 */
 	public boolean remove(Object key) {
 		this.guard.invalidated(key);
-		return this.cache.asMap().remove(key) != null;
+		// Caffeine's entry first: once it is gone, no eviction can spill it again
+		boolean present = this.cache.asMap().remove(key) != null;
+		return (this.spilled != null && this.spilled.remove(key) != null) || present;
 	}
 
 	/**
@@ -173,6 +287,9 @@ public final class LocalTier {
 	 */
 	public boolean clear() {
 		this.guard.invalidatedAll();
+		if (this.spilled != null) {
+			this.spilled.clear();
+		}
 		boolean present = !this.cache.asMap().isEmpty();
 		this.cache.invalidateAll();
 		return present;

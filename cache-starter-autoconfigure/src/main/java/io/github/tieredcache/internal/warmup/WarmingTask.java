@@ -103,6 +103,37 @@ public interface WarmingTask {
 	}
 
 	/**
+	 * The cache's hot set as the running instances last recorded it in Redis (see
+	 * {@link TieredCache#getRecordedHotKeys()}), filled from Redis.
+	 * @param cacheName the cache
+	 * @return the task
+	 */
+	static WarmingTask hotSet(String cacheName) {
+		return new WarmingTask() {
+
+			@Override
+			public String cacheName() {
+				return cacheName;
+			}
+
+			@Override
+			public String source() {
+				return "hot-set";
+			}
+
+			@Override
+			public void warm(TieredCache cache, int batchSize, Consumer<Integer> warmed) {
+				List<String> keys = cache.getRecordedHotKeys();
+				for (int from = 0; from < keys.size() && !Thread.currentThread().isInterrupted(); from += batchSize) {
+					warmed.accept(cache
+						.fillLocalFromRedisEncoded(keys.subList(from, Math.min(keys.size(), from + batchSize))));
+				}
+			}
+
+		};
+	}
+
+	/**
 	 * A {@link CacheWarmer} bean: its keys from Redis, the rest from its loader.
 	 * @param warmer the warmer
 	 * @param beanName the bean's name, for the report
