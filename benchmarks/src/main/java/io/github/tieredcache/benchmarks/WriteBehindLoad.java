@@ -97,7 +97,7 @@ public final class WriteBehindLoad {
 				.run(properties.toArray(new String[0]));
 			WriteBehindService service = context.getBean(WriteBehindService.class);
 			Stock stock = context.getBean(Stock.class);
-			run(stock, service, threads, warmup, seconds, keys, schema, url);
+			run(stock, service, redis, threads, warmup, seconds, keys, schema, url);
 		}
 		finally {
 			if (context != null) {
@@ -110,8 +110,8 @@ public final class WriteBehindLoad {
 		}
 	}
 
-	private static void run(Stock stock, WriteBehindService service, int threads, int warmup, int seconds, int keys,
-			String schema, String url) throws Exception {
+	private static void run(Stock stock, WriteBehindService service, RedisServer redis, int threads, int warmup,
+			int seconds, int keys, String schema, String url) throws Exception {
 		AtomicLong phase = new AtomicLong();
 		LongAdder measured = new LongAdder();
 		LongAdder failed = new LongAdder();
@@ -150,6 +150,10 @@ public final class WriteBehindLoad {
 		Thread.sleep(warmup * 1000L);
 		long rowsBefore = rows.sum();
 		long batchesBefore = batches.sum();
+		com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+			.getOperatingSystemMXBean();
+		long cpuBefore = os.getProcessCpuTime();
+		double redisCpuBefore = redisCpuSeconds(redis);
 		phase.set(1);
 		long start = System.nanoTime();
 		long maxBacklog = 0;
@@ -160,6 +164,8 @@ public final class WriteBehindLoad {
 		phase.set(2);
 		long elapsed = System.nanoTime() - start;
 		long calls = measured.sum();
+		long cpu = os.getProcessCpuTime() - cpuBefore;
+		double redisCpu = redisCpuSeconds(redis) - redisCpuBefore;
 		done.await();
 		long backlogAtEnd = service.getQueue().backlog();
 		long rowsInRun = rows.sum() - rowsBefore;
@@ -197,10 +203,25 @@ public final class WriteBehindLoad {
 				"backlog: max sampled=%d at end=%d drained in %d ms; rows written in the run=%d (%.3f per call) in %d batches%n",
 				maxBacklog, backlogAtEnd, drainMillis, rowsInRun, (calls > 0) ? (double) rowsInRun / calls : 0,
 				batchesInRun);
+		// on a loaded machine calls/s says little; CPU time per call says what a quiet
+		// one can do (this JVM's CPU includes its flusher; Redis's is its own process)
+		System.out.printf(Locale.ROOT, "cpu per call: this JVM %.1f us, redis-server %.1f us (machine load %.1f)%n",
+				(calls > 0) ? cpu / 1000.0 / calls : 0, (calls > 0) ? redisCpu * 1e6 / calls : 0,
+				os.getSystemLoadAverage());
 		System.out.printf(Locale.ROOT, "keys checked=%d without their last acknowledged value=%d%n", checked, wrong);
 		if (wrong > 0) {
 			throw new IllegalStateException(wrong + " keys do not hold their last acknowledged value");
 		}
+	}
+
+	private static double redisCpuSeconds(RedisServer redis) {
+		double seconds = 0;
+		for (String line : redis.command("INFO", "cpu").split("\\R")) {
+			if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
+				seconds += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+			}
+		}
+		return seconds;
 	}
 
 	private static void execute(Connection connection, String... statements) throws SQLException {
