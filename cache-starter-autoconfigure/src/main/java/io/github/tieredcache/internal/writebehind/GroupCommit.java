@@ -97,11 +97,10 @@ final class GroupCommit<E> {
 			}
 			if (Thread.currentThread().isInterrupted() && mine.withdraw()) {
 				throw new WriteBehindException(
-						"Interrupted while waiting to append a write-behind entry;" + " the call is not queued", null);
+						"Interrupted while waiting to append a write-behind entry; the call is not queued", null);
 			}
 			// once taken, the leader hands it its outcome within the command's own
-			// timeout
-			// (an interrupt no longer cuts that short: it is kept for the caller)
+			// timeout (an interrupt no longer cuts that short: it is kept for the caller)
 			if (Thread.interrupted()) {
 				interrupted = true;
 			}

@@ -435,6 +435,26 @@ public final class WriteBehindQueue {
 		return call((redis) -> redis.xpending(this.stream, this.group, Range.create("-", "+"), Limit.from(count)));
 	}
 
+	/**
+	 * Return the pending entries older than an id (inclusive bounds only: any Redis
+	 * version).
+	 * @param count the most to return
+	 * @param id the id the entries are older than
+	 * @return the pending entries, oldest first
+	 */
+	List<PendingMessage> pendingBefore(int count, String id) {
+		String[] parts = id.split("-");
+		long millis = Long.parseLong(parts[0]);
+		long sequence = Long.parseLong(parts[1]);
+		if (millis == 0 && sequence == 0) {
+			return List.of();
+		}
+		// the id just before: the sequence is an unsigned 64-bit number
+		String previous = (sequence > 0) ? millis + "-" + (sequence - 1)
+				: (millis - 1) + "-" + Long.toUnsignedString(-1L);
+		return call((redis) -> redis.xpending(this.stream, this.group, Range.create("-", previous), Limit.from(count)));
+	}
+
 	List<QueuedWrite> claim(String consumer, long minIdleMillis, List<PendingMessage> pending) {
 		if (pending.isEmpty()) {
 			return List.of();

@@ -46,8 +46,8 @@ public class CrashTestApplication {
 	Stock stock(DataSource dataSource, org.springframework.core.env.Environment environment) {
 		JdbcClient jdbc = JdbcClient.create(dataSource);
 		jdbc.sql("CREATE TABLE IF NOT EXISTS stock (sku VARCHAR(100) PRIMARY KEY, quantity INT)").update();
-		// each database's own upsert; autocommit: each call's write is committed when it
-		// returns
+		// each database's own upsert; autocommit: each call's write is committed when
+		// it returns
 		String upsert = environment.getRequiredProperty("crash.database").startsWith("jdbc:postgresql:")
 				? "INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE SET quantity = EXCLUDED.quantity"
 				: "MERGE INTO stock (sku, quantity) KEY (sku) VALUES (?, ?)";

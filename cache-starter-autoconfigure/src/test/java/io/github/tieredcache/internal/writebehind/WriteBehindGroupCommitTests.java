@@ -269,9 +269,8 @@ class WriteBehindGroupCommitTests {
 			String prefix = "group-commit-order-" + UUID.randomUUID();
 			runner(redis, prefix).withPropertyValues("tiered-cache.write-behind.flush-interval=50ms").run((context) -> {
 				WriteBehindQueue queue = context.getBean(WriteBehindService.class).getQueue();
-				// another instance holds the lease: nothing is flushed until the check,
-				// the
-				// stream keeps every entry
+				// another instance holds the lease: nothing is flushed until the
+				// check, the stream keeps every entry
 				String lease = WriteBehindQueue.companion(queue.getStream(), "lease");
 				redis.command("SET", lease, "another-instance", "PX", "600000");
 				Counters counters = context.getBean(Counters.class);
@@ -330,9 +329,9 @@ class WriteBehindGroupCommitTests {
 			.withPropertyValues("spring.data.redis.port=" + redis.port(), "tiered-cache.key-prefix=" + prefix,
 					"tiered-cache.serialization.allowed-packages=io.github", "tiered-cache.invalidation.enabled=false",
 					"tiered-cache.redis.circuit-breaker.failure-threshold=1000000",
-					// 16 busy callers on a small loaded machine: a command that times out
-					// makes
-					// a call write through, which is not what the ordering test is about
+					// 16 busy callers on a small loaded machine: a command that times
+					// out makes a call write through, which is not what the ordering
+					// test is about
 					"tiered-cache.redis.command-timeout=2s")
 			.withUserConfiguration(CountersConfiguration.class);
 	}
