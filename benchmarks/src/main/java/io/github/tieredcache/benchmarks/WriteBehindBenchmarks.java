@@ -30,12 +30,14 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * {@code @WriteBehind} from one thread: calls per second (each updates both tiers and
- * appends to the stream, waiting for Redis's acknowledgement), and, as auxiliary
- * counters, how many rows the batch writer wrote for those calls — over 100 keys, so that
- * the flusher coalesces.
+ * {@code @WriteBehind} from one thread or several ({@code -t 16}): calls per second (each
+ * updates both tiers and appends to the stream, waiting for Redis's acknowledgement),
+ * and, as auxiliary counters, how many rows the batch writer wrote for those calls — over
+ * 100 keys, so that the flusher coalesces.
  * <p>
- * Run: {@code java -jar benchmarks/target/benchmarks.jar WriteBehindBenchmarks}
+ * Run: {@code java -jar benchmarks/target/benchmarks.jar WriteBehindBenchmarks} (add
+ * {@code -t 16} for 16 callers). {@link WriteBehindLoad} measures the same with a JDBC
+ * batch writer on PostgreSQL, and the backlog.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -52,8 +54,6 @@ public class WriteBehindBenchmarks {
 	private ConfigurableApplicationContext context;
 
 	private Counters counters;
-
-	private long calls;
 
 	@Setup(Level.Trial)
 	public void setUp() {
@@ -75,9 +75,9 @@ public class WriteBehindBenchmarks {
 
 	@Benchmark
 	public void writeBehindCall(Coalescing coalescing) {
-		long call = this.calls++;
-		this.counters.set(call % 100, call);
-		coalescing.calls++;
+		long call = coalescing.calls++;
+		// each thread its own keys: with -t N, N threads over 100 keys each
+		this.counters.set(coalescing.thread * 100 + call % 100, call);
 		coalescing.rowsWritten = rows.get();
 	}
 
@@ -88,9 +88,17 @@ public class WriteBehindBenchmarks {
 	@AuxCounters(AuxCounters.Type.EVENTS)
 	public static class Coalescing {
 
+		private static final AtomicLong threads = new AtomicLong();
+
 		public long calls;
 
+		/**
+		 * Rows written in the iteration so far (by every thread's calls: with several
+		 * threads, read it from one thread's figure, not the sum).
+		 */
 		public long rowsWritten;
+
+		final long thread = threads.getAndIncrement();
 
 		@Setup(Level.Iteration)
 		public void reset() {

@@ -26,6 +26,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 import org.springframework.util.Assert;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringValueResolver;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * Applies {@code @CacheAside}, {@code @WriteThrough} and {@code @CacheInvalidate}: works
@@ -100,7 +101,8 @@ public final class TieredCacheInterceptor implements MethodInterceptor {
 			@Nullable StringValueResolver placeholders, Supplier<@Nullable WriteBehindService> writeBehind,
 			@Nullable BeanFactory beanFactory) {
 		this.cacheManagerSupplier = cacheManager;
-		this.writeBehind = writeBehind;
+		// resolved once it exists, not per call (an ObjectProvider lookup is costly)
+		this.writeBehind = SingletonSupplier.of(writeBehind);
 		this.beanFactory = beanFactory;
 		this.operationSource = new CacheOperationSource(placeholders);
 	}

@@ -363,7 +363,11 @@ public final class WriteBehindFlusher implements AutoCloseable {
 		Set<String> freshIds = new HashSet<>();
 		fresh.forEach((write) -> freshIds.add(write.id()));
 		List<PendingMessage> due = new ArrayList<>();
-		for (PendingMessage pending : this.queue.pending(this.settings.batchSize())) {
+		// every entry pending besides the fresh ones was delivered before them, so has a
+		// lower id: asking only for those spares Redis listing the fresh batch again
+		List<PendingMessage> older = fresh.isEmpty() ? this.queue.pending(this.settings.batchSize())
+				: this.queue.pendingBefore(this.settings.batchSize(), fresh.get(0).id());
+		for (PendingMessage pending : older) {
 			if (!freshIds.contains(pending.getId()) && isDue(pending, draining)) {
 				due.add(pending);
 			}

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -13,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import io.github.tieredcache.internal.redis.RedisTier;
 import io.github.tieredcache.writebehind.WriteBehindException;
@@ -48,6 +50,17 @@ public final class WriteBehindQueue {
 
 	private static final Log logger = LogFactory.getLog(WriteBehindQueue.class);
 
+	/**
+	 * Most entries appended in one command.
+	 */
+	static final int MAX_GROUP = 256;
+
+	private static final byte[] APPEND_ALL = bytes(WriteOrder.APPEND_ALL);
+
+	private static final byte[] APPEND_ALL_UNCONFIRMED = bytes(WriteOrder.APPEND_ALL_UNCONFIRMED);
+
+	private static final byte[] CONFIRM_ALL = bytes(WriteOrder.CONFIRM_ALL);
+
 	private final RedisTier redis;
 
 	private final byte[] stream;
@@ -69,6 +82,11 @@ public final class WriteBehindQueue {
 	private final int waitReplicas;
 
 	private final Map<String, String> digests = new ConcurrentHashMap<>();
+
+	private final GroupCommit<Map<byte[], byte[]>> appends = new GroupCommit<>(this::sendAppends, MAX_GROUP);
+
+	private final GroupCommit<Unconfirmed> replicatedAppends = new GroupCommit<>(this::sendReplicatedAppends,
+			MAX_GROUP);
 
 	/**
 	 * Create a queue.
@@ -138,6 +156,12 @@ public final class WriteBehindQueue {
 	 * Append an entry and wait for Redis to acknowledge it and, with
 	 * {@code wait-replicas}, for the replicas to confirm it. An entry the replicas did
 	 * not confirm is removed before this throws; until confirmed, no flusher writes it.
+	 * <p>
+	 * The entries of concurrent calls are appended together (a {@link GroupCommit}): one
+	 * command and one round trip for all the calls that arrived while the previous group
+	 * was on its way, and, with {@code wait-replicas}, one {@code WAIT} for all of them.
+	 * A call waits at most twice the command timeout for its turn (the group ahead of it
+	 * has one), then for its group's answer as for any command.
 	 * @param fields the entry
 	 * @param unconfirmedFor how long an unconfirmed entry is kept before a flusher drops
 	 * it (its appender is then presumed dead, its call never returned)
@@ -146,17 +170,67 @@ public final class WriteBehindQueue {
 	 * @throws WriteBehindException if Redis did not acknowledge it
 	 */
 	String append(Map<byte[], byte[]> fields, Duration unconfirmedFor) {
+		// the group ahead takes at most one command timeout: a call behind it fails only
+		// once that group has had all its time
+		Duration turn = Duration.ofNanos(2 * this.timeoutNanos);
 		if (this.waitReplicas <= 0) {
-			return call((redis) -> redis.xadd(this.stream, fields));
+			return this.appends.append(fields, turn);
 		}
-		List<byte[]> arguments = new ArrayList<>();
-		arguments.add(bytes(String.valueOf(unconfirmedFor.toMillis())));
-		fields.forEach((field, value) -> {
-			arguments.add(field);
-			arguments.add(value);
+		return this.replicatedAppends.append(new Unconfirmed(fields, unconfirmedFor), turn);
+	}
+
+	/**
+	 * Send a group of appends: a lone entry as a plain {@code XADD}, several in one
+	 * script. Always one command, so that an entry is on the connection before anything
+	 * its caller sends after giving up on it.
+	 */
+	@SuppressWarnings("unchecked")
+	private List<@Nullable String> sendAppends(Supplier<List<Map<byte[], byte[]>>> take) {
+		Object reply = call((redis) -> {
+			List<Map<byte[], byte[]>> entries = take.get();
+			if (entries.size() == 1) {
+				return (Future<Object>) (Future<?>) redis.xadd(this.stream, entries.get(0));
+			}
+			if (entries.isEmpty()) {
+				// every caller withdrew meanwhile: a command all the same, as the breaker
+				// counts this one
+				return (Future<Object>) (Future<?>) redis.ping();
+			}
+			List<byte[]> arguments = new ArrayList<>();
+			for (Map<byte[], byte[]> entry : entries) {
+				addEntry(arguments, entry);
+			}
+			return redis.<Object>eval(APPEND_ALL, ScriptOutputType.MULTI, new byte[][] { this.stream },
+					arguments.toArray(new byte[0][]));
 		});
-		String id = string(script(WriteOrder.APPEND_UNCONFIRMED, ScriptOutputType.VALUE,
-				new byte[][] { this.stream, this.unconfirmed }, arguments.toArray(new byte[0][])));
+		return ids(reply);
+	}
+
+	/**
+	 * Send a group of appends with {@code wait-replicas}: append them unconfirmed (one
+	 * script), {@code WAIT} once for all of them, then confirm them (one script). If
+	 * fewer replicas than asked confirmed them, they are removed and every call of the
+	 * group fails.
+	 */
+	@SuppressWarnings("unchecked")
+	private List<@Nullable String> sendReplicatedAppends(Supplier<List<Unconfirmed>> take) {
+		Object reply = call((redis) -> {
+			List<Unconfirmed> entries = take.get();
+			if (entries.isEmpty()) {
+				return (Future<Object>) (Future<?>) redis.ping();
+			}
+			List<byte[]> arguments = new ArrayList<>();
+			for (Unconfirmed entry : entries) {
+				arguments.add(bytes(String.valueOf(entry.unconfirmedFor().toMillis())));
+				addEntry(arguments, entry.fields());
+			}
+			return redis.<Object>eval(APPEND_ALL_UNCONFIRMED, ScriptOutputType.MULTI,
+					new byte[][] { this.stream, this.unconfirmed }, arguments.toArray(new byte[0][]));
+		});
+		List<@Nullable String> ids = ids(reply);
+		if (ids.isEmpty()) {
+			return ids;
+		}
 		long replicas;
 		try {
 			// WAIT's own timeout must end before the client gives up on the command
@@ -164,28 +238,51 @@ public final class WriteBehindQueue {
 					Math.max(1, TimeUnit.NANOSECONDS.toMillis(this.timeoutNanos) / 2)));
 		}
 		catch (WriteBehindException ex) {
-			cancelQuietly(id);
+			ids.forEach((id) -> cancelQuietly(Objects.requireNonNull(id)));
 			throw ex;
 		}
 		if (replicas < this.waitReplicas) {
-			cancelQuietly(id);
+			ids.forEach((id) -> cancelQuietly(Objects.requireNonNull(id)));
 			throw new NotReplicated("Write-behind entry confirmed by " + replicas + " of " + this.waitReplicas
 					+ " replicas ('tiered-cache.write-behind.wait-replicas') within "
 					+ Duration.ofNanos(this.timeoutNanos / 2) + "; the call is not queued");
 		}
-		long confirmed;
+		List<byte[]> idArguments = new ArrayList<>();
+		ids.forEach((id) -> idArguments.add(bytes(Objects.requireNonNull(id))));
+		List<?> confirmed;
 		try {
-			confirmed = call((redis) -> redis.zrem(this.unconfirmed, bytes(id)));
+			confirmed = call((redis) -> redis.<List<?>>eval(CONFIRM_ALL, ScriptOutputType.MULTI,
+					new byte[][] { this.unconfirmed }, idArguments.toArray(new byte[0][])));
 		}
 		catch (WriteBehindException ex) {
-			cancelQuietly(id);
+			ids.forEach((id) -> cancelQuietly(Objects.requireNonNull(id)));
 			throw ex;
 		}
-		if (confirmed == 0) {
-			throw new WriteBehindException("Write-behind entry " + id + " stayed unconfirmed for longer than "
-					+ unconfirmedFor + " and was dropped", null);
+		List<@Nullable String> outcomes = new ArrayList<>(ids.size());
+		for (int i = 0; i < ids.size(); i++) {
+			// 0: it stayed unconfirmed for longer than it may, and a flusher dropped it
+			outcomes.add((confirmed.get(i) instanceof Long one && one == 1) ? ids.get(i) : null);
 		}
-		return id;
+		return outcomes;
+	}
+
+	private static void addEntry(List<byte[]> arguments, Map<byte[], byte[]> fields) {
+		arguments.add(bytes(String.valueOf(fields.size() * 2)));
+		fields.forEach((field, value) -> {
+			arguments.add(field);
+			arguments.add(value);
+		});
+	}
+
+	private static List<@Nullable String> ids(Object reply) {
+		if (reply instanceof String id) {
+			return (id.equals("PONG")) ? List.of() : List.of(id);
+		}
+		List<@Nullable String> ids = new ArrayList<>();
+		for (Object id : (List<?>) reply) {
+			ids.add(string((byte[]) id));
+		}
+		return ids;
 	}
 
 	private void cancelQuietly(String id) {
@@ -336,6 +433,26 @@ public final class WriteBehindQueue {
 
 	List<PendingMessage> pending(int count) {
 		return call((redis) -> redis.xpending(this.stream, this.group, Range.create("-", "+"), Limit.from(count)));
+	}
+
+	/**
+	 * Return the pending entries older than an id (inclusive bounds only: any Redis
+	 * version).
+	 * @param count the most to return
+	 * @param id the id the entries are older than
+	 * @return the pending entries, oldest first
+	 */
+	List<PendingMessage> pendingBefore(int count, String id) {
+		String[] parts = id.split("-");
+		long millis = Long.parseLong(parts[0]);
+		long sequence = Long.parseLong(parts[1]);
+		if (millis == 0 && sequence == 0) {
+			return List.of();
+		}
+		// the id just before: the sequence is an unsigned 64-bit number
+		String previous = (sequence > 0) ? millis + "-" + (sequence - 1)
+				: (millis - 1) + "-" + Long.toUnsignedString(-1L);
+		return call((redis) -> redis.xpending(this.stream, this.group, Range.create("-", previous), Limit.from(count)));
 	}
 
 	List<QueuedWrite> claim(String consumer, long minIdleMillis, List<PendingMessage> pending) {
@@ -508,6 +625,15 @@ public final class WriteBehindQueue {
 			super(message, null);
 		}
 
+	}
+
+	/**
+	 * An entry to append unconfirmed (with {@code wait-replicas}).
+	 *
+	 * @param fields the entry
+	 * @param unconfirmedFor how long it may stay unconfirmed
+	 */
+	private record Unconfirmed(Map<byte[], byte[]> fields, Duration unconfirmedFor) {
 	}
 
 	/**

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,8 @@ public final class WriteBehindService implements AutoCloseable {
 	private final Duration blockTimeout;
 
 	private final Map<Class<?>, String> beanNames = new ConcurrentHashMap<>();
+
+	private final Set<String> batchWriters = ConcurrentHashMap.newKeySet();
 
 	/**
 	 * Create a service; {@link #start()} starts its flusher.
@@ -169,7 +172,11 @@ public final class WriteBehindService implements AutoCloseable {
 					this.codec.encode(new ArrayList<>(Arrays.asList(args))));
 		}
 		else {
-			requireBatchWriter(this.beanFactory, batchWriter);
+			if (!this.batchWriters.contains(batchWriter)) {
+				// a bean factory lookup per name, not per call
+				requireBatchWriter(this.beanFactory, batchWriter);
+				this.batchWriters.add(batchWriter);
+			}
 			fields = StreamRecordFormat.batchWrite(coalescingKey, batchWriter, this.codec.encode(key),
 					this.codec.encode(new ArrayList<>(Arrays.asList(value))));
 		}

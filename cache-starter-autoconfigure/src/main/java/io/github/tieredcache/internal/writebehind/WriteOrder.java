@@ -176,6 +176,53 @@ final class WriteOrder {
 			""";
 
 	/**
+	 * KEYS: stream. ARGV: per entry, the number of its field and value arguments, then
+	 * those. Appends the entries in order (a group commit: one round trip for the appends
+	 * of concurrent calls) and returns their ids.
+	 */
+	static final String APPEND_ALL = """
+			local ids = {}
+			local i = 1
+			while i <= #ARGV do
+			  local n = tonumber(ARGV[i])
+			  ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', unpack(ARGV, i + 1, i + n))
+			  i = i + n + 1
+			end
+			return ids
+			""";
+
+	/**
+	 * KEYS: stream, unconfirmed. ARGV: per entry, the ms it may stay unconfirmed, the
+	 * number of its field and value arguments, then those. {@link #APPEND_UNCONFIRMED}
+	 * for a group of entries, in order; returns their ids.
+	 */
+	static final String APPEND_ALL_UNCONFIRMED = COMPARE + """
+			local ids = {}
+			local at = now()
+			local i = 1
+			while i <= #ARGV do
+			  local n = tonumber(ARGV[i + 1])
+			  local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, i + 2, i + 1 + n))
+			  redis.call('ZADD', KEYS[2], at + tonumber(ARGV[i]), id)
+			  ids[#ids + 1] = id
+			  i = i + n + 2
+			end
+			return ids
+			""";
+
+	/**
+	 * KEYS: unconfirmed. ARGV: ids. Confirms entries the replicas have: returns, per id,
+	 * 1 if it was still unconfirmed (a flusher may now write it), 0 if it was dropped.
+	 */
+	static final String CONFIRM_ALL = """
+			local confirmed = {}
+			for i = 1, #ARGV do
+			  confirmed[i] = redis.call('ZREM', KEYS[1], ARGV[i])
+			end
+			return confirmed
+			""";
+
+	/**
 	 * KEYS: stream, unconfirmed. ARGV: id. Removes an entry whose call failed, unless a
 	 * flusher already dropped it. Returns 1 if it was still unconfirmed.
 	 */

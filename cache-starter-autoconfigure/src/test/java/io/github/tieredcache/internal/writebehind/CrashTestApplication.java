@@ -21,12 +21,13 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 /**
  * An application in a JVM of its own for the write-behind crash test, on a real Redis and
- * an H2 database in a file. {@code write <redis-port> <prefix> <database> <keys>} writes
- * every key twice through {@code @WriteBehind} (values {@code key * 10 + 1}, then
- * {@code key * 10 + 2}), answers {@code >> done} once the last call has returned, and
- * waits to be killed. {@code rewrite <redis-port> <prefix> <database> <keys>} answers
- * {@code >> ready}, waits for a line on standard input, writes every key once more
- * ({@code key * 10 + 3}, last key first), answers {@code >> done} and waits to be killed.
+ * a real database: H2 in a file, or PostgreSQL (with its default commit settings).
+ * {@code write <redis-port> <prefix> <database> <keys>} writes every key twice through
+ * {@code @WriteBehind} (values {@code key * 10 + 1}, then {@code key * 10 + 2}), answers
+ * {@code >> done} once the last call has returned, and waits to be killed.
+ * {@code rewrite <redis-port> <prefix> <database> <keys>} answers {@code >> ready}, waits
+ * for a line on standard input, writes every key once more ({@code key * 10 + 3}, last
+ * key first), answers {@code >> done} and waits to be killed.
  * {@code flush <redis-port> <prefix> <database>} only flushes (taking over what the dead
  * instances left), and answers {@code >> ready}.
  */
@@ -42,10 +43,15 @@ public class CrashTestApplication {
 	}
 
 	@Bean
-	Stock stock(DataSource dataSource) {
+	Stock stock(DataSource dataSource, org.springframework.core.env.Environment environment) {
 		JdbcClient jdbc = JdbcClient.create(dataSource);
 		jdbc.sql("CREATE TABLE IF NOT EXISTS stock (sku VARCHAR(100) PRIMARY KEY, quantity INT)").update();
-		return new Stock(jdbc);
+		// each database's own upsert; autocommit: each call's write is committed when
+		// it returns
+		String upsert = environment.getRequiredProperty("crash.database").startsWith("jdbc:postgresql:")
+				? "INSERT INTO stock (sku, quantity) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE SET quantity = EXCLUDED.quantity"
+				: "MERGE INTO stock (sku, quantity) KEY (sku) VALUES (?, ?)";
+		return new Stock(jdbc, upsert);
 	}
 
 	public static void main(String[] args) throws Exception {
@@ -91,13 +97,16 @@ public class CrashTestApplication {
 
 		private final JdbcClient jdbc;
 
-		Stock(JdbcClient jdbc) {
+		private final String upsert;
+
+		Stock(JdbcClient jdbc, String upsert) {
 			this.jdbc = jdbc;
+			this.upsert = upsert;
 		}
 
 		@WriteBehind(cache = "stock", key = "#sku", value = "#quantity")
 		public void set(String sku, int quantity) {
-			this.jdbc.sql("MERGE INTO stock (sku, quantity) KEY (sku) VALUES (?, ?)").params(sku, quantity).update();
+			this.jdbc.sql(this.upsert).params(sku, quantity).update();
 		}
 
 	}
