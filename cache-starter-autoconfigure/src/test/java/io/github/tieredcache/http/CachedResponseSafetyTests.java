@@ -1,0 +1,163 @@
+package io.github.tieredcache.http;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.tieredcache.annotation.CacheAside;
+import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.testsupport.RedisServer;
+import jakarta.servlet.http.HttpServletRequest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.context.annotation.Import;
+import org.springframework.stereotype.Service;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+
+/**
+ * {@link CachedResponse} against the ways a response could be served for another request
+ * than the one that produced it: a session the handler creates, repeated query
+ * parameters, and data keys whose string form holds a space (their surrogate keys must
+ * still drop the responses). Through MockMvc on a Spring Boot application with a real
+ * Redis.
+ */
+@SpringBootTest(classes = CachedResponseSafetyTests.App.class)
+@AutoConfigureMockMvc
+class CachedResponseSafetyTests {
+
+	private static final String PREFIX = "response-safety-" + UUID.randomUUID();
+
+	@DynamicPropertySource
+	static void properties(DynamicPropertyRegistry registry) {
+		registry.add("spring.data.redis.port", () -> RedisServer.shared().port());
+		registry.add("spring.data.redis.host", () -> "127.0.0.1");
+		registry.add("tiered-cache.key-prefix", () -> PREFIX);
+		registry.add("tiered-cache.serialization.allowed-packages", () -> "io.github.tieredcache.http");
+	}
+
+	@Autowired
+	private MockMvc mvc;
+
+	@Autowired
+	private SafetyController controller;
+
+	@Autowired
+	private TieredCacheManager cacheManager;
+
+	@BeforeEach
+	void reset() {
+		this.cacheManager.getCache("http").invalidate();
+		this.cacheManager.getCache("cities").invalidate();
+		this.controller.invocations.set(0);
+	}
+
+	/**
+	 * An anonymous request whose handler creates a session gets a response for that
+	 * session; a container sends its cookie (Spring Session only once the response
+	 * commits, after the response cache stored it), so the next anonymous client must not
+	 * be answered with it.
+	 */
+	@Test
+	void aResponseWhoseHandlerCreatedASessionIsNotServedToAnotherClient() throws Exception {
+		String alice = body(get("/basket"));
+		String bob = body(get("/basket"));
+		assertThat(alice).startsWith("basket of ");
+		assertThat(bob).as("another client, without alice's session").isNotEqualTo(alice);
+		assertThat(this.controller.invocations).hasValue(2);
+	}
+
+	@Test
+	void repeatedParametersInAnotherOrderAreAnotherRequest() throws Exception {
+		assertThat(body(get("/tags?t=1&t=2"))).isEqualTo("1,2");
+		assertThat(body(get("/tags?t=2&t=1"))).as("the order of a parameter's values is the request's")
+			.isEqualTo("2,1");
+		// parameters of different names still sort
+		assertThat(body(get("/tags?x=9&t=1&t=2"))).isEqualTo("1,2");
+		assertThat(body(get("/tags?t=1&t=2&x=9"))).isEqualTo("1,2");
+		assertThat(this.controller.invocations).hasValue(3);
+	}
+
+	@Test
+	void aWriteOfAKeyWithASpaceDropsTheResponsesThatShowedIt() throws Exception {
+		assertThat(body(get("/cities/new york"))).isEqualTo("new york: 100");
+		assertThat(body(get("/cities/new york"))).isEqualTo("new york: 100");
+		assertThat(this.controller.invocations).hasValue(1);
+		this.cacheManager.getCache("cities").put("new york", 250L);
+		assertThat(body(get("/cities/new york"))).as("the response showing the old value was dropped")
+			.isEqualTo("new york: 250");
+		assertThat(this.controller.invocations).hasValue(2);
+	}
+
+	private String body(MockHttpServletRequestBuilder request) throws Exception {
+		return this.mvc.perform(request).andReturn().getResponse().getContentAsString();
+	}
+
+	@Service
+	static class CityService {
+
+		@CacheAside(cache = "cities", key = "#name")
+		public Long population(String name) {
+			return 100L;
+		}
+
+	}
+
+	@RestController
+	static class SafetyController {
+
+		final AtomicInteger invocations = new AtomicInteger();
+
+		private final CityService cities;
+
+		SafetyController(CityService cities) {
+			this.cities = cities;
+		}
+
+		@GetMapping("/basket")
+		@CachedResponse
+		String basket(HttpServletRequest request) {
+			this.invocations.incrementAndGet();
+			return "basket of " + request.getSession(true).getId();
+		}
+
+		@GetMapping("/tags")
+		@CachedResponse
+		String tags(@RequestParam List<String> t) {
+			this.invocations.incrementAndGet();
+			return String.join(",", t);
+		}
+
+		@GetMapping("/cities/{name}")
+		@CachedResponse
+		@HttpCaching(surrogateKeys = "'cities:' + #name")
+		String city(@PathVariable String name) {
+			this.invocations.incrementAndGet();
+			return name + ": " + this.cities.population(name);
+		}
+
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	@Import({ CityService.class, SafetyController.class })
+	static class App {
+
+	}
+
+}
