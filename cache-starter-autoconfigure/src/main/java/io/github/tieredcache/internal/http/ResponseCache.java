@@ -173,7 +173,7 @@ public final class ResponseCache implements SurrogateKeyInvalidations.Listener {
 		long sequence = store.index.sequence();
 		if (sequence >= 0) {
 			hooked.startCapture(MAX_BODY);
-			exchange.pendingResponse = new Pending(store, key, declared, vary, sequence);
+			exchange.pendingResponse = new Pending(store, key, declared, vary, sequence, owner);
 		}
 		return true;
 	}
@@ -216,6 +216,11 @@ public final class ResponseCache implements SurrogateKeyInvalidations.Listener {
 		Pending pending = exchange.pendingResponse;
 		exchange.pendingResponse = null;
 		if (request.isAsyncStarted() || !storable(response, pending)) {
+			return;
+		}
+		if (pending.owner() == null && credentialed(request)) {
+			// the handler made the exchange a user's (a new session, whose cookie Spring
+			// Session writes only once the response commits): no shared entry
 			return;
 		}
 		byte[] body = hooked.captured();
@@ -407,7 +412,8 @@ public final class ResponseCache implements SurrogateKeyInvalidations.Listener {
 	record Store(TieredCache cache, SurrogateIndex index) {
 	}
 
-	record Pending(Store store, String key, Declared declared, List<String> vary, long sequence) {
+	record Pending(Store store, String key, Declared declared, List<String> vary, long sequence,
+			@Nullable String owner) {
 	}
 
 	/**
