@@ -8,7 +8,7 @@ import java.lang.annotation.Target;
 
 /**
  * Cache a {@code GET} handler's whole response (status, headers, body bytes) in a tiered
- * cache: the next request with the same method, path, query (parameters in sorted order)
+ * cache: the next request with the same method, path, query (parameters sorted by name)
  * and values of the {@link #vary()} request headers is answered from the in-process tier
  * or Redis without invoking the handler. The gateway cache, inside the application.
  * <p>

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -346,7 +347,8 @@ public final class ResponseCache implements SurrogateKeyInvalidations.Listener {
 		String query = request.getQueryString();
 		if (query != null) {
 			String[] parameters = query.split("&");
-			Arrays.sort(parameters);
+			// by name only: the order of one parameter's values is the request's (stable)
+			Arrays.sort(parameters, Comparator.comparing(ResponseCache::parameterName));
 			identity.append(String.join("&", parameters));
 		}
 		for (String name : vary) {
@@ -366,6 +368,11 @@ public final class ResponseCache implements SurrogateKeyInvalidations.Listener {
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	private static String parameterName(String parameter) {
+		int equals = parameter.indexOf('=');
+		return (equals >= 0) ? parameter.substring(0, equals) : parameter;
 	}
 
 	/**
