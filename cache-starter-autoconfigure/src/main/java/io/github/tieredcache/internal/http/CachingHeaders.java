@@ -112,7 +112,9 @@ final class CachingHeaders {
 		variables.put("result", exchange.body);
 		try {
 			List<String> keys = RequestExpressions.strings(exchange.surrogateKeys, variables);
-			return keys.isEmpty() ? null : String.join(" ", new LinkedHashSet<>(keys));
+			Set<String> tokens = new LinkedHashSet<>();
+			keys.forEach((key) -> tokens.add(SurrogateKeyInvalidations.headerToken(key)));
+			return tokens.isEmpty() ? null : String.join(" ", tokens);
 		}
 		catch (RuntimeException ex) {
 			// a response without its surrogate keys is still a correct response

@@ -289,8 +289,10 @@ public final class ResponseCache implements SurrogateKeyInvalidations.Listener {
 
 	@Override
 	public void invalidated(String surrogateKey) {
+		// indexed as the response's Surrogate-Key header gave it
+		String token = SurrogateKeyInvalidations.headerToken(surrogateKey);
 		for (Store store : this.stores.values()) {
-			for (String key : store.index.invalidate(surrogateKey)) {
+			for (String key : store.index.invalidate(token)) {
 				store.cache.evict(key);
 			}
 		}

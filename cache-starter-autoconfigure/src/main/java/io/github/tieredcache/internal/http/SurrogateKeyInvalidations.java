@@ -51,6 +51,40 @@ public final class SurrogateKeyInvalidations implements CacheChangeListener {
 	}
 
 	/**
+	 * Return a surrogate key as a token of a {@code Surrogate-Key} or {@code xkey}
+	 * header, where spaces and commas separate keys: those characters (and tabs) are
+	 * written {@code %20}, {@code %2C}, {@code %09}, so that {@code cities:new york} or
+	 * {@code products:SimpleKey [a,b]} stays one key for the proxies and the response
+	 * cache alike.
+	 * @param surrogateKey the surrogate key
+	 * @return its header token
+	 */
+	public static String headerToken(String surrogateKey) {
+		StringBuilder token = null;
+		for (int i = 0; i < surrogateKey.length(); i++) {
+			char c = surrogateKey.charAt(i);
+			String escaped = switch (c) {
+				case ' ' -> "%20";
+				case ',' -> "%2C";
+				case '\t' -> "%09";
+				default -> null;
+			};
+			if (escaped != null && token == null) {
+				token = new StringBuilder(surrogateKey.length() + 8).append(surrogateKey, 0, i);
+			}
+			if (token != null) {
+				if (escaped != null) {
+					token.append(escaped);
+				}
+				else {
+					token.append(c);
+				}
+			}
+		}
+		return (token != null) ? token.toString() : surrogateKey;
+	}
+
+	/**
 	 * Subscribe a listener to every invalidation from now on.
 	 * @param listener the listener: quick (it runs on the writer's thread) and
 	 * thread-safe; an exception it throws is logged and does not reach the writer

@@ -200,8 +200,7 @@ public final class SurrogateKeyPurger implements SurrogateKeyInvalidations.Liste
 	private void send(List<String> batch) {
 		for (URI proxy : this.settings.urls()) {
 			if (this.settings.mode() == Mode.XKEY) {
-				request(HttpRequest.newBuilder(proxy).header(this.settings.header(), String.join(" ", batch)), batch,
-						proxy);
+				request(HttpRequest.newBuilder(proxy).header(this.settings.header(), xkeyHeader(batch)), batch, proxy);
 			}
 			else {
 				for (String key : batch) {
@@ -219,6 +218,15 @@ public final class SurrogateKeyPurger implements SurrogateKeyInvalidations.Liste
 				}
 			}
 		}
+	}
+
+	private static String xkeyHeader(List<String> batch) {
+		// the keys as the responses' Surrogate-Key headers carry them
+		StringBuilder header = new StringBuilder();
+		for (String key : batch) {
+			header.append((header.length() > 0) ? " " : "").append(SurrogateKeyInvalidations.headerToken(key));
+		}
+		return header.toString();
 	}
 
 	/**
