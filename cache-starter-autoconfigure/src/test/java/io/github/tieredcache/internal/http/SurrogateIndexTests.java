@@ -65,4 +65,59 @@ class SurrogateIndexTests {
 		}
 	}
 
+	/**
+	 * A Redis without persistence that restarts while a handler runs loses the sequence
+	 * counter and the markers: neither an invalidation made before the restart (its
+	 * marker is gone) nor one made after it (the counter starts again below the handler's
+	 * number) may let the handler's response in.
+	 */
+	@Test
+	void aRedisRestartWhileTheHandlerRunsDoesNotLetItsResponseIn() throws Exception {
+		try (RedisServer redis = RedisServer.start()) {
+			TieredCacheManager own = TieredCacheManager.builder()
+				.redis(redis.connectionFactory())
+				.redisCommandTimeout(Duration.ofSeconds(2))
+				.keyPrefix("index-" + UUID.randomUUID())
+				.build();
+			try {
+				SurrogateIndex index = new RedisSurrogateIndex(own.getRedisTier(), own.getKeyPrefix(), "http");
+				for (int i = 0; i < 3; i++) {
+					index.invalidate("warm-up:" + i);
+				}
+				// the write is invalidated before the restart, and its marker lost with
+				// it
+				long before = index.sequence();
+				index.invalidate("products:1");
+				restart(redis, index);
+				assertThat(index.register("stale", List.of("products:1"), before, TTL))
+					.as("invalidated before the restart")
+					.isFalse();
+				// the write is invalidated after the restart
+				for (int i = 0; i < 3; i++) {
+					index.invalidate("warm-up:" + i);
+				}
+				long running = index.sequence();
+				restart(redis, index);
+				index.invalidate("products:2");
+				assertThat(index.register("stale", List.of("products:2"), running, TTL))
+					.as("invalidated after the restart")
+					.isFalse();
+				// and a response whose handler started after the restart is indexed
+				long after = index.sequence();
+				assertThat(index.register("fresh", List.of("products:2"), after, TTL)).isTrue();
+				assertThat(index.invalidate("products:2")).containsExactly("fresh");
+			}
+			finally {
+				own.destroy();
+			}
+		}
+	}
+
+	private static void restart(RedisServer redis, SurrogateIndex index) {
+		redis.kill();
+		redis.restart();
+		// until the client has reconnected to the empty server
+		org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> index.sequence() == 0);
+	}
+
 }
