@@ -12,8 +12,11 @@ import org.springframework.util.StringUtils;
 /**
  * The surrogate index of one response cache in Redis, shared by every instance: a
  * sequence counter, a marker per invalidated surrogate key holding the sequence number it
- * was invalidated at, and a set of response keys per surrogate key. All under one hash
- * tag ({@code {<prefix>:<cache>:surrogates}}), so that the two scripts that read and
+ * was invalidated at, and a set of response keys per surrogate key. A new counter starts
+ * at Redis's clock in microseconds, and a registration is refused while the counter is
+ * below the request's number, so that a Redis that lost its data (a restart without
+ * persistence) while a handler ran does not let the handler's response in. All under one
+ * hash tag ({@code {<prefix>:<cache>:surrogates}}), so that the two scripts that read and
  * write them run atomically, on a cluster too. Thread-safe.
  */
 final class RedisSurrogateIndex implements SurrogateIndex {
@@ -25,6 +28,8 @@ final class RedisSurrogateIndex implements SurrogateIndex {
 
 	private static final byte[] REGISTER = """
 			local s0 = tonumber(ARGV[2])
+			-- a counter below the request's number: Redis lost the markers since (a restart)
+			if tonumber(redis.call('GET', KEYS[1]) or '0') < s0 then return 0 end
 			for i = 5, #ARGV do
 			  local v = redis.call('GET', ARGV[1] .. 'v:' .. ARGV[i])
 			  if v and tonumber(v) > s0 then return 0 end
@@ -40,6 +45,12 @@ final class RedisSurrogateIndex implements SurrogateIndex {
 
 	private static final byte[] INVALIDATE = """
 			local seq = redis.call('INCR', KEYS[1])
+			if seq == 1 then
+			  -- a new counter (first use, or Redis lost it) starts above any earlier one's value
+			  local t = redis.call('TIME')
+			  seq = tonumber(t[1]) * 1000000 + tonumber(t[2])
+			  redis.call('SET', KEYS[1], seq)
+			end
 			redis.call('SET', ARGV[1] .. 'v:' .. ARGV[2], seq, 'PX', ARGV[3])
 			local k = ARGV[1] .. 'i:' .. ARGV[2]
 			local members = redis.call('SMEMBERS', k)
