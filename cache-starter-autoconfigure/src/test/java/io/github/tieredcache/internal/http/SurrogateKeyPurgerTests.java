@@ -167,6 +167,29 @@ class SurrogateKeyPurgerTests {
 		await().atMost(WAIT).until(() -> purger.sent() == 4);
 	}
 
+	/**
+	 * Keys still queued when the purger stops (the context closes, the JVM shuts down)
+	 * are dropped: counted and logged, even right after another drop's warning (which
+	 * holds back the next ones for ten seconds, and there is no next one after a stop).
+	 */
+	@Test
+	void keysQueuedAtStopAreDroppedCountedAndLoggedEvenRightAfterAnotherDrop(CapturedOutput output) throws Exception {
+		Proxy slow = this.proxies.get(0);
+		slow.gate = new CountDownLatch(1);
+		SurrogateKeyPurger purger = start(SurrogateKeyPurger.Mode.XKEY, 2, true);
+		purger.invalidated("products:1");
+		assertThat(slow.entered.await(10, TimeUnit.SECONDS)).isTrue();
+		purger.invalidated("products:2");
+		purger.invalidated("products:3");
+		purger.invalidated("products:4");
+		assertThat(output).contains("1 surrogate-key purge(s) dropped (such as 'products:4')");
+		purger.stop();
+		slow.gate.countDown();
+		assertThat(purger.dropped()).as("the full queue's key, and the two queued at stop").isEqualTo(3);
+		assertThat(output).as("the keys queued at stop are logged")
+			.contains("2 surrogate-key purge(s) dropped (such as 'products:2')");
+	}
+
 	@Test
 	void nothingIsSentBeforeStartAndKeysThenAreDroppedVisibly(CapturedOutput output) {
 		SurrogateKeyPurger purger = start(SurrogateKeyPurger.Mode.XKEY, 100, false);
