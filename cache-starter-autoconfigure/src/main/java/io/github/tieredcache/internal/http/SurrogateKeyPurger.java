@@ -154,7 +154,14 @@ public final class SurrogateKeyPurger implements SurrogateKeyInvalidations.Liste
 		List<String> left = new ArrayList<>();
 		this.queue.drainTo(left);
 		if (!left.isEmpty()) {
-			drop(left.size(), left.get(0));
+			// logged now whatever the last warning: there is no next one after a stop
+			this.dropped.add(left.size());
+			long earlier = this.droppedSinceLog.getAndSet(0);
+			logger.warn("tiered-cache: " + left.size() + " surrogate-key purge(s) dropped (such as '" + left.get(0)
+					+ "'): still queued when the purger stopped"
+					+ ((earlier > 0) ? ", and " + earlier + " dropped earlier without a warning" : "")
+					+ "; the proxies keep those responses until they expire (" + this.dropped.sum()
+					+ " dropped in all)");
 		}
 	}
 
