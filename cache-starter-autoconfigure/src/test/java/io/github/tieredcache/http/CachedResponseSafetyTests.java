@@ -1,11 +1,13 @@
 package io.github.tieredcache.http;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.tieredcache.annotation.CacheAside;
 import io.github.tieredcache.core.TieredCacheManager;
+import io.github.tieredcache.internal.http.HttpCachingFilter;
 import io.github.tieredcache.testsupport.RedisServer;
 import jakarta.servlet.http.HttpServletRequest;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,19 +17,24 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Import;
 import org.springframework.stereotype.Service;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.WebApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 
 /**
@@ -102,6 +109,40 @@ class CachedResponseSafetyTests {
 		assertThat(body(get("/cities/new york"))).as("the response showing the old value was dropped")
 			.isEqualTo("new york: 250");
 		assertThat(this.controller.invocations).hasValue(2);
+	}
+
+	/**
+	 * A response cache kept in process only ({@code redis.enabled: false}) in front of
+	 * data kept in Redis: a write on one instance must drop the responses that showed it
+	 * on the others too ("dropped on every instance").
+	 */
+	@Test
+	void aWriteOnAnotherInstanceDropsAResponseCachedInProcessOnly() {
+		String[] properties = { "spring.data.redis.host=127.0.0.1",
+				"spring.data.redis.port=" + RedisServer.shared().port(),
+				"tiered-cache.key-prefix=response-local-" + UUID.randomUUID(),
+				"tiered-cache.caches.http.redis.enabled=false", "tiered-cache.invalidation.heartbeat-interval=200ms" };
+		WebApplicationContextRunner runner = new WebApplicationContextRunner().withUserConfiguration(App.class)
+			.withPropertyValues(properties);
+		runner.run((one) -> runner.run((two) -> {
+			MockMvc here = mvc(one);
+			assertThat(here.perform(get("/cities/paris")).andReturn().getResponse().getContentAsString())
+				.isEqualTo("paris: 100");
+			assertThat(here.perform(get("/cities/paris")).andReturn().getResponse().getContentAsString())
+				.isEqualTo("paris: 100");
+			assertThat(one.getBean(SafetyController.class).invocations).hasValue(1);
+			two.getBean(TieredCacheManager.class).getCache("cities").put("paris", 250L);
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(
+						here.perform(get("/cities/paris")).andReturn().getResponse().getContentAsString())
+					.isEqualTo("paris: 250"));
+		}));
+	}
+
+	private static MockMvc mvc(ApplicationContext context) {
+		return MockMvcBuilders.webAppContextSetup((WebApplicationContext) context)
+			.addFilters(context.getBean(HttpCachingFilter.class))
+			.build();
 	}
 
 	private String body(MockHttpServletRequestBuilder request) throws Exception {
