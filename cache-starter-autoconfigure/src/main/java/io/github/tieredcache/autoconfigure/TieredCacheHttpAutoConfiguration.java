@@ -2,6 +2,7 @@ package io.github.tieredcache.autoconfigure;
 
 import java.util.List;
 
+import io.github.tieredcache.core.CacheInvalidatedEvent;
 import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.http.CachedETag;
 import io.github.tieredcache.http.HttpCaching;
@@ -32,6 +33,7 @@ import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
@@ -82,6 +84,11 @@ public final class TieredCacheHttpAutoConfiguration {
 				cacheManager.getKeyPrefix(), invalidations);
 		invalidations.subscribe(responseCache);
 		return responseCache;
+	}
+
+	@Bean
+	ResponseCacheRemoteInvalidations tieredCacheResponseCacheRemoteInvalidations(ResponseCache responseCache) {
+		return new ResponseCacheRemoteInvalidations(responseCache);
 	}
 
 	@Bean
@@ -244,6 +251,27 @@ public final class TieredCacheHttpAutoConfiguration {
 		catch (IllegalArgumentException ex) {
 			throw new IllegalStateException(key + " is invalid: " + ex.getMessage(), ex);
 		}
+	}
+
+	/**
+	 * Tells the response cache of other instances' invalidations, for the response caches
+	 * kept in process only (a change is otherwise reported on the instance that made it).
+	 */
+	static final class ResponseCacheRemoteInvalidations implements ApplicationListener<CacheInvalidatedEvent> {
+
+		private final ResponseCache responseCache;
+
+		ResponseCacheRemoteInvalidations(ResponseCache responseCache) {
+			this.responseCache = responseCache;
+		}
+
+		@Override
+		public void onApplicationEvent(CacheInvalidatedEvent event) {
+			if (event.getOrigin() == CacheInvalidatedEvent.Origin.REMOTE) {
+				this.responseCache.invalidatedElsewhere(event.getCacheName(), event.getKey());
+			}
+		}
+
 	}
 
 }

@@ -299,6 +299,28 @@ public final class ResponseCache implements SurrogateKeyInvalidations.Listener {
 	}
 
 	/**
+	 * Another instance changed data (its invalidation arrived over the bus): drop the
+	 * responses carrying the change's surrogate key from the response caches kept in this
+	 * process only. Those kept in Redis were dropped by the instance that made the
+	 * change, for every instance.
+	 * @param cacheName the data cache
+	 * @param key the key as the bus carries it, or {@code null} for a clear
+	 */
+	public void invalidatedElsewhere(String cacheName, @Nullable Object key) {
+		if (this.stores.containsKey(cacheName)) {
+			return;
+		}
+		String token = SurrogateKeyInvalidations.headerToken(SurrogateKeyInvalidations.surrogateKey(cacheName, key));
+		for (Store store : this.stores.values()) {
+			if (store.index instanceof LocalSurrogateIndex) {
+				for (String responseKey : store.index.invalidate(token)) {
+					store.cache.evict(responseKey);
+				}
+			}
+		}
+	}
+
+	/**
 	 * Return whether a request carries credentials: {@code Authorization}, a principal, a
 	 * session (requested or present), or a session cookie.
 	 */
