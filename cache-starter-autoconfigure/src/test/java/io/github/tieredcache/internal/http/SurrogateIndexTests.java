@@ -66,6 +66,27 @@ class SurrogateIndexTests {
 	}
 
 	/**
+	 * A broad surrogate key ({@code products}, on every product page) is registered by
+	 * every response and invalidated only by a clear: its set must not keep the responses
+	 * that expired meanwhile (with varying queries or {@code Vary} values it would grow
+	 * without bound, and a clear would return and evict all of them at once).
+	 */
+	@Test
+	void aBroadKeysSetDoesNotKeepExpiredResponses() throws Exception {
+		SurrogateIndex index = new RedisSurrogateIndex(this.manager.getRedisTier(), this.manager.getKeyPrefix(),
+				"http");
+		long sequence = index.sequence();
+		for (int i = 0; i < 100; i++) {
+			assertThat(index.register("old-" + i, List.of("products", "products:" + i), sequence, Duration.ofMillis(1)))
+				.isTrue();
+		}
+		// past their TTL: the responses are gone from the response cache
+		Thread.sleep(50);
+		assertThat(index.register("live", List.of("products"), sequence, TTL)).isTrue();
+		assertThat(index.invalidate("products")).containsExactly("live");
+	}
+
+	/**
 	 * A Redis without persistence that restarts while a handler runs loses the sequence
 	 * counter and the markers: neither an invalidation made before the restart (its
 	 * marker is gone) nor one made after it (the counter starts again below the handler's
