@@ -12,9 +12,11 @@ import org.springframework.util.StringUtils;
 /**
  * The surrogate index of one response cache in Redis, shared by every instance: a
  * sequence counter, a marker per invalidated surrogate key holding the sequence number it
- * was invalidated at, and a set of response keys per surrogate key. A new counter starts
- * at Redis's clock in microseconds, and a registration is refused while the counter is
- * below the request's number, so that a Redis that lost its data (a restart without
+ * was invalidated at, and a sorted set of response keys per surrogate key, scored by when
+ * each response expires (a registration removes the expired ones, so that a broad key's
+ * set holds only the responses stored within the last TTL). A new counter starts at
+ * Redis's clock in microseconds, and a registration is refused while the counter is below
+ * the request's number, so that a Redis that lost its data (a restart without
  * persistence) while a handler ran does not let the handler's response in. All under one
  * hash tag ({@code {<prefix>:<cache>:surrogates}}), so that the two scripts that read and
  * write them run atomically, on a cluster too. Thread-safe.
@@ -35,10 +37,14 @@ final class RedisSurrogateIndex implements SurrogateIndex {
 			  if v and tonumber(v) > s0 then return 0 end
 			end
 			local ttl = tonumber(ARGV[3])
+			local t = redis.call('TIME')
+			local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 			for i = 5, #ARGV do
-			  local k = ARGV[1] .. 'i:' .. ARGV[i]
-			  redis.call('SADD', k, ARGV[4])
-			  if redis.call('PTTL', k) < ttl then redis.call('PEXPIRE', k, ttl) end
+			  local k = ARGV[1] .. 'z:' .. ARGV[i]
+			  -- scored by when the response expires at the latest: expired ones go here
+			  redis.call('ZREMRANGEBYSCORE', k, '-inf', now)
+			  redis.call('ZADD', k, now + ttl, ARGV[4])
+			  if redis.call('PTTL', k) < ttl + 60000 then redis.call('PEXPIRE', k, ttl + 60000) end
 			end
 			return 1
 			""".getBytes(StandardCharsets.UTF_8);
@@ -52,8 +58,8 @@ final class RedisSurrogateIndex implements SurrogateIndex {
 			  redis.call('SET', KEYS[1], seq)
 			end
 			redis.call('SET', ARGV[1] .. 'v:' .. ARGV[2], seq, 'PX', ARGV[3])
-			local k = ARGV[1] .. 'i:' .. ARGV[2]
-			local members = redis.call('SMEMBERS', k)
+			local k = ARGV[1] .. 'z:' .. ARGV[2]
+			local members = redis.call('ZRANGE', k, 0, -1)
 			redis.call('DEL', k)
 			return table.concat(members, ' ')
 			""".getBytes(StandardCharsets.UTF_8);
@@ -81,8 +87,8 @@ final class RedisSurrogateIndex implements SurrogateIndex {
 		byte[][] args = new byte[4 + surrogateKeys.size()][];
 		args[0] = this.prefix;
 		args[1] = ascii(Long.toString(sequence));
-		// the set outlives the responses it indexes
-		args[2] = ascii(Long.toString(ttl.toMillis() + 60_000));
+		// the set outlives the responses it indexes by a minute
+		args[2] = ascii(Long.toString(ttl.toMillis()));
 		args[3] = responseKey.getBytes(StandardCharsets.UTF_8);
 		for (int i = 0; i < surrogateKeys.size(); i++) {
 			args[4 + i] = surrogateKeys.get(i).getBytes(StandardCharsets.UTF_8);
