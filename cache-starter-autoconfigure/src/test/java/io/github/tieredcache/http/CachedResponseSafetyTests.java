@@ -25,6 +25,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.MvcResult;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -137,6 +138,38 @@ class CachedResponseSafetyTests {
 						here.perform(get("/cities/paris")).andReturn().getResponse().getContentAsString())
 					.isEqualTo("paris: 250"));
 		}));
+	}
+
+	/**
+	 * Redis unreachable (paused): requests to a cached endpoint and a data write are
+	 * still answered (the response cache and the invalidation are skipped, not the
+	 * request).
+	 */
+	@Test
+	void redisPausedNeitherFailsTheRequestNorTheWrite() {
+		try (RedisServer redis = RedisServer.start()) {
+			new WebApplicationContextRunner().withUserConfiguration(App.class)
+				.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port(),
+						"tiered-cache.key-prefix=response-paused-" + UUID.randomUUID(),
+						"tiered-cache.redis.command-timeout=100ms")
+				.run((context) -> {
+					MockMvc mvc = mvc(context);
+					assertThat(mvc.perform(get("/cities/rome")).andReturn().getResponse().getContentAsString())
+						.isEqualTo("rome: 100");
+					redis.pause();
+					try {
+						MvcResult result = mvc.perform(get("/cities/oslo")).andReturn();
+						assertThat(result.getResponse().getStatus()).isEqualTo(200);
+						assertThat(result.getResponse().getContentAsString()).isEqualTo("oslo: 100");
+						context.getBean(TieredCacheManager.class).getCache("cities").put("rome", 250L);
+						MvcResult again = mvc.perform(get("/cities/oslo")).andReturn();
+						assertThat(again.getResponse().getStatus()).isEqualTo(200);
+					}
+					finally {
+						redis.resume();
+					}
+				});
+		}
 	}
 
 	private static MockMvc mvc(ApplicationContext context) {
