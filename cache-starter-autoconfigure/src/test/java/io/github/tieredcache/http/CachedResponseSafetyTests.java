@@ -6,6 +6,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.tieredcache.annotation.CacheAside;
+import io.github.tieredcache.annotation.CacheInvalidate;
 import io.github.tieredcache.core.TieredCacheManager;
 import io.github.tieredcache.internal.http.HttpCachingFilter;
 import io.github.tieredcache.testsupport.RedisServer;
@@ -17,6 +18,9 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.cache.annotation.CacheEvict;
+import org.springframework.cache.annotation.CachePut;
+import org.springframework.cache.annotation.EnableCaching;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.context.ApplicationContext;
@@ -68,6 +72,9 @@ class CachedResponseSafetyTests {
 	@Autowired
 	private TieredCacheManager cacheManager;
 
+	@Autowired
+	private CityService cities;
+
 	@BeforeEach
 	void reset() {
 		this.cacheManager.getCache("http").invalidate();
@@ -110,6 +117,25 @@ class CachedResponseSafetyTests {
 		assertThat(body(get("/cities/new york"))).as("the response showing the old value was dropped")
 			.isEqualTo("new york: 250");
 		assertThat(this.controller.invocations).hasValue(2);
+	}
+
+	@Test
+	void writesThroughSpringsAnnotationsAndCacheInvalidateDropTheResponsesThatShowedThem() throws Exception {
+		CityService service = this.cities;
+		List<Runnable> writes = List.of(() -> service.springPut("lima", 250L), () -> service.springEvict("lima"),
+				() -> service.invalidate("lima"));
+		int expected = 0;
+		for (Runnable write : writes) {
+			body(get("/cities/lima"));
+			body(get("/cities/lima"));
+			expected++;
+			assertThat(this.controller.invocations).hasValue(expected);
+			write.run();
+			body(get("/cities/lima"));
+			expected++;
+			assertThat(this.controller.invocations).as("the write dropped the response").hasValue(expected);
+			this.cacheManager.getCache("http").invalidate();
+		}
 	}
 
 	/**
@@ -190,6 +216,19 @@ class CachedResponseSafetyTests {
 			return 100L;
 		}
 
+		@CachePut(cacheNames = "cities", key = "#name")
+		public Long springPut(String name, long population) {
+			return population;
+		}
+
+		@CacheEvict(cacheNames = "cities", key = "#name")
+		public void springEvict(String name) {
+		}
+
+		@CacheInvalidate(cache = "cities", key = "#name")
+		public void invalidate(String name) {
+		}
+
 	}
 
 	@RestController
@@ -229,6 +268,7 @@ class CachedResponseSafetyTests {
 
 	@SpringBootConfiguration
 	@EnableAutoConfiguration
+	@EnableCaching
 	@Import({ CityService.class, SafetyController.class })
 	static class App {
 
