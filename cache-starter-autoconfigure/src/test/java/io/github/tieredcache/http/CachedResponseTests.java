@@ -60,8 +60,10 @@ class CachedResponseTests {
 
 	private static final String PREFIX = "response-" + UUID.randomUUID();
 
+	// HTTP behaviour is under test, not Redis timeouts: no fail-open on a cold connection
 	private static final String[] PROPERTIES = { "spring.data.redis.host=127.0.0.1",
-			"tiered-cache.key-prefix=" + PREFIX, "tiered-cache.invalidation.heartbeat-interval=200ms",
+			"tiered-cache.redis.command-timeout=2s", "tiered-cache.key-prefix=" + PREFIX,
+			"tiered-cache.invalidation.heartbeat-interval=200ms",
 			"tiered-cache.serialization.allowed-packages=io.github.tieredcache.http" };
 
 	@DynamicPropertySource

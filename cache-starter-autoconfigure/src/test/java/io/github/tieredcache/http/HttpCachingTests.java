@@ -58,8 +58,9 @@ class HttpCachingTests {
 
 	private static final String PREFIX = "http-" + UUID.randomUUID();
 
+	// HTTP behaviour is under test, not Redis timeouts: no fail-open on a cold connection
 	private static final String[] PROPERTIES = { "spring.data.redis.host=127.0.0.1",
-			"tiered-cache.key-prefix=" + PREFIX,
+			"tiered-cache.redis.command-timeout=2s", "tiered-cache.key-prefix=" + PREFIX,
 			"tiered-cache.serialization.allowed-packages=io.github.tieredcache.http",
 			"tiered-cache.http.rules[0].path=/catalog/**", "tiered-cache.http.rules[0].max-age=2m",
 			"tiered-cache.http.rules[0].s-max-age=10m", "tiered-cache.http.rules[0].cdn-max-age=1h",
