@@ -66,6 +66,17 @@ class CatalogController {
 	}
 
 	/**
+	 * The same product as plain data, without HTTP caching (no {@code ETag}, no
+	 * {@code Cache-Control}): the load test reads it to measure the data cache alone.
+	 * @param id the product's id
+	 * @return the product, or 404
+	 */
+	@GetMapping("/api/products/{id}")
+	ResponseEntity<Product> productData(@PathVariable long id) {
+		return ResponseEntity.of(this.catalog.find(id));
+	}
+
+	/**
 	 * The product with the signed-in member's price: the same annotation as a public page
 	 * ({@code AUTO} scope), but every request here is authenticated, so every response is
 	 * {@code private} and no shared cache keeps it. The application keeps it, per member

@@ -46,7 +46,9 @@ import org.HdrHistogram.Histogram;
  * {@code threads}, {@code duration}, {@code warmup}, {@code settle} (quiet time before
  * reading PostgreSQL's counters: an idle backend reports its last second of statistics
  * only after 10 s), {@code products}, {@code zipf}, {@code writes}, {@code seed},
- * {@code jdbc}, {@code db-user}, {@code label}, {@code report} ({@code load} or
+ * {@code jdbc}, {@code db-user}, {@code label}, {@code reads} (the path the reads go to,
+ * before the id: {@code /products/}, the product page with its HTTP caching, by default;
+ * {@code /api/products/} for the same data without it), {@code report} ({@code load} or
  * {@code cold-start}: waits for every instance's readiness first and measures from its
  * first request), {@code table} (a Markdown file the result row is appended to).
  */
@@ -147,7 +149,7 @@ public final class LoadTest {
 		long id = this.ids.next(random);
 		double kind = random.nextDouble();
 		if (kind >= this.options.writes) {
-			return HttpRequest.newBuilder(URI.create(target + "/products/" + id)).GET().build();
+			return HttpRequest.newBuilder(URI.create(target + this.options.reads + id)).GET().build();
 		}
 		boolean price = kind < this.options.writes / 2;
 		String body = price ? String.format(Locale.ROOT, "%d.%02d", 1 + random.nextInt(500), random.nextInt(100))
@@ -408,6 +410,8 @@ public final class LoadTest {
 
 		private String label = "run";
 
+		private String reads = "/products/";
+
 		private String report = "load";
 
 		private String table;
@@ -434,6 +438,7 @@ public final class LoadTest {
 					case "jdbc" -> options.jdbc = value;
 					case "db-user" -> options.dbUser = value;
 					case "label" -> options.label = value;
+					case "reads" -> options.reads = value;
 					case "report" -> options.report = value;
 					case "table" -> options.table = value;
 					default -> throw new IllegalArgumentException("Unknown option --" + name);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import io.github.tieredcache.core.TieredCache;
@@ -78,28 +79,7 @@ public interface WarmingTask {
 	 * @return the task
 	 */
 	static WarmingTask fromRedis(String cacheName, int maxKeys) {
-		return new WarmingTask() {
-
-			@Override
-			public String cacheName() {
-				return cacheName;
-			}
-
-			@Override
-			public String source() {
-				return "from-l2";
-			}
-
-			@Override
-			public void warm(TieredCache cache, int batchSize, Consumer<Integer> warmed) {
-				List<String> keys = cache.scanEncodedKeys(maxKeys);
-				for (int from = 0; from < keys.size() && !Thread.currentThread().isInterrupted(); from += batchSize) {
-					warmed.accept(cache
-						.fillLocalFromRedisEncoded(keys.subList(from, Math.min(keys.size(), from + batchSize))));
-				}
-			}
-
-		};
+		return encodedKeys(cacheName, "from-l2", (cache) -> cache.scanEncodedKeys(maxKeys));
 	}
 
 	/**
@@ -109,6 +89,15 @@ public interface WarmingTask {
 	 * @return the task
 	 */
 	static WarmingTask hotSet(String cacheName) {
+		return encodedKeys(cacheName, "hot-set", TieredCache::getRecordedHotKeys);
+	}
+
+	/**
+	 * Keys in their encoded form, listed by the cache when the task runs, filled from
+	 * Redis batch by batch.
+	 */
+	private static WarmingTask encodedKeys(String cacheName, String source,
+			Function<TieredCache, List<String>> keysOf) {
 		return new WarmingTask() {
 
 			@Override
@@ -118,12 +107,12 @@ public interface WarmingTask {
 
 			@Override
 			public String source() {
-				return "hot-set";
+				return source;
 			}
 
 			@Override
 			public void warm(TieredCache cache, int batchSize, Consumer<Integer> warmed) {
-				List<String> keys = cache.getRecordedHotKeys();
+				List<String> keys = keysOf.apply(cache);
 				for (int from = 0; from < keys.size() && !Thread.currentThread().isInterrupted(); from += batchSize) {
 					warmed.accept(cache
 						.fillLocalFromRedisEncoded(keys.subList(from, Math.min(keys.size(), from + batchSize))));
