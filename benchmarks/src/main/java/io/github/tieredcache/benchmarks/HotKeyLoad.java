@@ -42,7 +42,7 @@ public final class HotKeyLoad {
 	public static void main(String[] args) throws Exception {
 		int seconds = (args.length > 0) ? Integer.parseInt(args[0]) : 10;
 		int threads = (args.length > 1) ? Integer.parseInt(args[1]) : 8;
-		double[] zipf = zipf(KEYS, SKEW);
+		Zipf zipf = new Zipf(KEYS, SKEW);
 		System.out.printf(Locale.ROOT, "Zipf s=%.1f over %,d keys, %d threads, %d s measured per run%n", SKEW, KEYS,
 				threads, seconds);
 		try (RedisCluster cluster = RedisCluster.start()) {
@@ -60,8 +60,8 @@ public final class HotKeyLoad {
 		}
 	}
 
-	private static void run(RedisCluster cluster, List<RedisServer> masters, boolean replicate, double[] zipf,
-			int seconds, int threads) throws Exception {
+	private static void run(RedisCluster cluster, List<RedisServer> masters, boolean replicate, Zipf zipf, int seconds,
+			int threads) throws Exception {
 		for (RedisServer master : masters) {
 			master.command("FLUSHALL");
 		}
@@ -120,7 +120,7 @@ public final class HotKeyLoad {
 		}
 	}
 
-	private static void drive(TieredCache cache, double[] zipf, int threads, Duration duration, LongAdder loads,
+	private static void drive(TieredCache cache, Zipf zipf, int threads, Duration duration, LongAdder loads,
 			LongAdder reads) throws InterruptedException {
 		AtomicBoolean stop = new AtomicBoolean();
 		CountDownLatch done = new CountDownLatch(threads);
@@ -129,7 +129,7 @@ public final class HotKeyLoad {
 			Thread thread = new Thread(() -> {
 				try {
 					while (!stop.get()) {
-						String key = "item-" + sample(zipf, random.nextDouble());
+						String key = "item-" + zipf.rank(random);
 						cache.get(key, () -> {
 							loads.increment();
 							return key;
@@ -167,24 +167,6 @@ public final class HotKeyLoad {
 			}
 		}
 		return calls;
-	}
-
-	private static double[] zipf(int n, double s) {
-		double[] cumulative = new double[n];
-		double sum = 0;
-		for (int i = 0; i < n; i++) {
-			sum += 1 / Math.pow(i + 1, s);
-			cumulative[i] = sum;
-		}
-		for (int i = 0; i < n; i++) {
-			cumulative[i] /= sum;
-		}
-		return cumulative;
-	}
-
-	private static int sample(double[] cumulative, double u) {
-		int index = Arrays.binarySearch(cumulative, u);
-		return Math.min(cumulative.length - 1, (index >= 0) ? index : -index - 1);
 	}
 
 }

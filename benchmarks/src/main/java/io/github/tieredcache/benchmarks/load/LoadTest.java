@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.github.tieredcache.benchmarks.Zipf;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -346,20 +347,12 @@ public final class LoadTest {
 	 */
 	static final class ZipfIds {
 
-		private final double[] cumulative;
+		private final Zipf ranks;
 
 		private final long[] idOfRank;
 
 		ZipfIds(int products, double exponent, long seed) {
-			this.cumulative = new double[products];
-			double sum = 0;
-			for (int rank = 1; rank <= products; rank++) {
-				sum += Math.pow(rank, -exponent);
-				this.cumulative[rank - 1] = sum;
-			}
-			for (int i = 0; i < products; i++) {
-				this.cumulative[i] /= sum;
-			}
+			this.ranks = new Zipf(products, exponent);
 			this.idOfRank = new long[products];
 			for (int i = 0; i < products; i++) {
 				this.idOfRank[i] = i + 1;
@@ -374,9 +367,7 @@ public final class LoadTest {
 		}
 
 		long next(SplittableRandom random) {
-			int index = java.util.Arrays.binarySearch(this.cumulative, random.nextDouble());
-			int rank = (index >= 0) ? index : Math.min(-index - 1, this.cumulative.length - 1);
-			return this.idOfRank[rank];
+			return this.idOfRank[this.ranks.rank(random)];
 		}
 
 	}
